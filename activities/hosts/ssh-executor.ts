@@ -1,0 +1,109 @@
+/**
+ * Runs commands on a real host over SSH (ssh2). One connection per host is
+ * kept and reused across steps; a broken one is replaced on the next command.
+ */
+import { createHash } from 'node:crypto';
+import { Client, type ClientChannel } from 'ssh2';
+import { lineSplitter, OutputTail, type ExecOptions, type ExecResult, type HostExecutor } from './executor';
+
+export interface SshTarget {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  /** Read from a file or the environment at connect time; never logged. */
+  privateKey: () => string;
+  /** Expected "SHA256:<base64>" fingerprint; when set, any other host key is refused. */
+  hostKey?: string;
+  connectTimeoutMs?: number;
+}
+
+export class SshExecutor implements HostExecutor {
+  private connection?: Promise<Client>;
+
+  constructor(private readonly target: SshTarget) {}
+
+  private connect(): Promise<Client> {
+    if (this.connection) return this.connection;
+    const attempt = new Promise<Client>((resolve, reject) => {
+      const client = new Client();
+      let ready = false;
+      client
+        .on('ready', () => {
+          ready = true;
+          resolve(client);
+        })
+        .on('error', (err) => {
+          if (this.connection === attempt) this.connection = undefined;
+          if (!ready) reject(new Error(`cannot connect to ${this.target.name} (${this.target.address}:${this.target.port}): ${err.message}`));
+        })
+        .on('close', () => {
+          if (this.connection === attempt) this.connection = undefined;
+          if (!ready) reject(new Error(`connection to ${this.target.name} closed during handshake`));
+        });
+      const expected = this.target.hostKey;
+      client.connect({
+        host: this.target.address,
+        port: this.target.port,
+        username: this.target.user,
+        privateKey: this.target.privateKey(),
+        readyTimeout: this.target.connectTimeoutMs ?? 10_000,
+        keepaliveInterval: 5_000,
+        hostVerifier: expected
+          ? (key: Buffer) => `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}` === expected
+          : undefined,
+      });
+    });
+    this.connection = attempt;
+    return attempt;
+  }
+
+  async exec(command: string, options: ExecOptions): Promise<ExecResult> {
+    const client = await this.connect();
+    return new Promise((resolve, reject) => {
+      client.exec(command, { env: options.env }, (err, channel: ClientChannel) => {
+        if (err) {
+          this.connection = undefined;
+          client.end();
+          return reject(new Error(`cannot run a command on ${this.target.name}: ${err.message}`));
+        }
+        const stdout = new OutputTail();
+        const stderr = new OutputTail();
+        const lines = lineSplitter(options.onLine);
+        let timedOut = false;
+        let code: number | null = null;
+        const stop = () => {
+          // Ask the remote side to kill the command, then drop the channel.
+          channel.signal('KILL');
+          channel.close();
+        };
+        const timer = setTimeout(() => {
+          timedOut = true;
+          stop();
+        }, options.timeoutMs);
+        options.signal?.addEventListener('abort', stop, { once: true });
+        channel.setEncoding('utf8');
+        channel.on('data', (c: string) => {
+          stdout.push(c);
+          lines.push(c);
+        });
+        channel.stderr.setEncoding('utf8').on('data', (c: string) => stderr.push(c));
+        channel.on('exit', (exitCode: number | null) => {
+          code = exitCode;
+        });
+        channel.on('close', () => {
+          clearTimeout(timer);
+          options.signal?.removeEventListener('abort', stop);
+          lines.end();
+          resolve({ code: timedOut || options.signal?.aborted ? null : code, stdout: stdout.toString(), stderr: stderr.toString(), timedOut });
+        });
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const pending = this.connection;
+    this.connection = undefined;
+    if (pending) (await pending.catch(() => undefined))?.end();
+  }
+}

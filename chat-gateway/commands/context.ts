@@ -1,0 +1,29 @@
+/** What every command and button handler gets: who is speaking, where, and how to answer. */
+import type { LoadedConfig } from '../../config/load';
+import type { Capability, UserConfig } from '../../config/schema';
+import type { ChatMessage } from '../../activities/chat/port';
+import type { ChatRef } from '../../workflows/restart/definitions';
+import type { RestartClient } from '../restart/restart-client';
+
+export interface CommandContext {
+  user: UserConfig;
+  chat: ChatRef;
+  config: LoadedConfig;
+  restarts: RestartClient;
+  reply(message: ChatMessage | string): Promise<void>;
+}
+
+/** A chat command as data: the dispatcher checks the capability, the handler does the work. */
+export interface Command {
+  name: string;
+  /** Needed to see and use the command; undefined means everyone known to dutydesk. */
+  capability?: Capability;
+  helpKey: Parameters<typeof import('../../lib/i18n').t>[1];
+  run(ctx: CommandContext, args: string[]): Promise<void>;
+}
+
+/** A button: action "verb:argument", e.g. "restart.cancel:restart-web1". */
+export interface ButtonHandler {
+  verb: string;
+  run(ctx: CommandContext, argument: string): Promise<void>;
+}

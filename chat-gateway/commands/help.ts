@@ -1,0 +1,22 @@
+/** help: only what the user's roles allow. */
+import { can } from '../../config/access';
+import { t } from '../../lib/i18n';
+import type { Command } from './context';
+
+export function helpCommand(all: () => Command[]): Command {
+  return {
+    name: 'help',
+    helpKey: 'help.help',
+    async run(ctx) {
+      const lang = ctx.user.language;
+      const lines = all()
+        .filter((c) => !c.capability || can(ctx.config, ctx.user, c.capability))
+        .map((c) => `• ${t(lang, c.helpKey)}`);
+      if (can(ctx.config, ctx.user, 'approve')) {
+        const chat = ctx.config.notify.approvals ? ctx.config.chats[ctx.config.notify.approvals]?.title ?? ctx.config.notify.approvals : '-';
+        lines.push(`• ${t(lang, 'help.approve', { chat })}`);
+      }
+      await ctx.reply([t(lang, 'help.title', { name: ctx.user.name }), ...lines].join('\n'));
+    },
+  };
+}

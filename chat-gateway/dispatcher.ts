@@ -1,0 +1,74 @@
+/**
+ * Turns what a user typed or pressed into a command or button handler, after
+ * checking who they are and what their roles allow. Every platform (web
+ * console, Telegram, Slack) feeds this same dispatcher.
+ */
+import { can, findUser } from '../config/access';
+import type { LoadedConfig } from '../config/load';
+import type { ChatMessage } from '../activities/chat/port';
+import { t } from '../lib/i18n';
+import type { ChatRef } from '../workflows/restart/definitions';
+import type { ButtonHandler, Command, CommandContext } from './commands/context';
+import { helpCommand } from './commands/help';
+import { cancelCommand, hostsCommand, restartButtons, restartCommand, statusCommand } from './commands/restart';
+import type { RestartClient } from './restart/restart-client';
+
+export interface Incoming {
+  /** The dutydesk user id the platform identity maps to. */
+  userId: string;
+  chat: ChatRef;
+  reply(message: ChatMessage | string): Promise<void>;
+}
+
+export class Dispatcher {
+  readonly commands: Command[];
+  private readonly buttons: ButtonHandler[] = [...restartButtons];
+
+  constructor(
+    private readonly config: LoadedConfig,
+    private readonly restarts: RestartClient,
+    private readonly log: (line: string) => void = console.error,
+  ) {
+    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand];
+  }
+
+  private context(incoming: Incoming): CommandContext | undefined {
+    const user = findUser(this.config, incoming.userId);
+    if (!user) return undefined;
+    return { user, chat: incoming.chat, config: this.config, restarts: this.restarts, reply: incoming.reply };
+  }
+
+  async text(incoming: Incoming, text: string): Promise<void> {
+    const ctx = this.context(incoming);
+    if (!ctx) return incoming.reply(t('en', 'error.unknownUser'));
+    const [word = '', ...args] = text.trim().replace(/^\//, '').split(/\s+/);
+    const name = word.toLowerCase() || 'help';
+    const command = this.commands.find((c) => c.name === name);
+    if (!command) return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: word }));
+    if (command.capability && !can(this.config, ctx.user, command.capability)) {
+      return ctx.reply(t(ctx.user.language, 'error.notAllowed', { command: name }));
+    }
+    await this.guard(ctx, `${name} ${args.join(' ')}`, () => command.run(ctx, args));
+  }
+
+  async press(incoming: Incoming, action: string): Promise<void> {
+    const ctx = this.context(incoming);
+    if (!ctx) return incoming.reply(t('en', 'error.unknownUser'));
+    const split = action.indexOf(':');
+    const verb = split < 0 ? action : action.slice(0, split);
+    const handler = this.buttons.find((b) => b.verb === verb);
+    if (!handler) return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: verb }));
+    await this.guard(ctx, action, () => handler.run(ctx, action.slice(split + 1)));
+  }
+
+  /** Unexpected errors are answered, logged without secrets, never swallowed. */
+  private async guard(ctx: CommandContext, what: string, work: () => Promise<void>) {
+    try {
+      await work();
+    } catch (err) {
+      const message = (err as Error).message ?? String(err);
+      this.log(`dutydesk gateway: "${what}" by ${ctx.user.id} failed: ${message}`);
+      await ctx.reply(t(ctx.user.language, 'error.internal', { error: message.split('\n')[0].slice(0, 200) }));
+    }
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * The shape of dutydesk's one YAML configuration file, with the cross-checks
+ * (roles that exist, chats that exist, services with steps) that a type alone
+ * cannot express. Every message names the key and says what is expected.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../lib/duration';
+
+/** Capabilities a role can grant. Declarative data: the engine stays generic. */
+export const CAPABILITIES = ['status', 'restart', 'approve'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+const duration = z
+  .string({ invalid_type_error: 'expected a duration such as 30s, 5m or 1h' })
+  .refine((v) => parseDuration(v) !== undefined, { message: 'expected a duration such as 500ms, 30s, 5m or 1h' })
+  .transform((v) => parseDuration(v) as number);
+
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a name of letters, digits, ".", "_" or "-"');
+
+/** A secret is never written in the YAML: it is read from a file or an environment variable. */
+const secretRef = z
+  .object({ file: z.string().min(1).optional(), env: z.string().min(1).optional() })
+  .strict()
+  .refine((s) => Boolean(s.file) !== Boolean(s.env), { message: 'give exactly one of "file" or "env"' });
+export type SecretRef = z.infer<typeof secretRef>;
+
+const stepCommon = {
+  name,
+  title: z.string().optional(),
+  timeout: duration.optional(),
+  /** How many times to re-run the step's check or command when it fails before the step fails. */
+  retries: z.number().int().min(0).max(20).optional(),
+};
+
+const stepSchema = z
+  .object({
+    ...stepCommon,
+    run: z.string().min(1).optional(),
+    wait: z.string().min(1).optional(),
+    http: z.string().url().optional(),
+    tcp: z
+      .string()
+      .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')
+      .optional(),
+    announce: z.string().min(1).optional(),
+    sleep: duration.optional(),
+    chat: z.string().optional(),
+    interval: duration.optional(),
+    expectStatus: z.number().int().min(100).max(599).optional(),
+  })
+  .strict()
+  .superRefine((step, ctx) => {
+    const kinds = (['run', 'wait', 'http', 'tcp', 'announce', 'sleep'] as const).filter((k) => step[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `a step needs exactly one of run, wait, http, tcp, announce or sleep (found ${kinds.length ? kinds.join(', ') : 'none'})`,
+      });
+    }
+  });
+export type StepConfig = z.infer<typeof stepSchema>;
+
+const serviceSchema = z
+  .object({
+    title: z.string().optional(),
+    steps: z.array(stepSchema).min(1, 'expected at least one step').optional(),
+    /** A restart script on the host; lines "::step <name> <title>", "::done <name>", "::fail <name> <reason>" mark its steps. */
+    script: z.string().min(1).optional(),
+    scriptTimeout: duration.optional(),
+  })
+  .strict()
+  .superRefine((svc, ctx) => {
+    if (Boolean(svc.steps) === Boolean(svc.script)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a service needs either "steps" or "script" (not both)' });
+    }
+    const seen = new Set<string>();
+    for (const [i, step] of (svc.steps ?? []).entries()) {
+      if (seen.has(step.name)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['steps', i, 'name'], message: `step name "${step.name}" is used twice` });
+      }
+      seen.add(step.name);
+    }
+  });
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+
+const hostSchema = z
+  .object({
+    address: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z.string().min(1).optional(),
+    /** "ssh" for real hosts; "local" runs the commands on the worker's machine (the demo inventory). */
+    transport: z.enum(['ssh', 'local']).default('ssh'),
+    privateKey: secretRef.optional(),
+    /** Expected SHA256 fingerprint of the host key ("SHA256:..."); when set, other keys are refused. */
+    hostKey: z.string().optional(),
+    groups: z.array(name).default([]),
+    production: z.boolean().default(false),
+    services: z.record(name, serviceSchema).refine((s) => Object.keys(s).length > 0, 'expected at least one service'),
+  })
+  .strict()
+  .superRefine((host, ctx) => {
+    if (host.transport === 'ssh' && !host.user) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['user'], message: 'required for ssh hosts' });
+    if (host.transport === 'ssh' && !host.privateKey) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['privateKey'], message: 'required for ssh hosts: { file: /path/to/key } or { env: VAR }' });
+    }
+  });
+export type HostConfig = z.infer<typeof hostSchema>;
+
+const roleSchema = z
+  .object({
+    can: z.array(z.enum(CAPABILITIES)).min(1),
+    /** Host groups the role's capabilities apply to; "*" for every host. */
+    hostGroups: z.array(z.string()).default(['*']),
+  })
+  .strict();
+export type RoleConfig = z.infer<typeof roleSchema>;
+
+const userSchema = z
+  .object({
+    id: name,
+    name: z.string().min(1),
+    roles: z.array(z.string()).min(1),
+    language: z.string().default('en'),
+  })
+  .strict();
+export type UserConfig = z.infer<typeof userSchema>;
+
+/** A chat is named once and mapped to each platform's own id. */
+const chatSchema = z
+  .object({
+    title: z.string().min(1),
+    web: z.string().optional(),
+  })
+  .strict();
+
+const listen = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port, for example 127.0.0.1:8080');
+
+export const configSchema = z
+  .object({
+    temporal: z
+      .object({
+        address: z.string().default('127.0.0.1:7233'),
+        namespace: z.string().default('default'),
+        uiUrl: z.string().url().default('http://127.0.0.1:8233'),
+      })
+      .strict()
+      .default({}),
+    gateway: z
+      .object({
+        listen: listen.default('127.0.0.1:8080'),
+        /** Token the worker's chat activities present to the web console's bot API. */
+        consoleToken: secretRef.optional(),
+      })
+      .strict()
+      .default({}),
+    worker: z
+      .object({
+        hostConcurrency: z.number().int().min(1).max(1000).default(20),
+        stickyQueueTimeout: duration.default('10s'),
+      })
+      .strict()
+      .default({}),
+    restart: z
+      .object({
+        approvalTimeout: duration.default('15m'),
+        stepTimeout: duration.default('5m'),
+        heartbeatTimeout: duration.default('10s'),
+      })
+      .strict()
+      .default({}),
+    notify: z
+      .object({
+        approvals: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+    roles: z.record(name, roleSchema),
+    users: z.array(userSchema).min(1, 'expected at least one user'),
+    chats: z.record(name, chatSchema).default({}),
+    hosts: z.record(name, hostSchema).refine((h) => Object.keys(h).length > 0, 'expected at least one host'),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seenUsers = new Set<string>();
+    cfg.users.forEach((user, i) => {
+      if (seenUsers.has(user.id)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['users', i, 'id'], message: `user id "${user.id}" is used twice` });
+      seenUsers.add(user.id);
+      user.roles.forEach((role, j) => {
+        if (!cfg.roles[role]) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['users', i, 'roles', j],
+            message: `unknown role "${role}"; defined roles: ${Object.keys(cfg.roles).join(', ')}`,
+          });
+        }
+      });
+    });
+    const chatNames = Object.keys(cfg.chats);
+    const checkChat = (chat: string | undefined, path: (string | number)[]) => {
+      if (chat !== undefined && !cfg.chats[chat]) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `unknown chat "${chat}"; defined chats: ${chatNames.join(', ') || '(none)'}` });
+      }
+    };
+    checkChat(cfg.notify.approvals, ['notify', 'approvals']);
+    for (const [hostName, host] of Object.entries(cfg.hosts)) {
+      for (const [svcName, svc] of Object.entries(host.services)) {
+        (svc.steps ?? []).forEach((step, i) => checkChat(step.chat, ['hosts', hostName, 'services', svcName, 'steps', i, 'chat']));
+      }
+      if (host.production && !cfg.notify.approvals) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['notify', 'approvals'],
+          message: `host "${hostName}" is production, so name the chat where approval requests go`,
+        });
+      }
+    }
+  });
+
+export type DutydeskConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# A small demo web service for the embedded default, so a restart runs real
+# commands on any machine: start | stop | drain | enable | running | status.
+# Usage: demo-service.sh <command> <name> <port>
+set -euo pipefail
+cmd=${1:?command}; name=${2:?name}; port=${3:?port}
+dir=${DUTYDESK_DEMO_DIR:-.data/demo}/$name
+mkdir -p "$dir"
+pidfile=$dir/pid
+
+running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+
+case $cmd in
+  start)
+    if running; then echo "$name already running (pid $(cat "$pidfile"))"; exit 0; fi
+    # /health answers 503 while drained, so the load balancer (and our check) sees it.
+    nohup node -e '
+      const http = require("http"); const fs = require("fs");
+      const [dir, port] = process.argv.slice(1);
+      setTimeout(() => http.createServer((q, s) => {
+        const drained = fs.existsSync(dir + "/drained");
+        s.writeHead(q.url === "/health" && drained ? 503 : 200, { "content-type": "text/plain" });
+        s.end(drained ? "drained\n" : "ok\n");
+      }).listen(Number(port), "127.0.0.1"), 300);
+    ' "$dir" "$port" > "$dir/out.log" 2>&1 < /dev/null &
+    echo $! > "$pidfile"
+    echo "$name started (pid $!) on port $port" ;;
+  stop)
+    if running; then kill "$(cat "$pidfile")"; echo "$name stopping"; else echo "$name was not running"; fi ;;
+  running)
+    running ;;
+  drain)
+    touch "$dir/drained"; echo "$name drained" ;;
+  enable)
+    rm -f "$dir/drained"; echo "$name enabled" ;;
+  status)
+    if running; then echo "$name running (pid $(cat "$pidfile"))"; else echo "$name stopped"; exit 3; fi ;;
+  *) echo "unknown command $cmd" >&2; exit 2 ;;
+esac

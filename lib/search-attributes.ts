@@ -1,0 +1,13 @@
+/** Custom search attributes, so ops can filter runs in the Temporal UI by host, service and requester. */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const HOST_ATTR = defineSearchAttributeKey('DutydeskHost', SearchAttributeType.KEYWORD);
+export const SERVICE_ATTR = defineSearchAttributeKey('DutydeskService', SearchAttributeType.KEYWORD);
+export const REQUESTED_BY_ATTR = defineSearchAttributeKey('DutydeskRequestedBy', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [HOST_ATTR, SERVICE_ATTR, REQUESTED_BY_ATTR];
+
+/** The dev server's flags that register them ("--search-attribute Name=Keyword"). */
+export function searchAttributeArgs(): string[] {
+  return SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);
+}

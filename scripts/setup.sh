@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Shared set-up for `npm start` and `npm test`: idempotent and cached, so the
+# second run is fast. Source it; it exports TEMPORAL_CLI.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE="$ROOT/.cache"
+TEMPORAL_CLI_VERSION=v1.5.1
+
+log() { printf '\033[1mdutydesk setup:\033[0m %s\n' "$*" >&2; }
+
+# npm packages: reinstall only when package-lock.json changed.
+ensure_node_modules() {
+  local stamp="$ROOT/node_modules/.dutydesk-lock.sha" want
+  want=$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  log "installing npm packages (from package-lock.json)…"
+  # npm ci trips over optional platform packages missing from the lock (an npm 11 bug); install with --no-save honours the lock without rewriting it.
+  (cd "$ROOT" && npm install --no-audit --no-fund --no-save --loglevel=error)
+  echo "$want" > "$stamp"
+}
+
+# The Temporal CLI (dev server + Web UI): $TEMPORAL_CLI, else `temporal` on PATH,
+# else one built from source into .cache/bin (a few minutes, once).
+ensure_temporal_cli() {
+  if [ -n "${TEMPORAL_CLI:-}" ]; then
+    [ -x "$TEMPORAL_CLI" ] || { echo "TEMPORAL_CLI=$TEMPORAL_CLI is not an executable file" >&2; exit 1; }
+  elif command -v temporal >/dev/null 2>&1; then
+    TEMPORAL_CLI=$(command -v temporal)
+  else
+    TEMPORAL_CLI="$CACHE/bin/temporal"
+    if [ ! -x "$TEMPORAL_CLI" ]; then
+      if ! command -v go >/dev/null 2>&1; then
+        echo "The Temporal CLI is missing and Go is not installed to build it." >&2
+        echo "Install it from https://docs.temporal.io/cli (or 'brew install temporal') and set TEMPORAL_CLI=/path/to/temporal." >&2
+        exit 1
+      fi
+      log "building the Temporal CLI $TEMPORAL_CLI_VERSION from source into .cache/bin (once; takes a few minutes)…"
+      mkdir -p "$CACHE/bin"
+      GOBIN="$CACHE/bin" GOFLAGS=-mod=mod go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+    fi
+  fi
+  export TEMPORAL_CLI
+}
+
+# OpenSSH's sshd, which the tests start on a loopback port as a real host.
+ensure_sshd() {
+  if [ -x /usr/sbin/sshd ]; then return; fi
+  log "installing openssh-server from Debian (for the SSH tests)…"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends openssh-server openssh-client >/dev/null
+  # The package starts a system sshd on port 22 where it can; the tests run their own.
+}
+
+# Debian's docker-compose parses docker-compose.yml without a Docker engine.
+ensure_compose_checker() {
+  if command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1; then return; fi
+  log "installing docker-compose from Debian (to validate docker-compose.yml)…"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+}

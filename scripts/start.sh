@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `npm start`: the embedded default — Temporal dev server (SQLite in .data/,
+# Web UI), worker, and gateway with the web chat console, on the demo inventory.
+set -euo pipefail
+source "$(dirname "$0")/setup.sh"
+ensure_node_modules
+ensure_temporal_cli
+cd "$ROOT"
+exec node_modules/.bin/tsx scripts/start.ts "$@"

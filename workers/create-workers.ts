@@ -1,0 +1,70 @@
+/**
+ * Builds dutydesk's workers over a Temporal connection: the desk worker
+ * (workflows and chat) and the hosts worker (SSH steps, bounded concurrency).
+ * Used by the worker process and by tests, so both run the same code.
+ */
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { LoadedConfig } from '../config/load';
+import { readSecret } from '../config/load';
+import { createChatActivities } from '../activities/chat/activities';
+import type { ChatOutbound } from '../activities/chat/port';
+import { WebConsoleOutbound } from '../activities/chat/web-console-outbound';
+import { HostExecutors } from '../activities/hosts/executors';
+import { createHostActivities } from '../activities/hosts/activities';
+import { TASK_QUEUES } from './task-queues';
+
+export type QueueName = keyof typeof TASK_QUEUES;
+
+export interface WorkerSetup {
+  config: LoadedConfig;
+  connection: NativeConnection;
+  client: Client;
+  queues?: QueueName[];
+  /** Where outbound chat goes; defaults to the gateway's web console. */
+  outbound?: ChatOutbound;
+  /** A prebuilt workflow bundle (path to its code), to skip bundling at start. */
+  workflowBundlePath?: string;
+}
+
+export function consoleOutbound(config: LoadedConfig): ChatOutbound {
+  const token = () =>
+    config.gateway.consoleToken ? readSecret(config.gateway.consoleToken, config).trim() : (process.env.DUTYDESK_CONSOLE_TOKEN ?? '');
+  return new WebConsoleOutbound(`http://${config.gateway.listen}`, token);
+}
+
+export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Worker[]; executors: HostExecutors }> {
+  const { config, connection, client } = setup;
+  const queues = setup.queues ?? ['desk', 'hosts'];
+  const executors = new HostExecutors(config);
+  const common: Pick<WorkerOptions, 'connection' | 'namespace' | 'stickyQueueScheduleToStartTimeout'> = {
+    connection,
+    namespace: config.temporal.namespace,
+    stickyQueueScheduleToStartTimeout: config.worker.stickyQueueTimeout,
+  };
+  const workers: Worker[] = [];
+  if (queues.includes('desk')) {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: TASK_QUEUES.desk,
+        ...(setup.workflowBundlePath
+          ? { workflowBundle: { codePath: setup.workflowBundlePath } }
+          : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
+        activities: createChatActivities({ config, outbound: setup.outbound ?? consoleOutbound(config) }),
+      }),
+    );
+  }
+  if (queues.includes('hosts')) {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: TASK_QUEUES.hosts,
+        activities: createHostActivities({ executors, client }),
+        maxConcurrentActivityTaskExecutions: config.worker.hostConcurrency,
+      }),
+    );
+  }
+  return { workers, executors };
+}

@@ -1,0 +1,45 @@
+/**
+ * The worker process: `npm run worker -- [--config file] [--queues desk,hosts]`.
+ * Stops cleanly on SIGINT/SIGTERM, letting running activities finish first.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { configPathFromEnv, loadConfig, ConfigError } from '../config/load';
+import { createWorkers, type QueueName } from './create-workers';
+import { TASK_QUEUES } from './task-queues';
+
+function queuesFromArgs(argv: string[]): QueueName[] | undefined {
+  const arg = argv.find((a) => a.startsWith('--queues='))?.slice('--queues='.length) ?? process.env.DUTYDESK_QUEUES;
+  if (!arg) return undefined;
+  const names = arg.split(',').map((s) => s.trim());
+  const bad = names.filter((n) => !(n in TASK_QUEUES));
+  if (bad.length) throw new Error(`--queues: unknown queue(s) ${bad.join(', ')}; expected ${Object.keys(TASK_QUEUES).join(', ')}`);
+  return names as QueueName[];
+}
+
+async function main() {
+  const config = loadConfig(configPathFromEnv());
+  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  const address = config.temporal.address;
+  const connection = await NativeConnection.connect({ address });
+  const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
+  const { workers, executors } = await createWorkers({
+    config,
+    connection,
+    client,
+    queues: queuesFromArgs(process.argv),
+    workflowBundlePath: process.env.DUTYDESK_WORKFLOW_BUNDLE,
+  });
+  console.log(`dutydesk worker ready on ${workers.map((w) => w.options.taskQueue).join(', ')} (Temporal ${address})`);
+  try {
+    await Promise.all(workers.map((w) => w.run()));
+  } finally {
+    await executors.closeAll();
+    await connection.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

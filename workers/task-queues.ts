@@ -1,0 +1,8 @@
+/**
+ * Task queues. Desk work (workflows, chat) and host operations are separate so
+ * host concurrency is bounded on its own and a slow host never blocks chat.
+ */
+export const TASK_QUEUES = {
+  desk: 'dutydesk-desk',
+  hosts: 'dutydesk-hosts',
+} as const;
