@@ -57,10 +57,10 @@ export function createHostActivities({ executors, client }: HostActivityDeps) {
       let failure: string | undefined;
       let marks = Promise.resolve();
       const result = await withHeartbeat((signal) =>
-        executor.exec(input.script, {
+        // Passed on the command line, not as an SSH env request, which most sshd configs refuse.
+        executor.exec(`DUTYDESK_DONE_STEPS='${input.doneSteps.join(',')}' ${input.script}`, {
           timeoutMs: input.timeoutMs,
           signal,
-          env: { DUTYDESK_DONE_STEPS: input.doneSteps.join(',') },
           onLine: (line) => {
             const m = SCRIPT_MARK.exec(line.trim());
             if (!m) return;
