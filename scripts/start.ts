@@ -91,9 +91,9 @@ async function main() {
   ]);
   await waitForPort(tHost, tPort, 60_000);
 
-  const tsx = path.join(root, 'node_modules/.bin/tsx');
-  run('worker', tsx, ['workers/main.ts'], env);
-  run('gateway', tsx, ['chat-gateway/main.ts'], env);
+  // node with tsx's loader (not the tsx wrapper), so signals reach the process itself.
+  run('worker', process.execPath, ['--import', 'tsx', 'workers/main.ts'], env);
+  run('gateway', process.execPath, ['--import', 'tsx', 'chat-gateway/main.ts'], env);
   const [gHost, gPort] = hostPort(config.gateway.listen);
   await waitForPort(gHost, gPort, 60_000);
 

@@ -144,7 +144,8 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
       return waitFor(async () => (await messages(chat)).reverse().find((m) => m.from === 'bot' && match(m)), what, timeoutMs);
     },
     async startWorkerProcess() {
-      const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'workers/main.ts'), '--config', configFile], {
+      // node itself (not the tsx wrapper), so a kill reaches the worker and nothing else.
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers/main.ts'), '--config', configFile], {
         cwd: ROOT,
         env: { ...process.env, DUTYDESK_CONSOLE_TOKEN: BOT_TOKEN },
         stdio: ['ignore', 'pipe', 'pipe'],
