@@ -22,7 +22,7 @@ export interface Sshd {
 }
 
 const SSHD = '/usr/sbin/sshd';
-if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: run the tests with `npm test`, which installs openssh-server`);
+if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: run the tests with "npm test", which installs openssh-server`);
 
 export async function startSshd(): Promise<Sshd> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dutydesk-sshd-'));
