@@ -2,6 +2,7 @@
  * The worker process is killed (SIGKILL) in the middle of a step; a new worker
  * process takes over, the run finishes, and no completed step runs twice.
  */
+import type { restartWorkflow } from '../workflows/restart/restart-workflow';
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
 import { hostLog, type HostLog } from './helpers/host-scripts';
 import { startSshd, type Sshd } from './helpers/sshd';
@@ -54,7 +55,7 @@ test('a worker killed during a step: a new worker finishes the run and no comple
 
   await desk.startWorkerProcess();
   const result = await waitFor(async () => {
-    const handle = desk.env.client.workflow.getHandle('restart-db1');
+    const handle = desk.env.client.workflow.getHandle<typeof restartWorkflow>('restart-db1');
     return (await handle.describe()).status.name === 'COMPLETED' && handle.result();
   }, 'the run to finish on the new worker', 90_000);
 

@@ -1,6 +1,7 @@
 /**
  * Restarts over real SSH, driven through the web console as a user would.
  */
+import type { restartWorkflow } from '../workflows/restart/restart-workflow';
 import http from 'node:http';
 import { runLink } from '../lib/temporal-ui';
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
@@ -91,7 +92,7 @@ test('a full restart over SSH runs every step exactly once and the chat message 
   expect(final.version).toBeGreaterThan(2);
   expect((await desk.messages('ops')).filter((m) => m.text.includes('Restart app on web1'))).toHaveLength(1);
   // A deep link to this very run in the Temporal UI.
-  const progress = await desk.env.client.workflow.getHandle('restart-web1').result();
+  const progress = await desk.env.client.workflow.getHandle<typeof restartWorkflow>('restart-web1').result();
   expect(final.text).toContain(runLink('http://127.0.0.1:8233', 'default', 'restart-web1', progress.runId));
   // On the host: each command step started and ended exactly once, in order.
   expect(log.lines()).toEqual(['drain', 'stop', 'start', 'enable'].flatMap((s) => [`start ${s}`, `end ${s}`]));
