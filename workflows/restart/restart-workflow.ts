@@ -111,20 +111,18 @@ export async function restartWorkflow(request: RestartRequest): Promise<RestartP
   // the steps, so a slow chat never slows the restart, and edits that pile up
   // coalesce into the latest state.
   let dirty = true;
-  let publishing = false;
+  let finished = false;
   let messageId: string | undefined;
   function changed() {
     dirty = true;
   }
   const publisher = CancellationScope.nonCancellable(async () => {
     for (;;) {
-      await condition(() => dirty);
+      await condition(() => dirty || finished);
+      if (!dirty) return; // finished, and the last state is shown
       dirty = false;
-      publishing = true;
       const result = await chat.publishRestartProgress({ progress, messageId });
       messageId = result.messageId;
-      publishing = false;
-      if (ended() && !dirty) return;
     }
   });
 
@@ -147,7 +145,7 @@ export async function restartWorkflow(request: RestartRequest): Promise<RestartP
     for (const step of progress.steps) if (step.state === 'pending' || step.state === 'running') step.state = 'skipped';
     progress.finishedAt = Date.now();
     changed();
-    await condition(() => !dirty && !publishing);
+    finished = true;
     await publisher;
     await chat.notifyRestartEnded({ progress });
   });
