@@ -150,6 +150,8 @@ export const configSchema = z
     gateway: z
       .object({
         listen: listen.default('127.0.0.1:8080'),
+        /** How the worker reaches the gateway (e.g. http://gateway:8080 in docker-compose); defaults to the listen address. */
+        internalUrl: z.string().url().optional(),
         /** Token the worker's chat activities present to the web console's bot API. */
         consoleToken: secretRef.optional(),
       })

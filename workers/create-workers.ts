@@ -31,7 +31,8 @@ export interface WorkerSetup {
 export function consoleOutbound(config: LoadedConfig): ChatOutbound {
   const token = () =>
     config.gateway.consoleToken ? readSecret(config.gateway.consoleToken, config).trim() : (process.env.DUTYDESK_CONSOLE_TOKEN ?? '');
-  return new WebConsoleOutbound(`http://${config.gateway.listen}`, token);
+  const url = config.gateway.internalUrl ?? `http://${config.gateway.listen.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`;
+  return new WebConsoleOutbound(url, token);
 }
 
 export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Worker[]; executors: HostExecutors }> {

@@ -1,0 +1,9 @@
+# One image for the dutydesk worker and gateway; the command picks which runs.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --omit=dev --no-audit --no-fund --no-save
+COPY . .
+ENV NODE_ENV=production DUTYDESK_CONFIG=/etc/dutydesk/dutydesk.yaml DUTYDESK_DATA_DIR=/var/lib/dutydesk
+USER node
+CMD ["node", "--import", "tsx", "workers/main.ts"]

@@ -1,0 +1,91 @@
+/** The YAML configuration: the shipped files load, and every bad key is named with what is expected. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig, parseConfig, readSecret } from '../config/load';
+import { buildRestartRequest } from '../config/restart-plan';
+
+const ROOT = path.resolve(__dirname, '..');
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw, 'test.yaml');
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('the config was accepted');
+}
+
+const minimal = () => ({
+  roles: { engineer: { can: ['restart'] } },
+  users: [{ id: 'alice', name: 'Alice', roles: ['engineer'] }],
+  hosts: { web1: { address: '127.0.0.1', transport: 'local', services: { app: { steps: [{ name: 'stop', run: 'true' }] } } } },
+});
+
+test('the demo and the example configuration load', () => {
+  const demo = loadConfig(path.join(ROOT, 'config/demo.yaml'));
+  expect(Object.keys(demo.hosts)).toEqual(['demo-web', 'demo-batch', 'demo-prod']);
+  const example = loadConfig(path.join(ROOT, 'config/dutydesk.example.yaml'));
+  expect(example.hosts['shop-web-1'].production).toBe(true);
+  expect(example.restart.approvalTimeout).toBe(15 * 60_000);
+});
+
+test('a restart plan is built from the service steps with their kinds and timeouts', () => {
+  const demo = loadConfig(path.join(ROOT, 'config/demo.yaml'));
+  const request = buildRestartRequest(demo, 'demo-web', 'web', { id: 'alice', name: 'Alice' }, { platform: 'web', chatId: 'ops' });
+  if (request.plan.mode !== 'steps') throw new Error('expected steps');
+  expect(request.plan.steps.map((s) => s.kind)).toEqual(['announce', 'run', 'sleep', 'run', 'wait', 'run', 'http', 'run', 'http']);
+  expect(request.plan.steps.find((s) => s.name === 'wait-exit')?.timeoutMs).toBe(30_000);
+  expect(request.plan.steps.find((s) => s.name === 'let-finish')?.timeoutMs).toBe(2_000);
+  expect(request.notifyChat).toEqual({ platform: 'web', chatId: 'dm-alice' });
+});
+
+test.each([
+  ['a bad duration', (c: any) => (c.hosts.web1.services.app.steps[0].timeout = '10 minutes'), 'hosts.web1.services.app.steps[0].timeout: expected a duration such as 500ms, 30s, 5m or 1h'],
+  ['an unknown key', (c: any) => (c.hosts.web1.adress = 'x'), 'hosts.web1: unknown key(s) "adress"'],
+  ['an unknown role', (c: any) => (c.users[0].roles = ['enginer']), 'users[0].roles[0]: unknown role "enginer"; defined roles: engineer'],
+  ['a step with two kinds', (c: any) => (c.hosts.web1.services.app.steps[0].wait = 'true'), 'a step needs exactly one of run, wait, http, tcp, announce or sleep (found run, wait)'],
+  ['an ssh host without a key', (c: any) => (c.hosts.web1.transport = 'ssh'), 'hosts.web1.privateKey: required for ssh hosts'],
+  ['a bad transport', (c: any) => (c.hosts.web1.transport = 'telnet'), "hosts.web1.transport: expected one of ssh, local, got \"telnet\""],
+  ['a production host and no approvals chat', (c: any) => (c.hosts.web1.production = true), 'notify.approvals: host "web1" is production'],
+  ['a service with no steps or script', (c: any) => (c.hosts.web1.services.app = {}), 'hosts.web1.services.app: a service needs either "steps" or "script"'],
+  ['a duplicate step name', (c: any) => c.hosts.web1.services.app.steps.push({ name: 'stop', run: 'x' }), 'hosts.web1.services.app.steps[1].name: step name "stop" is used twice'],
+  ['a missing users list', (c: any) => delete c.users, 'users: required (expected array)'],
+  ['an unknown chat', (c: any) => (c.notify = { approvals: 'nowhere' }), 'notify.approvals: unknown chat "nowhere"'],
+])('rejects %s, naming the key', (_name, mutate, expected) => {
+  const config = minimal();
+  mutate(config);
+  expect(problemsOf(config).join('\n')).toContain(expected);
+});
+
+test('a broken file stops the worker at start-up with every bad key named', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dutydesk-config-'));
+  const file = path.join(dir, 'bad.yaml');
+  writeFileSync(
+    file,
+    [
+      'roles: { engineer: { can: [restart, reboot] } }',
+      'users: [{ id: alice, name: Alice, roles: [engineer] }]',
+      'hosts:',
+      '  web1: { address: 10.0.0.1, user: deploy, privateKey: { file: key, env: K }, services: { app: { steps: [{ name: s, run: "true", timeout: soon }] } } }',
+    ].join('\n'),
+  );
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--config', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  expect(run.status).toBe(1);
+  expect(run.stderr).toContain(`Invalid configuration in ${file}`);
+  expect(run.stderr).toContain('roles.engineer.can[1]: expected one of status, restart, approve, got "reboot"');
+  expect(run.stderr).toContain('hosts.web1.privateKey: give exactly one of "file" or "env"');
+  expect(run.stderr).toContain('hosts.web1.services.app.steps[0].timeout: expected a duration');
+});
+
+test('secrets come from files or the environment, with a clear error when missing', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dutydesk-secret-'));
+  writeFileSync(path.join(dir, 'key'), 'PRIVATE KEY');
+  const config = { source: path.join(dir, 'dutydesk.yaml') };
+  expect(readSecret({ file: 'key' }, config)).toBe('PRIVATE KEY');
+  expect(readSecret({ env: 'DD_TEST_SECRET' }, config, { DD_TEST_SECRET: 'tok' })).toBe('tok');
+  expect(() => readSecret({ env: 'DD_MISSING' }, config, {})).toThrow('secret environment variable DD_MISSING is not set');
+  expect(() => readSecret({ file: 'nope' }, config)).toThrow(/cannot read secret file .*nope \(ENOENT\)/);
+});
