@@ -70,6 +70,7 @@ beforeAll(async () => {
         ...ssh,
         services: { batch: { script: `${sshd.dir}/batch.sh`, scriptTimeout: '30s' } },
       },
+      spoofed: { ...ssh, hostKey: 'SHA256:AAAAnotTheRealHostKeyAAAAAAAAAAAAAAAAAAAAAAA', services: { app: { steps: [{ name: 'stop', run: log.step('spoofed') }] } } },
       other: { ...ssh, groups: ['elsewhere'], services: { app: { steps: [{ name: 'x', run: 'true' }] } } },
     }),
   );
@@ -176,7 +177,7 @@ test('users without the right role are refused, and bad input gets a helpful ans
   await desk.say('alice', 'dm-alice', 'restart other');
   await desk.botMessage('dm-alice', (m) => m.text.includes('You may not restart other. Roles that may: lead'), 'the host refusal');
   await desk.say('alice', 'dm-alice', 'restart nosuch');
-  await desk.botMessage('dm-alice', (m) => m.text.includes('Unknown host "nosuch". Hosts: web1, broken1, slow1, batch1, other.'), 'the unknown host answer');
+  await desk.botMessage('dm-alice', (m) => m.text.includes('Unknown host "nosuch". Hosts: web1, broken1, slow1, batch1, spoofed, other.'), 'the unknown host answer');
   await desk.say('alice', 'dm-alice', 'restart web1 nosvc');
   await desk.botMessage('dm-alice', (m) => m.text.includes('web1 has no service "nosvc". Services: app.'), 'the unknown service answer');
   await desk.say('alice', 'dm-alice', 'restart');
@@ -186,4 +187,12 @@ test('users without the right role are refused, and bad input gets a helpful ans
   await desk.say('mallory', 'dm-mallory', 'restart web1');
   await desk.botMessage('dm-mallory', (m) => m.text.includes('I do not know you yet'), 'the unknown user answer');
   expect((await desk.env.client.workflow.count(`DutydeskRequestedBy = 'carol' OR DutydeskRequestedBy = 'mallory' OR DutydeskHost = 'other'`)).count).toBe(0);
+});
+
+test('a host whose key is not the configured one is refused at once, and nothing runs on it', async () => {
+  await desk.say('alice', 'ops', 'restart spoofed');
+  const final = await desk.botMessage('ops', (m) => m.text.includes('Restart app on spoofed') && m.text.includes('❌'), 'the refusal', 20_000);
+  expect(final.text).toContain('host key of spoofed (127.0.0.1:');
+  expect(final.text).toContain('check hosts.spoofed.hostKey');
+  expect(log.started('spoofed')).toBe(0);
 });

@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { scriptStepSignal, type StepPlan, type StepState } from '../../workflows/restart/definitions';
 import type { HostExecutors } from './executors';
+import { SshAccessDenied } from './ssh-executor';
 import { runStep, StepFailed } from './step-runner';
 
 export interface HostActivityDeps {
@@ -37,7 +38,7 @@ export function createHostActivities({ executors, client }: HostActivityDeps) {
         try {
           return { detail: await runStep(input.step, executor, signal) };
         } catch (err) {
-          if (err instanceof StepFailed) throw ApplicationFailure.nonRetryable(err.message, 'StepFailed');
+          if (err instanceof StepFailed || err instanceof SshAccessDenied) throw ApplicationFailure.nonRetryable(err.message, 'StepFailed');
           throw err; // connection trouble: Temporal retries it
         }
       });

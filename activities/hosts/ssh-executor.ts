@@ -18,6 +18,11 @@ export interface SshTarget {
   connectTimeoutMs?: number;
 }
 
+/** A failure that retrying cannot fix: the host key is not the expected one, or the key is refused. */
+export class SshAccessDenied extends Error {
+  override name = 'SshAccessDenied';
+}
+
 export class SshExecutor implements HostExecutor {
   private connection?: Promise<Client>;
 
@@ -35,7 +40,12 @@ export class SshExecutor implements HostExecutor {
         })
         .on('error', (err) => {
           if (this.connection === attempt) this.connection = undefined;
-          if (!ready) reject(new Error(`cannot connect to ${this.target.name} (${this.target.address}:${this.target.port}): ${err.message}`));
+          if (ready) return;
+          const where = `${this.target.name} (${this.target.address}:${this.target.port})`;
+          const level = (err as Error & { level?: string }).level;
+          if (/verification failed/i.test(err.message)) reject(new SshAccessDenied(`host key of ${where} is not the configured ${this.target.hostKey}; check hosts.${this.target.name}.hostKey`));
+          else if (level === 'client-authentication') reject(new SshAccessDenied(`${where} refused the login of ${this.target.user} with the configured key`));
+          else reject(new Error(`cannot connect to ${where}: ${err.message}`));
         })
         .on('close', () => {
           if (this.connection === attempt) this.connection = undefined;
