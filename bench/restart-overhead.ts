@@ -11,7 +11,7 @@ import { SshExecutor } from '../activities/hosts/ssh-executor';
 import { readFileSync } from 'node:fs';
 import { baseConfig, startDesk } from '../test/helpers/desk';
 import { startSshd } from '../test/helpers/sshd';
-import type { ConsoleMessage } from '../chat-gateway/web-console/store';
+import { followChat } from '../test/helpers/console-events';
 
 const [rounds = 15, stepCount = 6, stepSeconds = 0.2] = process.argv.slice(2).map(Number);
 
@@ -53,26 +53,19 @@ async function main() {
   const flowTimes: number[] = [];
   const firstEdit: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    const events = await fetch(`${desk.url}/console/api/events?chat=dm-alice`);
-    const reader = events.body!.getReader();
+    const follower = await followChat(desk.url, 'dm-alice');
     const t0 = performance.now();
     await desk.say('alice', 'dm-alice', 'restart bench1');
     let first: number | undefined;
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error('event stream closed');
-      buffer += Buffer.from(value).toString('utf8');
-      const parts = buffer.split('\n\n');
-      buffer = parts.pop() ?? '';
-      const msgs = parts.filter((p) => p.startsWith('data: ')).map((p) => JSON.parse(p.slice(6)) as ConsoleMessage);
-      const mine = msgs.filter((m) => m.from === 'bot' && m.text.includes('Restart app on bench1'));
-      if (mine.length && first === undefined) first = performance.now() - t0;
-      if (mine.some((m) => m.text.includes('✅ Done in'))) break;
-      if (mine.some((m) => m.text.includes('❌'))) throw new Error(`restart failed: ${mine.at(-1)!.text}`);
-    }
+    const seen = await follower.readUntil((m) => {
+      const mine = m.from === 'bot' && m.text.includes('Restart app on bench1');
+      if (mine && first === undefined) first = performance.now() - t0;
+      if (mine && m.text.includes('❌')) throw new Error(`restart failed: ${m.text}`);
+      return mine && m.text.includes('✅ Done in');
+    });
+    if (!seen.length) throw new Error('no progress seen');
     const total = performance.now() - t0;
-    await reader.cancel();
+    await follower.close();
     await desk.env.client.workflow.getHandle('restart-bench1').result();
     if (r === 0) continue; // warm-up round: worker caches, first SSH connection
     flowTimes.push(total);

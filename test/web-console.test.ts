@@ -4,7 +4,7 @@
  * and the bot side refusing anyone without the token.
  */
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
-import type { ConsoleMessage } from '../chat-gateway/web-console/store';
+import { followChat } from './helpers/console-events';
 
 let desk: Desk;
 
@@ -33,38 +33,6 @@ afterAll(async () => {
   await desk?.stop();
 });
 
-/**
- * Subscribes to a chat's server-sent events; the returned function reads them
- * until `until` says stop. The gateway subscribes before it sends the headers,
- * so nothing sent after this resolves is missed.
- */
-async function subscribe(chat: string): Promise<(until: (m: ConsoleMessage) => boolean) => Promise<ConsoleMessage[]>> {
-  const res = await fetch(`${desk.url}/console/api/events?chat=${chat}`);
-  const reader = res.body!.getReader();
-  return (until) => readUntil(reader, until);
-}
-
-async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, until: (m: ConsoleMessage) => boolean): Promise<ConsoleMessage[]> {
-  const seen: ConsoleMessage[] = [];
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error('the event stream closed early');
-    buffer += Buffer.from(value).toString('utf8');
-    const events = buffer.split('\n\n');
-    buffer = events.pop() ?? '';
-    for (const e of events) {
-      if (!e.startsWith('data: ')) continue;
-      const m = JSON.parse(e.slice(6)) as ConsoleMessage;
-      seen.push(m);
-      if (until(m)) {
-        await reader.cancel();
-        return seen;
-      }
-    }
-  }
-}
-
 test('the page is served and lists who you can be and your chats', async () => {
   const page = await fetch(desk.url + '/');
   expect(page.headers.get('content-type')).toContain('text/html');
@@ -92,14 +60,15 @@ test('help shows only what the role allows', async () => {
 });
 
 test('one message changes live through the steps, seen as server-sent events', async () => {
-  const read = await subscribe('dm-alice');
+  const follower = await followChat(desk.url, 'dm-alice');
   await desk.say('alice', 'dm-alice', 'restart local1');
-  const seen = (await read((m) => m.text.includes('✅ Done in'))).filter((m) => m.from === 'bot' && m.text.includes('Restart app on local1'));
+  const seen = (await follower.readUntil((m) => m.text.includes('✅ Done in'))).filter((m) => m.from === 'bot' && m.text.includes('Restart app on local1'));
   expect(new Set(seen.map((m) => m.id)).size).toBe(1);
   const versions = seen.map((m) => m.version);
   expect(versions).toEqual([...versions].sort((a, b) => a - b));
   expect(seen.some((m) => m.text.includes('▶ Pause'))).toBe(true);
   expect(seen.at(-1)!.text).toContain('✔ Start');
+  await follower.close();
 
   await desk.say('alice', 'dm-alice', 'status local1');
   const status = await desk.botMessage('dm-alice', (m) => m.text.startsWith('🖥 local1'), 'the status answer');

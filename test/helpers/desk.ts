@@ -22,9 +22,9 @@ import { freePort, waitFor } from './wait';
 const ROOT = path.resolve(__dirname, '../..');
 const BOT_TOKEN = 'test-console-token';
 
-// Workers in tests log warnings and errors only.
+// Workers in tests log errors only.
 try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
 } catch {
   /* already installed by an earlier test file in this process */
 }
