@@ -9,10 +9,12 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { LoadedConfig } from '../config/load';
 import { readSecret } from '../config/load';
 import { createChatActivities } from '../activities/chat/activities';
+import { createDeliveryActivities } from '../activities/chat/delivery';
 import type { ChatOutbound } from '../activities/chat/port';
 import { WebConsoleOutbound } from '../activities/chat/web-console-outbound';
 import { HostExecutors } from '../activities/hosts/executors';
 import { createHostActivities } from '../activities/hosts/activities';
+import { chatTaskQueue } from '../workflows/outbox/definitions';
 import { TASK_QUEUES } from './task-queues';
 
 export type QueueName = keyof typeof TASK_QUEUES;
@@ -22,8 +24,8 @@ export interface WorkerSetup {
   connection: NativeConnection;
   client: Client;
   queues?: QueueName[];
-  /** Where outbound chat goes; defaults to the gateway's web console. */
-  outbound?: ChatOutbound;
+  /** Where web console messages go; defaults to the gateway's bot API. */
+  webOutbound?: ChatOutbound;
   /** A prebuilt workflow bundle (path to its code), to skip bundling at start. */
   workflowBundlePath?: string;
 }
@@ -37,7 +39,7 @@ export function consoleOutbound(config: LoadedConfig): ChatOutbound {
 
 export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Worker[]; executors: HostExecutors }> {
   const { config, connection, client } = setup;
-  const queues = setup.queues ?? ['desk', 'hosts'];
+  const queues = setup.queues ?? ['desk', 'hosts', 'chat'];
   const executors = new HostExecutors(config);
   const common: Pick<WorkerOptions, 'connection' | 'namespace' | 'stickyQueueScheduleToStartTimeout'> = {
     connection,
@@ -53,7 +55,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Work
         ...(setup.workflowBundlePath
           ? { workflowBundle: { codePath: setup.workflowBundlePath } }
           : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
-        activities: createChatActivities({ config, outbound: setup.outbound ?? consoleOutbound(config) }),
+        activities: createChatActivities({ config, client }),
       }),
     );
   }
@@ -64,6 +66,15 @@ export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Work
         taskQueue: TASK_QUEUES.hosts,
         activities: createHostActivities({ executors, client }),
         maxConcurrentActivityTaskExecutions: config.worker.hostConcurrency,
+      }),
+    );
+  }
+  if (queues.includes('chat')) {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: chatTaskQueue('web'),
+        activities: createDeliveryActivities({ outbound: setup.webOutbound ?? consoleOutbound(config) }),
       }),
     );
   }

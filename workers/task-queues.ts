@@ -5,4 +5,6 @@
 export const TASK_QUEUES = {
   desk: 'dutydesk-desk',
   hosts: 'dutydesk-hosts',
+  /** Outbound chat, one queue per platform (dutydesk-chat-<platform>): see workflows/outbox. */
+  chat: 'dutydesk-chat-*',
 } as const;

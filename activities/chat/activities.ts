@@ -1,26 +1,28 @@
 /**
- * Outbound chat as activities: sends and edits are retried durably by
- * Temporal, and a retried send never posts twice (idempotency key per activity).
+ * Chat as activities: render a restart's messages in the reader's language and
+ * put them in the chat's outbox, which delivers them in order under the
+ * platform's limits. Keys make a retried activity enqueue nothing twice.
  */
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type { DutydeskConfig } from '../../config/schema';
 import { renderApprovalRequest, renderRestartEnded, renderRestartProgress, type RenderContext } from '../../lib/messages/restart';
 import { runLink } from '../../lib/temporal-ui';
 import type { ChatRef, RestartProgress } from '../../workflows/restart/definitions';
-import type { ChatOutbound } from './port';
+import { enqueueChatMessage } from './outbox-client';
 
 export interface ChatActivityDeps {
   config: Pick<DutydeskConfig, 'temporal' | 'users'>;
-  outbound: ChatOutbound;
+  client: Client;
 }
 
-/** Stable across retries of the same activity, different for every other send. */
-function idempotencyKey(): string {
+/** Stable across retries of the same activity, different for every other one. */
+function activityKey(): string {
   const { workflowExecution, activityId } = Context.current().info;
   return `${workflowExecution?.workflowId}/${workflowExecution?.runId}/${activityId}`;
 }
 
-export function createChatActivities({ config, outbound }: ChatActivityDeps) {
+export function createChatActivities({ config, client }: ChatActivityDeps) {
   const languageOf = (personId: string) => config.users.find((u) => u.id === personId)?.language ?? 'en';
   const context = (p: RestartProgress, personId: string): RenderContext => ({
     language: languageOf(personId),
@@ -29,37 +31,29 @@ export function createChatActivities({ config, outbound }: ChatActivityDeps) {
   });
 
   return {
-    /** Sends the live progress message the first time, edits it after. */
-    async publishRestartProgress({ progress, messageId }: { progress: RestartProgress; messageId?: string }): Promise<{ messageId: string }> {
-      const chat = progress.chat;
+    /** The live progress message: sent the first time, edited after. */
+    async publishRestartProgress({ progress }: { progress: RestartProgress }): Promise<void> {
       const message = renderRestartProgress(progress, context(progress, progress.requestedBy.id));
-      if (messageId) {
-        await outbound.edit(chat, messageId, message);
-        return { messageId };
-      }
-      return outbound.send(chat, message, idempotencyKey());
+      await enqueueChatMessage(client, progress.chat, { key: `${progress.workflowId}/${progress.runId}/progress`, mode: 'upsert', message });
     },
 
-    async publishApprovalRequest(input: { progress: RestartProgress; chat: ChatRef; messageId?: string }): Promise<{ messageId: string }> {
-      const message = renderApprovalRequest(input.progress, context(input.progress, input.progress.requestedBy.id));
-      if (input.messageId) {
-        await outbound.edit(input.chat, input.messageId, message);
-        return { messageId: input.messageId };
-      }
-      return outbound.send(input.chat, message, idempotencyKey());
+    async publishApprovalRequest({ progress, chat }: { progress: RestartProgress; chat: ChatRef }): Promise<void> {
+      const message = renderApprovalRequest(progress, context(progress, progress.requestedBy.id));
+      await enqueueChatMessage(client, chat, { key: `${progress.workflowId}/${progress.runId}/approval`, mode: 'upsert', message });
     },
 
     async announce(input: { chat: ChatRef; text: string; host: string; service: string }): Promise<void> {
       const text = input.text.replace(/\{host\}/g, input.host).replace(/\{service\}/g, input.service);
-      await outbound.send(input.chat, { text: `📣 ${text}` }, idempotencyKey());
+      await enqueueChatMessage(client, input.chat, { key: activityKey(), mode: 'new', message: { text: `📣 ${text}` } });
     },
 
     /** Tells everyone who asked how it ended: "up again" on success, what failed otherwise. */
     async notifyRestartEnded({ progress }: { progress: RestartProgress }): Promise<void> {
       if (progress.phase === 'denied' || progress.phase === 'cancelled') return; // the progress message already says so
-      const key = idempotencyKey();
+      const key = activityKey();
       for (const [i, watcher] of progress.watchers.entries()) {
-        await outbound.send(watcher.chat, renderRestartEnded(progress, context(progress, watcher.person.id)), `${key}/${i}`);
+        const message = renderRestartEnded(progress, context(progress, watcher.person.id));
+        await enqueueChatMessage(client, watcher.chat, { key: `${key}/${i}`, mode: 'new', message });
       }
     },
   };

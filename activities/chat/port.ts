@@ -17,7 +17,23 @@ export interface ChatMessage {
 }
 
 export interface ChatOutbound {
-  /** The key makes a retried send (after a worker crash) return the first message instead of posting twice. */
+  /** Platforms that accept one use the key so a retried send returns the first message instead of posting twice. */
   send(chat: ChatRef, message: ChatMessage, idempotencyKey: string): Promise<{ messageId: string }>;
   edit(chat: ChatRef, messageId: string, message: ChatMessage): Promise<void>;
+}
+
+/** The platform asked us to slow down (HTTP 429); retry after this long. */
+export class RateLimited extends Error {
+  override name = 'RateLimited';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The platform refused for good (unknown chat, bot removed, malformed message): retrying cannot help. */
+export class DeliveryRefused extends Error {
+  override name = 'DeliveryRefused';
 }

@@ -1,6 +1,6 @@
 /** Delivers messages to the gateway's web chat console through its bot API, as Telegram's adapter does to the Bot API. */
 import type { ChatRef } from '../../workflows/restart/definitions';
-import type { ChatMessage, ChatOutbound } from './port';
+import { DeliveryRefused, RateLimited, type ChatMessage, type ChatOutbound } from './port';
 
 export class WebConsoleOutbound implements ChatOutbound {
   constructor(
@@ -16,7 +16,10 @@ export class WebConsoleOutbound implements ChatOutbound {
       signal: AbortSignal.timeout(10_000),
     });
     const text = await res.text();
-    if (!res.ok) throw new Error(`web console ${method} failed: HTTP ${res.status} ${text.slice(0, 200)}`);
+    const why = `web console ${method} failed: HTTP ${res.status} ${text.slice(0, 200)}`;
+    if (res.status === 429) throw new RateLimited(why, Number(res.headers.get('retry-after') ?? 1) * 1000);
+    if (res.status >= 400 && res.status < 500 && res.status !== 401) throw new DeliveryRefused(why);
+    if (!res.ok) throw new Error(why); // 5xx and a token not yet in place: retried
     return JSON.parse(text) as T;
   }
 

@@ -17,6 +17,7 @@ import {
 import type { createChatActivities } from '../../activities/chat/activities';
 import type { createHostActivities } from '../../activities/hosts/activities';
 import { formatDuration } from '../../lib/duration';
+import { rootMessage } from '../../lib/failure';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import {
   cancelUpdate,
@@ -112,7 +113,6 @@ export async function restartWorkflow(request: RestartRequest): Promise<RestartP
   // coalesce into the latest state.
   let dirty = true;
   let finished = false;
-  let messageId: string | undefined;
   function changed() {
     dirty = true;
   }
@@ -121,8 +121,7 @@ export async function restartWorkflow(request: RestartRequest): Promise<RestartP
       await condition(() => dirty || finished);
       if (!dirty) return; // finished, and the last state is shown
       dirty = false;
-      const result = await chat.publishRestartProgress({ progress, messageId });
-      messageId = result.messageId;
+      await chat.publishRestartProgress({ progress });
     }
   });
 
@@ -158,7 +157,7 @@ export async function restartWorkflow(request: RestartRequest): Promise<RestartP
 
 async function awaitApproval(request: RestartRequest, progress: RestartProgress, cancelled: () => boolean): Promise<void> {
   const approval = request.approval as NonNullable<RestartRequest['approval']>;
-  const { messageId } = await chat.publishApprovalRequest({ progress, chat: approval.chat });
+  await chat.publishApprovalRequest({ progress, chat: approval.chat });
   const decided = await condition(() => Boolean(progress.approvedBy || progress.deniedBy) || cancelled(), approval.timeoutMs);
   if (cancelled()) progress.phase = 'cancelled';
   else if (!decided) {
@@ -168,7 +167,7 @@ async function awaitApproval(request: RestartRequest, progress: RestartProgress,
     progress.phase = 'denied';
     progress.error = `denied by ${progress.deniedBy.name}`;
   } else progress.phase = 'running';
-  await chat.publishApprovalRequest({ progress, chat: approval.chat, messageId });
+  await chat.publishApprovalRequest({ progress, chat: approval.chat });
 }
 
 async function runSteps(
@@ -197,7 +196,7 @@ async function runSteps(
         throw err;
       }
       step.state = 'failed';
-      step.detail = failureMessage(err);
+      step.detail = rootMessage(err);
       progress.phase = 'failed';
       progress.error = `step "${plan.title}" failed: ${step.detail}`;
       return;
@@ -259,13 +258,6 @@ async function runScript(
       failed.state = 'failed';
       failed.finishedAt = Date.now();
     }
-    progress.error = failed ? `step "${failed.title}" failed: ${failureMessage(err)}` : failureMessage(err);
+    progress.error = failed ? `step "${failed.title}" failed: ${rootMessage(err)}` : rootMessage(err);
   }
-}
-
-function failureMessage(err: unknown): string {
-  let e: unknown = err;
-  // ActivityFailure wraps the activity's ApplicationFailure; the cause holds the words the user needs.
-  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) e = (e as { cause: unknown }).cause;
-  return e instanceof Error ? e.message : String(e);
 }

@@ -1,0 +1,27 @@
+/**
+ * Puts a message in a chat's outbox: signal-with-start, so the chat's outbox
+ * workflow is started on first use and every later message joins its queue.
+ */
+import type { Client } from '@temporalio/client';
+import { TASK_QUEUES } from '../../workers/task-queues';
+import { enqueueSignal, outboxWorkflowId, type OutboxItem, type OutboxPolicy, type OutboxState } from '../../workflows/outbox/definitions';
+import type { ChatRef } from '../../workflows/restart/definitions';
+
+/** Per-chat pacing from each platform's documented limits. */
+export function outboxPolicy(chat: ChatRef): OutboxPolicy {
+  switch (chat.platform) {
+    case 'web':
+      return { minIntervalMs: 0 };
+  }
+}
+
+export async function enqueueChatMessage(client: Client, chat: ChatRef, item: OutboxItem): Promise<void> {
+  const initial: OutboxState = { chat, policy: outboxPolicy(chat), queue: [], sent: [], delivered: 0, failed: [] };
+  await client.workflow.signalWithStart('outboxWorkflow', {
+    workflowId: outboxWorkflowId(chat),
+    taskQueue: TASK_QUEUES.desk,
+    args: [initial],
+    signal: enqueueSignal,
+    signalArgs: [item],
+  });
+}

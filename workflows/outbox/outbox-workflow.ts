@@ -1,0 +1,73 @@
+/**
+ * Delivers one chat's messages in order. Deterministic: pacing is a workflow
+ * timer, retries (429 retry_after, 5xx, network) are the activity's retry
+ * policy, so a crash or restart loses nothing and repeats nothing it recorded.
+ */
+import { condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { createDeliveryActivities } from '../../activities/chat/delivery';
+import { rootMessage } from '../../lib/failure';
+import { chatTaskQueue, enqueueSignal, outboxQuery, type OutboxItem, type OutboxState } from './definitions';
+
+const KEEP_SENT = 1000;
+const KEEP_FAILED = 50;
+/** Deliveries per run before continuing as new, to keep each history small. */
+const DELIVERIES_PER_RUN = 300;
+
+export async function outboxWorkflow(initial: OutboxState): Promise<void> {
+  const state: OutboxState = initial;
+  const delivery = proxyActivities<ReturnType<typeof createDeliveryActivities>>({
+    taskQueue: chatTaskQueue(state.chat.platform),
+    startToCloseTimeout: '30s',
+    // Never give up on a message that can still be delivered: the activity
+    // sets the platform's retry_after as the next delay, otherwise back off.
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  });
+
+  setHandler(enqueueSignal, (item) => enqueue(state, item));
+  setHandler(outboxQuery, () => ({ queue: state.queue, delivered: state.delivered, failed: state.failed }));
+
+  let deliveredThisRun = 0;
+  for (;;) {
+    await condition(() => state.queue.length > 0);
+    const wait = (state.lastDeliveredAt ?? 0) + state.policy.minIntervalMs - Date.now();
+    if (wait > 0) await sleep(wait);
+    // Taken only now, so edits that arrived while pacing are already merged into it.
+    const item = state.queue.shift() as OutboxItem;
+    const messageId = sentId(state, item.key);
+    if (item.mode === 'new' && messageId) continue;
+    try {
+      const result = await delivery.deliverChatMessage({ chat: state.chat, key: `${workflowInfo().workflowId}/${item.key}`, message: item.message, editMessageId: messageId });
+      remember(state, item.key, result.messageId);
+      state.delivered++;
+    } catch (err) {
+      state.failed = [...state.failed, { key: item.key, error: rootMessage(err) }].slice(-KEEP_FAILED);
+    }
+    state.lastDeliveredAt = Date.now();
+    if (++deliveredThisRun >= DELIVERIES_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof outboxWorkflow>(state);
+    }
+  }
+}
+
+/** Adds an item; a pending edit of the same message is replaced in place (latest state wins). */
+function enqueue(state: OutboxState, item: OutboxItem): void {
+  if (item.mode === 'upsert') {
+    const pending = state.queue.find((q) => q.mode === 'upsert' && q.key === item.key);
+    if (pending) {
+      pending.message = item.message;
+      return;
+    }
+  } else if (state.queue.some((q) => q.key === item.key)) {
+    return; // a retried enqueue of a message still waiting
+  }
+  state.queue.push(item);
+}
+
+function sentId(state: OutboxState, key: string): string | undefined {
+  for (let i = state.sent.length - 1; i >= 0; i--) if (state.sent[i][0] === key) return state.sent[i][1];
+  return undefined;
+}
+
+function remember(state: OutboxState, key: string, messageId: string): void {
+  state.sent = [...state.sent.filter(([k]) => k !== key), [key, messageId] as [string, string]].slice(-KEEP_SENT);
+}
