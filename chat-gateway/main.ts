@@ -11,14 +11,20 @@ async function main() {
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const dataDir = process.env.DUTYDESK_DATA_DIR ?? path.join(process.cwd(), '.data');
-  const { app, store } = createGateway({ config, client, botToken, consoleFile: path.join(dataDir, 'console-messages.json') });
+  const gateway = createGateway({ config, client, botToken, consoleFile: path.join(dataDir, 'console-messages.json') });
   const [host, port] = [config.gateway.listen.slice(0, config.gateway.listen.lastIndexOf(':')), Number(config.gateway.listen.split(':').pop())];
+  const { app, store } = gateway;
   const server = app.listen(port, host, () => console.log(`dutydesk gateway: web chat console on http://${config.gateway.listen}/`));
   server.on('error', (err) => {
     console.error(`dutydesk gateway cannot listen on ${config.gateway.listen}: ${err.message}`);
     process.exit(1);
   });
+  if (config.telegram) {
+    await gateway.startPlatforms();
+    console.log('dutydesk gateway: Telegram bot polling for updates');
+  }
   const stop = () => {
+    gateway.stopPlatforms();
     store.flush();
     server.close();
     server.closeAllConnections();

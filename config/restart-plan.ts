@@ -3,22 +3,27 @@
  * each run carries its own plan (visible in the Temporal UI) and the workflow
  * never reads config.
  */
-import type { ChatRef, Person, RestartRequest, StepKind, StepPlan } from '../workflows/restart/definitions';
+import type { ChatRef, Person, Platform, RestartRequest, StepKind, StepPlan } from '../workflows/restart/definitions';
 import type { DutydeskConfig, StepConfig } from './schema';
 
 const STEP_KINDS: StepKind[] = ['run', 'wait', 'http', 'tcp', 'announce', 'sleep'];
 
-export function webChat(config: DutydeskConfig, chatName: string): ChatRef {
+/** A named chat on the preferred platform when it is mapped there, else on the web console. */
+export function namedChat(config: DutydeskConfig, chatName: string, preferred: Platform = 'web'): ChatRef {
   const chat = config.chats[chatName];
+  const onPreferred = preferred === 'web' ? undefined : chat?.[preferred];
+  if (onPreferred) return { platform: preferred, chatId: onPreferred };
   return { platform: 'web', chatId: chat?.web ?? chatName };
 }
 
-/** A person's direct chat with the bot. */
-export function directChat(personId: string): ChatRef {
+/** A person's direct chat with the bot, on the platform they are using when they have an identity there. */
+export function directChat(config: DutydeskConfig, personId: string, preferred: Platform = 'web'): ChatRef {
+  const user = config.users.find((u) => u.id === personId);
+  if (preferred === 'telegram' && user?.telegram) return { platform: 'telegram', chatId: user.telegram };
   return { platform: 'web', chatId: `dm-${personId}` };
 }
 
-function planStep(config: DutydeskConfig, step: StepConfig): StepPlan {
+function planStep(config: DutydeskConfig, step: StepConfig, platform: Platform): StepPlan {
   const kind = STEP_KINDS.find((k) => step[k] !== undefined) as StepKind;
   const defaultTimeout = kind === 'http' || kind === 'tcp' || kind === 'wait' ? 60_000 : config.restart.stepTimeout;
   return {
@@ -30,7 +35,7 @@ function planStep(config: DutydeskConfig, step: StepConfig): StepPlan {
     retries: step.retries ?? 0,
     intervalMs: step.interval ?? 1000,
     expectStatus: step.expectStatus,
-    chat: step.chat ? webChat(config, step.chat) : undefined,
+    chat: step.chat ? namedChat(config, step.chat, platform) : undefined,
   };
 }
 
@@ -48,15 +53,15 @@ export function buildRestartRequest(
     service: serviceName,
     requestedBy,
     chat,
-    notifyChat: directChat(requestedBy.id),
+    notifyChat: directChat(config, requestedBy.id, chat.platform),
     production: host.production,
     approval:
       host.production && config.notify.approvals
-        ? { chat: webChat(config, config.notify.approvals), timeoutMs: config.restart.approvalTimeout }
+        ? { chat: namedChat(config, config.notify.approvals, chat.platform), timeoutMs: config.restart.approvalTimeout }
         : undefined,
     heartbeatTimeoutMs: config.restart.heartbeatTimeout,
     plan: service.script
       ? { mode: 'script', script: service.script, timeoutMs: service.scriptTimeout ?? config.restart.stepTimeout }
-      : { mode: 'steps', steps: (service.steps ?? []).map((s) => planStep(config, s)) },
+      : { mode: 'steps', steps: (service.steps ?? []).map((s) => planStep(config, s, chat.platform)) },
   };
 }

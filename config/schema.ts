@@ -123,6 +123,8 @@ const userSchema = z
     name: z.string().min(1),
     roles: z.array(z.string()).min(1),
     language: z.string().default('en'),
+    /** Telegram user id (a number, as Telegram shows it). */
+    telegram: z.union([z.number().int(), z.string().regex(/^\d+$/, 'expected a numeric Telegram user id')]).transform(String).optional(),
   })
   .strict();
 export type UserConfig = z.infer<typeof userSchema>;
@@ -132,6 +134,8 @@ const chatSchema = z
   .object({
     title: z.string().min(1),
     web: z.string().optional(),
+    /** Telegram chat id: negative for groups, e.g. -1001234567890. */
+    telegram: z.union([z.number().int(), z.string().regex(/^-?\d+$/, 'expected a numeric Telegram chat id')]).transform(String).optional(),
   })
   .strict();
 
@@ -178,6 +182,15 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    telegram: z
+      .object({
+        token: secretRef,
+        apiRoot: z.string().url().default('https://api.telegram.org'),
+        /** Outbound ceiling for the whole bot, enforced by the Temporal server on the Telegram task queue. */
+        messagesPerSecond: z.number().positive().max(30).default(25),
+      })
+      .strict()
+      .optional(),
     roles: z.record(name, roleSchema),
     users: z.array(userSchema).min(1, 'expected at least one user'),
     chats: z.record(name, chatSchema).default({}),

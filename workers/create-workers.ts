@@ -11,6 +11,7 @@ import { readSecret } from '../config/load';
 import { createChatActivities } from '../activities/chat/activities';
 import { createDeliveryActivities } from '../activities/chat/delivery';
 import type { ChatOutbound } from '../activities/chat/port';
+import { TelegramOutbound } from '../activities/chat/telegram-outbound';
 import { WebConsoleOutbound } from '../activities/chat/web-console-outbound';
 import { HostExecutors } from '../activities/hosts/executors';
 import { createHostActivities } from '../activities/hosts/activities';
@@ -77,6 +78,19 @@ export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Work
         activities: createDeliveryActivities({ outbound: setup.webOutbound ?? consoleOutbound(config) }),
       }),
     );
+    const telegram = config.telegram;
+    if (telegram) {
+      const token = () => readSecret(telegram.token, config).trim();
+      workers.push(
+        await Worker.create({
+          ...common,
+          taskQueue: chatTaskQueue('telegram'),
+          activities: createDeliveryActivities({ outbound: new TelegramOutbound(telegram.apiRoot, token) }),
+          // The per-bot ceiling, enforced by the Temporal server across all workers.
+          maxTaskQueueActivitiesPerSecond: telegram.messagesPerSecond,
+        }),
+      );
+    }
   }
   return { workers, executors };
 }

@@ -12,6 +12,9 @@ export function outboxPolicy(chat: ChatRef): OutboxPolicy {
   switch (chat.platform) {
     case 'web':
       return { minIntervalMs: 0 };
+    case 'telegram':
+      // About one message a second in a chat, and 20 a minute in a group.
+      return { minIntervalMs: chat.chatId.startsWith('-') ? 3_050 : 1_050 };
   }
 }
 

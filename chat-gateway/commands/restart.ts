@@ -165,7 +165,7 @@ export const restartButtons: ButtonHandler[] = [
     verb: 'restart.watch',
     async run(ctx, workflowId) {
       const progress = await ctx.restarts.progress(workflowId);
-      await ctx.restarts.watch(workflowId, person(ctx), directChat(ctx.user.id));
+      await ctx.restarts.watch(workflowId, person(ctx), directChat(ctx.config, ctx.user.id, ctx.chat.platform));
       await ctx.reply(t(ctx.user.language, 'restart.watching', { host: progress.host }));
     },
   },

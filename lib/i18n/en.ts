@@ -45,6 +45,7 @@ export const en = {
   'error.unknownCommand': 'I do not know "{command}". Type help for what you can do.',
   'error.unknownUser': 'Sorry, I do not know you yet. Ask an admin to add you to dutydesk.',
   'error.notAllowed': 'You may not use "{command}". Type help for what you can do.',
+  'error.forgedButton': 'This button is not valid here. Use the buttons on the bot’s own messages in this chat.',
   'error.internal': '⚠ Something went wrong on our side ({error}). Ops have the details; please try again.',
   'status.host': '🖥 {host} ({address}){production} · groups: {groups}\nServices: {services}',
   'status.noRestart': 'No restart has run on {host} yet.',

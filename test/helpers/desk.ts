@@ -97,7 +97,8 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
   process.env.DUTYDESK_CONSOLE_TOKEN = BOT_TOKEN;
   const config = parseConfig(raw, configFile);
 
-  const { app } = createGateway({ config, client: env.client, botToken: BOT_TOKEN, log: () => undefined });
+  const gateway = createGateway({ config, client: env.client, botToken: BOT_TOKEN, log: () => undefined });
+  const { app } = gateway;
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
@@ -118,6 +119,7 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
     runs = workers.map((w) => w.run());
   }
   const processes: ChildProcess[] = [];
+  await gateway.startPlatforms();
 
   const post = async (route: string, body: unknown) => {
     const res = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -161,6 +163,7 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
       return child;
     },
     async stop() {
+      gateway.stopPlatforms();
       for (const p of processes) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
       workers.forEach((w) => w.shutdown());
       await Promise.allSettled(runs);

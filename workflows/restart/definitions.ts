@@ -6,8 +6,10 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** Where a message goes: a platform and that platform's chat id. */
+export type Platform = 'web' | 'telegram';
+
 export interface ChatRef {
-  platform: 'web';
+  platform: Platform;
   chatId: string;
 }
 

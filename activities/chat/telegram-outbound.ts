@@ -1,0 +1,85 @@
+/**
+ * Sends and edits messages through Telegram's Bot API. Buttons become an
+ * inline keyboard with signed callback data; long texts are split; errors are
+ * sorted into "retry after", "retry with backoff" and "refused for good".
+ */
+import { callbackKey, encodeCallback } from '../../lib/callback-data';
+import { shortenForEdit, splitText } from '../../lib/messages/split';
+import type { ChatRef } from '../../workflows/restart/definitions';
+import { DeliveryRefused, RateLimited, type ChatMessage, type ChatOutbound } from './port';
+
+export const TELEGRAM_TEXT_LIMIT = 4096;
+
+interface BotApiAnswer<T> {
+  ok: boolean;
+  result?: T;
+  error_code?: number;
+  description?: string;
+  parameters?: { retry_after?: number };
+}
+
+export class TelegramOutbound implements ChatOutbound {
+  constructor(
+    private readonly apiRoot: string,
+    private readonly token: () => string,
+  ) {}
+
+  private async call<T>(method: string, params: Record<string, unknown>): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.apiRoot.replace(/\/+$/, '')}/bot${this.token()}/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(params),
+        signal: AbortSignal.timeout(20_000),
+      });
+    } catch (err) {
+      throw new Error(`Telegram ${method}: network error (${(err as Error).message})`); // retried
+    }
+    const answer = (await res.json().catch(() => ({ ok: false, description: `HTTP ${res.status}` }))) as BotApiAnswer<T>;
+    if (answer.ok) return answer.result as T;
+    const why = `Telegram ${method}: ${answer.error_code ?? res.status} ${answer.description ?? ''}`.trim();
+    if (res.status === 429 || answer.error_code === 429) throw new RateLimited(why, (answer.parameters?.retry_after ?? 1) * 1000);
+    if (res.status >= 500) throw new Error(why);
+    throw new DeliveryRefused(why);
+  }
+
+  private markup(chat: ChatRef, message: ChatMessage) {
+    const key = callbackKey(this.token());
+    return {
+      inline_keyboard: (message.buttons ?? []).map((row) => row.map((b) => ({ text: b.label, callback_data: encodeCallback(key, chat.chatId, b.action) }))),
+    };
+  }
+
+  async send(chat: ChatRef, message: ChatMessage): Promise<{ messageId: string }> {
+    const parts = splitText(message.text, TELEGRAM_TEXT_LIMIT);
+    let first: string | undefined;
+    for (const [i, text] of parts.entries()) {
+      const last = i === parts.length - 1;
+      const sent = await this.call<{ message_id: number }>('sendMessage', {
+        chat_id: chat.chatId,
+        text,
+        link_preview_options: { is_disabled: true },
+        ...(last && message.buttons?.length ? { reply_markup: this.markup(chat, message) } : {}),
+      });
+      first ??= String(sent.message_id);
+    }
+    return { messageId: first as string };
+  }
+
+  async edit(chat: ChatRef, messageId: string, message: ChatMessage): Promise<void> {
+    try {
+      await this.call('editMessageText', {
+        chat_id: chat.chatId,
+        message_id: Number(messageId),
+        text: shortenForEdit(message.text, TELEGRAM_TEXT_LIMIT),
+        link_preview_options: { is_disabled: true },
+        reply_markup: this.markup(chat, message),
+      });
+    } catch (err) {
+      // The message already shows exactly this: the edit has, in effect, happened.
+      if (err instanceof DeliveryRefused && /message is not modified/.test(err.message)) return;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * A local server that speaks Telegram's Bot API (https://core.telegram.org/bots/api)
+ * for the methods dutydesk uses, so the Telegram adapter and telegraf are
+ * tested over real HTTP. It keeps chats and messages, delivers updates by
+ * long polling, and enforces Telegram's flood limits with 429 + retry_after
+ * (per chat about 1 message a second, per group 20 a minute, per bot 30 a second).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface TgMessage {
+  message_id: number;
+  chat: { id: number; type: 'private' | 'group' | 'supergroup' };
+  from?: { id: number; is_bot: boolean; first_name: string; username?: string; language_code?: string };
+  date: number;
+  text?: string;
+  reply_markup?: { inline_keyboard: { text: string; callback_data: string }[][] };
+  edit_date?: number;
+}
+
+export interface Limits {
+  perChatIntervalMs: number;
+  perGroupPerMinute: number;
+  perBotPerSecond: number;
+}
+
+type Update = { update_id: number; message?: TgMessage; callback_query?: unknown };
+
+export class TelegramBotApi {
+  readonly token: string;
+  private server?: http.Server;
+  private nextUpdateId = 1;
+  private nextMessageId = 1000;
+  private readonly updates: Update[] = [];
+  private waiters: (() => void)[] = [];
+  readonly messages = new Map<number, TgMessage[]>();
+  /** Every call as received: method and parameters. */
+  readonly calls: { method: string; params: Record<string, unknown>; at: number }[] = [];
+  readonly answers: { callback_query_id: string; text?: string }[] = [];
+  tooManyRequests = 0;
+  private failNext = 0;
+  private readonly chatLast = new Map<number, number>();
+  private readonly groupWindow = new Map<number, number[]>();
+  private botWindow: number[] = [];
+
+  constructor(
+    readonly limits: Limits = { perChatIntervalMs: 1000, perGroupPerMinute: 20, perBotPerSecond: 30 },
+    token = '123456:TEST-token',
+  ) {
+    this.token = token;
+  }
+
+  get apiRoot(): string {
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.waiters.forEach((w) => w());
+    this.server?.closeAllConnections();
+    await new Promise((r) => this.server?.close(r));
+  }
+
+  /** Make the next n calls fail with HTTP 502, as Telegram does in an outage. */
+  failNextCalls(n: number) {
+    this.failNext = n;
+  }
+
+  // --- what a user does ------------------------------------------------------
+  userSends(user: { id: number; first_name: string; language_code?: string }, chatId: number, text: string): TgMessage {
+    const message: TgMessage = {
+      message_id: this.nextMessageId++,
+      chat: { id: chatId, type: chatId < 0 ? 'supergroup' : 'private' },
+      from: { ...user, is_bot: false },
+      date: Math.floor(Date.now() / 1000),
+      text,
+    };
+    this.store(message);
+    this.push({ update_id: this.nextUpdateId++, message });
+    return message;
+  }
+
+  userPresses(user: { id: number; first_name: string }, chatId: number, messageId: number, data: string): string {
+    const message = (this.messages.get(chatId) ?? []).find((m) => m.message_id === messageId);
+    const id = String(this.nextUpdateId);
+    this.push({
+      update_id: this.nextUpdateId++,
+      callback_query: { id, from: { ...user, is_bot: false }, chat_instance: String(chatId), message, data },
+    });
+    return id;
+  }
+
+  chat(chatId: number): TgMessage[] {
+    return this.messages.get(chatId) ?? [];
+  }
+
+  botMessages(chatId: number): TgMessage[] {
+    return this.chat(chatId).filter((m) => m.from?.is_bot);
+  }
+
+  // --- the Bot API ------------------------------------------------------------
+  private push(update: Update) {
+    this.updates.push(update);
+    const waiting = this.waiters;
+    this.waiters = [];
+    waiting.forEach((w) => w());
+  }
+
+  private store(message: TgMessage) {
+    const list = this.messages.get(message.chat.id) ?? [];
+    list.push(message);
+    this.messages.set(message.chat.id, list);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const match = /^\/bot([^/]+)\/(\w+)$/.exec(req.url ?? '');
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (!match) return send(404, { ok: false, error_code: 404, description: 'Not Found' });
+    if (match[1] !== this.token) return send(401, { ok: false, error_code: 401, description: 'Unauthorized' });
+    const method = match[2];
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let params: Record<string, unknown> = {};
+    if (raw) {
+      try {
+        params = JSON.parse(raw) as Record<string, unknown>;
+      } catch {
+        return send(400, { ok: false, error_code: 400, description: 'Bad Request: body must be JSON' });
+      }
+    }
+    this.calls.push({ method, params, at: Date.now() });
+    if (this.failNext > 0 && method !== 'getUpdates') {
+      this.failNext--;
+      return send(502, { ok: false, error_code: 502, description: 'Bad Gateway' });
+    }
+    const result = await this.call(method, params);
+    send(result.ok ? 200 : (result.error_code as number), result);
+  }
+
+  /** Flood control; returns seconds to wait when a limit is exceeded. */
+  private flood(chatId: number): number | undefined {
+    const now = Date.now();
+    this.botWindow = this.botWindow.filter((t) => now - t < 1000);
+    if (this.botWindow.length >= this.limits.perBotPerSecond) return 1;
+    const last = this.chatLast.get(chatId);
+    if (last !== undefined && now - last < this.limits.perChatIntervalMs) return Math.max(1, Math.ceil((this.limits.perChatIntervalMs - (now - last)) / 1000));
+    if (chatId < 0) {
+      const window = (this.groupWindow.get(chatId) ?? []).filter((t) => now - t < 60_000);
+      this.groupWindow.set(chatId, window);
+      if (window.length >= this.limits.perGroupPerMinute) return Math.max(1, Math.ceil((60_000 - (now - window[0])) / 1000));
+      window.push(now);
+    }
+    this.chatLast.set(chatId, now);
+    this.botWindow.push(now);
+    return undefined;
+  }
+
+  private async call(method: string, p: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const bad = (description: string) => ({ ok: false, error_code: 400, description: `Bad Request: ${description}` });
+    switch (method) {
+      case 'getMe':
+        return { ok: true, result: { id: 999, is_bot: true, first_name: 'dutydesk', username: 'dutydesk_bot' } };
+      case 'deleteWebhook':
+      case 'setMyCommands':
+        return { ok: true, result: true };
+      case 'getUpdates': {
+        const offset = Number(p.offset ?? 0);
+        this.updates.splice(0, this.updates.findIndex((u) => u.update_id >= offset) === -1 ? this.updates.length : this.updates.findIndex((u) => u.update_id >= offset));
+        if (!this.updates.length && Number(p.timeout ?? 0) > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Number(p.timeout) * 1000);
+            this.waiters.push(() => (clearTimeout(timer), resolve()));
+          });
+        }
+        return { ok: true, result: this.updates.slice(0, Number(p.limit ?? 100)) };
+      }
+      case 'sendMessage': {
+        const chatId = Number(p.chat_id);
+        if (!Number.isFinite(chatId)) return bad('chat not found');
+        const text = String(p.text ?? '');
+        if (!text) return bad('message text is empty');
+        if (text.length > 4096) return bad('message is too long');
+        const markupError = this.checkMarkup(p.reply_markup);
+        if (markupError) return bad(markupError);
+        const wait = this.flood(chatId);
+        if (wait) return this.tooMany(wait);
+        const message: TgMessage = {
+          message_id: this.nextMessageId++,
+          chat: { id: chatId, type: chatId < 0 ? 'supergroup' : 'private' },
+          from: { id: 999, is_bot: true, first_name: 'dutydesk' },
+          date: Math.floor(Date.now() / 1000),
+          text,
+          reply_markup: p.reply_markup as TgMessage['reply_markup'],
+        };
+        this.store(message);
+        return { ok: true, result: message };
+      }
+      case 'editMessageText': {
+        const chatId = Number(p.chat_id);
+        const message = this.chat(chatId).find((m) => m.message_id === Number(p.message_id));
+        if (!message) return bad('message to edit not found');
+        const text = String(p.text ?? '');
+        if (text.length > 4096) return bad('message is too long');
+        const markupError = this.checkMarkup(p.reply_markup);
+        if (markupError) return bad(markupError);
+        const markup = (p.reply_markup as TgMessage['reply_markup']) ?? undefined;
+        if (message.text === text && JSON.stringify(message.reply_markup ?? null) === JSON.stringify(markup ?? null)) {
+          return bad('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+        }
+        const wait = this.flood(chatId);
+        if (wait) return this.tooMany(wait);
+        message.text = text;
+        message.reply_markup = markup;
+        message.edit_date = Math.floor(Date.now() / 1000);
+        return { ok: true, result: message };
+      }
+      case 'answerCallbackQuery':
+        this.answers.push({ callback_query_id: String(p.callback_query_id), text: p.text as string | undefined });
+        return { ok: true, result: true };
+      default:
+        return { ok: false, error_code: 404, description: `Not Found: method ${method} is not emulated` };
+    }
+  }
+
+  private checkMarkup(markup: unknown): string | undefined {
+    const keyboard = (markup as TgMessage['reply_markup'])?.inline_keyboard;
+    if (!keyboard) return undefined;
+    for (const row of keyboard) for (const b of row) if (Buffer.byteLength(b.callback_data ?? '') > 64) return 'BUTTON_DATA_INVALID';
+    return undefined;
+  }
+
+  private tooMany(retryAfter: number) {
+    this.tooManyRequests++;
+    return { ok: false, error_code: 429, description: `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } };
+  }
+}
