@@ -3,7 +3,10 @@ import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import { readSecret, type LoadedConfig } from '../config/load';
 import { createTelegramBot } from './telegram/telegram-bot';
-import { Dispatcher } from './dispatcher';
+import { enqueueChatMessage } from '../activities/chat/outbox-client';
+import { namedChat } from '../config/restart-plan';
+import { t } from '../lib/i18n';
+import { Dispatcher, type Incoming } from './dispatcher';
 import { RestartClient } from './restart/restart-client';
 import { consoleRouter } from './web-console/routes';
 import { ConsoleStore } from './web-console/store';
@@ -28,7 +31,16 @@ export interface Gateway {
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const store = new ConsoleStore(deps.consoleFile);
-  const dispatcher = new Dispatcher(deps.config, new RestartClient(deps.client), deps.log);
+  const admins = deps.config.notify.admins;
+  const notifyAdmins = admins
+    ? async (stranger: Incoming) => {
+        const chat = namedChat(deps.config, admins, stranger.chat.platform);
+        const text = t('en', 'admin.stranger', { who: stranger.displayName ?? stranger.userId, id: stranger.userId, platform: stranger.chat.platform });
+        // One key per stranger: the outbox drops repeats, so admins hear of each once.
+        await enqueueChatMessage(deps.client, chat, { key: `stranger/${stranger.userId}`, mode: 'new', message: { text } });
+      }
+    : undefined;
+  const dispatcher = new Dispatcher(deps.config, new RestartClient(deps.client), deps.log, notifyAdmins);
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => res.json({ ok: true }));

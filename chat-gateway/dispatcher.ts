@@ -6,7 +6,7 @@
 import { can, findUser } from '../config/access';
 import type { LoadedConfig } from '../config/load';
 import type { ChatMessage } from '../activities/chat/port';
-import { t } from '../lib/i18n';
+import { supportedLanguage, t } from '../lib/i18n';
 import type { ChatRef } from '../workflows/restart/definitions';
 import type { ButtonHandler, Command, CommandContext } from './commands/context';
 import { helpCommand } from './commands/help';
@@ -14,8 +14,12 @@ import { cancelCommand, hostsCommand, restartButtons, restartCommand, statusComm
 import type { RestartClient } from './restart/restart-client';
 
 export interface Incoming {
-  /** The dutydesk user id the platform identity maps to. */
+  /** The dutydesk user id the platform identity maps to; for strangers, "<platform>:<their id>". */
   userId: string;
+  /** The platform's idea of the person's language (e.g. Telegram's language_code). */
+  locale?: string;
+  /** A name to show admins when the person is unknown. */
+  displayName?: string;
   chat: ChatRef;
   reply(message: ChatMessage | string): Promise<void>;
 }
@@ -28,6 +32,7 @@ export class Dispatcher {
     private readonly config: LoadedConfig,
     private readonly restarts: RestartClient,
     private readonly log: (line: string) => void = console.error,
+    private readonly notifyAdmins?: (stranger: Incoming) => Promise<void>,
   ) {
     this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand];
   }
@@ -35,12 +40,20 @@ export class Dispatcher {
   private context(incoming: Incoming): CommandContext | undefined {
     const user = findUser(this.config, incoming.userId);
     if (!user) return undefined;
-    return { user, chat: incoming.chat, config: this.config, restarts: this.restarts, reply: incoming.reply };
+    const language = user.language ?? supportedLanguage(incoming.locale);
+    return { user: { ...user, language }, chat: incoming.chat, config: this.config, restarts: this.restarts, reply: incoming.reply };
+  }
+
+  /** A polite refusal; the admins hear of each stranger once (the outbox drops repeated keys). */
+  private async refuseStranger(incoming: Incoming): Promise<void> {
+    const language = supportedLanguage(incoming.locale);
+    await incoming.reply(t(language, 'error.unknownUser'));
+    if (this.notifyAdmins) await this.notifyAdmins(incoming);
   }
 
   async text(incoming: Incoming, text: string): Promise<void> {
     const ctx = this.context(incoming);
-    if (!ctx) return incoming.reply(t('en', 'error.unknownUser'));
+    if (!ctx) return this.refuseStranger(incoming);
     const [word = '', ...args] = text.trim().replace(/^\//, '').split(/\s+/);
     const name = word.toLowerCase() || 'help';
     const command = this.commands.find((c) => c.name === name);
@@ -53,7 +66,7 @@ export class Dispatcher {
 
   async press(incoming: Incoming, action: string): Promise<void> {
     const ctx = this.context(incoming);
-    if (!ctx) return incoming.reply(t('en', 'error.unknownUser'));
+    if (!ctx) return this.refuseStranger(incoming);
     const split = action.indexOf(':');
     const verb = split < 0 ? action : action.slice(0, split);
     const handler = this.buttons.find((b) => b.verb === verb);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration';
+import { LANGUAGES } from '../lib/i18n';
 
 /** Capabilities a role can grant. Declarative data: the engine stays generic. */
 export const CAPABILITIES = ['status', 'restart', 'approve'] as const;
@@ -122,7 +123,8 @@ const userSchema = z
     id: name,
     name: z.string().min(1),
     roles: z.array(z.string()).min(1),
-    language: z.string().default('en'),
+    /** en, es, fr, it or ru; when absent, the chat platform's locale, else English. */
+    language: z.enum(LANGUAGES).optional(),
     /** Telegram user id (a number, as Telegram shows it). */
     telegram: z.union([z.number().int(), z.string().regex(/^\d+$/, 'expected a numeric Telegram user id')]).transform(String).optional(),
   })
@@ -179,6 +181,8 @@ export const configSchema = z
     notify: z
       .object({
         approvals: z.string().optional(),
+        /** Where admins are told (once per person) that someone unknown tried to use the bot. */
+        admins: z.string().optional(),
       })
       .strict()
       .default({}),
@@ -219,6 +223,7 @@ export const configSchema = z
       }
     };
     checkChat(cfg.notify.approvals, ['notify', 'approvals']);
+    checkChat(cfg.notify.admins, ['notify', 'admins']);
     for (const [hostName, host] of Object.entries(cfg.hosts)) {
       for (const [svcName, svc] of Object.entries(host.services)) {
         (svc.steps ?? []).forEach((step, i) => checkChat(step.chat, ['hosts', hostName, 'services', svcName, 'steps', i, 'chat']));

@@ -22,6 +22,7 @@ function telegramConfig(apiRoot: string, hosts: Record<string, unknown>) {
   const config = baseConfig(hosts, { telegram: { token: { env: 'DD_TEST_TELEGRAM_TOKEN' }, apiRoot } });
   config.users = config.users.map((u) => ({ ...u, telegram: { alice: 1001, bob: 1002, carol: 1003, dan: 1004 }[u.id] })) as typeof config.users;
   (config.chats as Record<string, unknown>).ops = { title: 'Ops', web: 'ops', telegram: OPS };
+  config.notify = { approvals: 'ops', admins: 'ops' } as typeof config.notify;
   return config;
 }
 
@@ -83,6 +84,25 @@ test('approval by button in the Telegram group; a forged or copied button is ref
   await lastBot(ALICE.id, (t) => t.includes('Restart app on prod1') && t.includes('✅ Done in'), 'the approved restart done');
   // The forged key of another bot token does not work either.
   expect(encodeCallback(callbackKey('other-token'), String(OPS), 'restart.approve:restart-prod1')).not.toBe(approve);
+});
+
+test('replies follow the Telegram locale when the config names no language; strangers are refused and admins told once', async () => {
+  api.userSends({ id: 1003, first_name: 'Carol', language_code: 'es' }, 1003, 'help');
+  const help = await lastBot(1003, (t) => t.startsWith('dutydesk: lo que puedes hacer'), 'help in Spanish');
+  expect(help.text).toContain('status <host>');
+  expect(help.text).not.toContain('restart <host>');
+
+  api.userSends({ ...STRANGER, language_code: 'fr' }, STRANGER.id, 'restart local1');
+  await lastBot(STRANGER.id, (t) => t.includes('je ne vous connais pas encore'), 'the refusal in French');
+  api.userSends({ ...STRANGER, language_code: 'fr' }, STRANGER.id, 'help');
+  await waitFor(() => api.botMessages(STRANGER.id).length === 2, 'the second refusal');
+  await lastBot(OPS, (t) => t.includes('Someone unknown tried to use dutydesk: Mallory'), 'the admins told');
+  // The second attempt (and the earlier stranger press) does not tell them again: once the
+  // group's outbox has nothing left to send, there is still only one notice.
+  const opsOutbox = desk.env.client.workflow.getHandle(`outbox-telegram-${OPS}`);
+  await waitFor(async () => (await opsOutbox.query<{ queue: unknown[] }>('outbox')).queue.length === 0, 'the group outbox to drain', 30_000);
+  expect(api.botMessages(OPS).filter((m) => m.text?.includes('Someone unknown') && m.text.includes('6666'))).toHaveLength(1);
+  expect(await desk.env.client.workflow.count(`DutydeskHost = 'local1' AND DutydeskRequestedBy = 'telegram:6666'`)).toEqual({ count: 0, groups: [] });
 });
 
 test('a burst of 12 alerts to one chat arrives complete and in order through 429s and a Telegram outage', async () => {

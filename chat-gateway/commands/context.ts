@@ -1,12 +1,14 @@
 /** What every command and button handler gets: who is speaking, where, and how to answer. */
 import type { LoadedConfig } from '../../config/load';
 import type { Capability, UserConfig } from '../../config/schema';
+import type { Language } from '../../lib/i18n';
 import type { ChatMessage } from '../../activities/chat/port';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import type { RestartClient } from '../restart/restart-client';
 
 export interface CommandContext {
-  user: UserConfig;
+  /** The speaker, with the language resolved (config, else platform locale, else English). */
+  user: UserConfig & { language: Language };
   chat: ChatRef;
   config: LoadedConfig;
   restarts: RestartClient;

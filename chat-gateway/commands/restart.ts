@@ -107,7 +107,8 @@ export const hostsCommand: Command = {
   helpKey: 'help.hosts',
   async run(ctx) {
     const lines = Object.entries(ctx.config.hosts).map(
-      ([name, h]) => `• ${name}${h.production ? ' (production)' : ''}: ${Object.keys(h.services).join(', ')}${can(ctx.config, ctx.user, 'restart', h) ? '' : ' (view only)'}`,
+      ([name, h]) =>
+        `• ${name}${h.production ? t(ctx.user.language, 'restart.production') : ''}: ${Object.keys(h.services).join(', ')}${can(ctx.config, ctx.user, 'restart', h) ? '' : ' ' + t(ctx.user.language, 'hosts.viewOnly')}`,
     );
     await ctx.reply([t(ctx.user.language, 'hosts.title'), ...lines].join('\n'));
   },
@@ -136,13 +137,13 @@ export const cancelCommand: Command = {
     if (args[0]) {
       if (!ctx.config.hosts[args[0]]) return ctx.reply(t(lang, 'error.unknownHost', { host: args[0], hosts: Object.keys(ctx.config.hosts).join(', ') }));
       const last = await ctx.restarts.lastForHost(args[0]);
-      if (!last || !['running', 'awaiting-approval'].includes(last.phase)) return ctx.reply(t(lang, 'restart.nothingToCancel', { where: ` on ${args[0]}` }));
+      if (!last || !['running', 'awaiting-approval'].includes(last.phase)) return ctx.reply(t(lang, 'restart.nothingToCancelOn', { host: args[0] }));
       return cancelRun(ctx, restartWorkflowId(args[0]));
     }
     const running = await ctx.restarts.running();
     const mine = running.filter((r) => r.requestedBy === ctx.user.id);
     const candidates = mine.length ? mine : running;
-    if (candidates.length === 0) return ctx.reply(t(lang, 'restart.nothingToCancel', { where: '' }));
+    if (candidates.length === 0) return ctx.reply(t(lang, 'restart.nothingToCancel'));
     if (candidates.length > 1) return ctx.reply(t(lang, 'restart.cancelWhich', { hosts: candidates.map((c) => c.host).join(', ') }));
     await cancelRun(ctx, candidates[0].workflowId);
   },

@@ -10,7 +10,7 @@ import type { LoadedConfig } from '../../config/load';
 import type { ChatMessage } from '../../activities/chat/port';
 import { enqueueChatMessage } from '../../activities/chat/outbox-client';
 import { callbackKey, decodeCallback } from '../../lib/callback-data';
-import { t } from '../../lib/i18n';
+import { supportedLanguage, t } from '../../lib/i18n';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import type { Dispatcher } from '../dispatcher';
 
@@ -27,7 +27,7 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
   const bot = new Telegraf(token, { telegram: { apiRoot } });
   const key = callbackKey(token);
   const userIdOf = (telegramId: number) => config.users.find((u) => u.telegram === String(telegramId))?.id ?? `telegram:${telegramId}`;
-  const languageOf = (userId: string) => config.users.find((u) => u.id === userId)?.language ?? 'en';
+  const languageOf = (userId: string) => config.users.find((u) => u.id === userId)?.language;
 
   /** Answers are keyed by the update they answer, so a redelivered update is not answered twice. */
   const replier = (chat: ChatRef, updateId: number) => {
@@ -41,7 +41,8 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
     // "/restart@dutydesk_bot web1" in groups: drop the bot's name from the command.
     const text = ctx.message.text.replace(/^\/(\w+)@\w+/, '/$1');
     if (ctx.chat.type !== 'private' && !text.startsWith('/')) return; // group chatter is not for us
-    await dispatcher.text({ userId: userIdOf(ctx.from.id), chat, reply: replier(chat, ctx.update.update_id) }, text);
+    const who = { locale: ctx.from.language_code, displayName: [ctx.from.first_name, ctx.from.last_name].filter(Boolean).join(' ') + (ctx.from.username ? ` (@${ctx.from.username})` : '') };
+    await dispatcher.text({ userId: userIdOf(ctx.from.id), chat, reply: replier(chat, ctx.update.update_id), ...who }, text);
   });
 
   bot.on('callback_query', async (ctx) => {
@@ -51,12 +52,12 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
     const userId = userIdOf(query.from.id);
     const action = chatId !== undefined && data ? decodeCallback(key, String(chatId), data) : undefined;
     if (!action || chatId === undefined) {
-      await ctx.answerCbQuery(t(languageOf(userId), 'error.forgedButton'), { show_alert: true });
+      await ctx.answerCbQuery(t(languageOf(userId) ?? supportedLanguage(query.from.language_code), 'error.forgedButton'), { show_alert: true });
       return;
     }
     await ctx.answerCbQuery();
     const chat: ChatRef = { platform: 'telegram', chatId: String(chatId) };
-    await dispatcher.press({ userId, chat, reply: replier(chat, ctx.update.update_id) }, action);
+    await dispatcher.press({ userId, chat, reply: replier(chat, ctx.update.update_id), locale: query.from.language_code, displayName: query.from.first_name }, action);
   });
 
   bot.catch((err, ctx) => log(`dutydesk telegram: update ${ctx.update.update_id} failed: ${(err as Error).message}`));

@@ -26,7 +26,8 @@ export const en = {
   'restart.busy': '⏳ {host} is already being restarted ({service}) by {name}, started {ago} ago; now: {now}. Press the button to be told when it is up.',
   'restart.watching': '👀 You will be told when {host} is up again.',
   'restart.cancelRequested': '⏹ Cancel requested: the restart of {host} stops after the current step.',
-  'restart.nothingToCancel': 'There is no running restart to cancel{where}.',
+  'restart.nothingToCancel': 'There is no running restart to cancel.',
+  'restart.nothingToCancelOn': 'There is no running restart to cancel on {host}.',
   'restart.cancelWhich': 'Several restarts are running: {hosts}. Say which: cancel <host>',
   'restart.notAllowed': 'You may not restart {host}. Roles that may: {roles}.',
   'restart.notAllowedCancel': 'Only {name} (who asked) or someone who may restart {host} can cancel it.',
@@ -46,6 +47,7 @@ export const en = {
   'error.unknownUser': 'Sorry, I do not know you yet. Ask an admin to add you to dutydesk.',
   'error.notAllowed': 'You may not use "{command}". Type help for what you can do.',
   'error.forgedButton': 'This button is not valid here. Use the buttons on the bot’s own messages in this chat.',
+  'admin.stranger': '👤 Someone unknown tried to use dutydesk: {who} ({platform} id {id}). Add them to the users in the configuration if they should have access.',
   'error.internal': '⚠ Something went wrong on our side ({error}). Ops have the details; please try again.',
   'status.host': '🖥 {host} ({address}){production} · groups: {groups}\nServices: {services}',
   'status.noRestart': 'No restart has run on {host} yet.',
@@ -59,5 +61,7 @@ export const en = {
   'help.approve': 'approve restarts of production hosts (buttons in {chat})',
   'hosts.title': 'Hosts:',
   'hosts.list': 'Hosts: {hosts}.',
+  'hosts.viewOnly': '(view only)',
+  'step.since': 'since {time}',
 };
 export type MessageKey = keyof typeof en;

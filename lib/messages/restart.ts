@@ -34,7 +34,7 @@ export function stepLines(p: RestartProgress, ctx: Pick<RenderContext, 'language
     const mark = t(ctx.language, `step.${s.state}`);
     const time =
       s.state === 'running' && s.startedAt
-        ? ` · since ${clock(s.startedAt)}`
+        ? ` · ${t(ctx.language, 'step.since', { time: clock(s.startedAt) })}`
         : s.startedAt && s.finishedAt
           ? ` · ${clock(s.startedAt)} · ${formatDuration(s.finishedAt - s.startedAt)}`
           : '';

@@ -1,0 +1,64 @@
+/**
+ * A burst of notifications through the outbox to the local Telegram Bot API
+ * server, which enforces Telegram's limits (30/s per bot, 1/s per chat) with
+ * 429s. Prints delivered, lost, duplicated, 429s, time and the achieved rate
+ * as a share of the 30/s ceiling. Targets: 0 lost, 0 duplicated, >= 90%.
+ *   npm run bench:telegram -- [messages=1000] [chats=50] [messagesPerSecond=28]
+ */
+import { enqueueChatMessage } from '../activities/chat/outbox-client';
+import { baseConfig, startDesk } from '../test/helpers/desk';
+import { waitFor } from '../test/helpers/wait';
+import { TelegramBotApi } from '../test/peers/telegram-bot-api';
+
+const [total = 1000, chats = 50, perSecond = 28] = process.argv.slice(2).map(Number);
+const CEILING = 30;
+
+async function main() {
+  const api = await new TelegramBotApi({ perChatIntervalMs: 1000, perGroupPerMinute: 20, perBotPerSecond: CEILING }).start();
+  process.env.DD_TEST_TELEGRAM_TOKEN = api.token;
+  const desk = await startDesk(
+    baseConfig(
+      { local1: { address: '127.0.0.1', transport: 'local', services: { app: { steps: [{ name: 'x', run: 'true' }] } } } },
+      { telegram: { token: { env: 'DD_TEST_TELEGRAM_TOKEN' }, apiRoot: api.apiRoot, messagesPerSecond: perSecond } },
+    ),
+  );
+  const chatIds = Array.from({ length: chats }, (_, i) => 3000 + i);
+  const perChat = Math.ceil(total / chats);
+  const t0 = performance.now();
+  // Producers: one per chat, each enqueueing its messages in order.
+  await Promise.all(
+    chatIds.map(async (chatId) => {
+      for (let i = 0; i < perChat; i++) {
+        await enqueueChatMessage(desk.env.client, { platform: 'telegram', chatId: String(chatId) }, { key: `b-${i}`, mode: 'new', message: { text: `chat ${chatId} message ${i}` } });
+      }
+    }),
+  );
+  const enqueued = performance.now() - t0;
+  const expected = perChat * chats;
+  await waitFor(() => chatIds.reduce((n, c) => n + api.botMessages(c).length, 0) >= expected, 'every message', 600_000, 100);
+  const seconds = (performance.now() - t0) / 1000;
+  let lost = 0;
+  let duplicated = 0;
+  let outOfOrder = 0;
+  for (const chatId of chatIds) {
+    const texts = api.botMessages(chatId).map((m) => m.text);
+    const want = Array.from({ length: perChat }, (_, i) => `chat ${chatId} message ${i}`);
+    lost += want.filter((w) => !texts.includes(w)).length;
+    duplicated += texts.length - new Set(texts).size;
+    if (JSON.stringify(texts) !== JSON.stringify(want)) outOfOrder++;
+  }
+  const rate = expected / seconds;
+  console.log(`${expected} notifications to ${chats} chats through the outbox (worker rate ${perSecond}/s, Telegram ceiling ${CEILING}/s)`);
+  console.log(`  delivered ${expected - lost}, lost ${lost}, duplicated ${duplicated}, chats out of order ${outOfOrder}, 429s seen ${api.tooManyRequests}`);
+  console.log(`  enqueued in ${(enqueued / 1000).toFixed(1)} s, all delivered in ${seconds.toFixed(1)} s: ${rate.toFixed(1)} msg/s = ${((100 * rate) / CEILING).toFixed(0)}% of the ceiling`);
+  await desk.stop();
+  await api.stop();
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
