@@ -2,6 +2,7 @@
 import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import { readSecret, type LoadedConfig } from '../config/load';
+import { createSlackApp } from './slack/slack-app';
 import { createTelegramBot } from './telegram/telegram-bot';
 import { enqueueChatMessage } from '../activities/chat/outbox-client';
 import { namedChat } from '../config/restart-plan';
@@ -40,10 +41,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
         await enqueueChatMessage(deps.client, chat, { key: `stranger/${stranger.userId}`, mode: 'new', message: { text } });
       }
     : undefined;
-  const dispatcher = new Dispatcher(deps.config, new RestartClient(deps.client), deps.log, notifyAdmins);
+  const restarts = new RestartClient(deps.client);
+  const dispatcher = new Dispatcher(deps.config, restarts, deps.log, notifyAdmins);
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => res.json({ ok: true }));
+  // Slack first: its receiver needs the raw body to check request signatures.
+  if (deps.config.slack) app.use(createSlackApp({ config: deps.config, client: deps.client, dispatcher, restarts, log: deps.log }).router);
   app.use(consoleRouter({ config: deps.config, store, dispatcher, botToken: deps.botToken }));
   const telegram = deps.config.telegram
     ? createTelegramBot({ config: deps.config, client: deps.client, dispatcher, token: readSecret(deps.config.telegram.token, deps.config).trim(), log: deps.log })

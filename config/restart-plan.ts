@@ -20,6 +20,8 @@ export function namedChat(config: DutydeskConfig, chatName: string, preferred: P
 export function directChat(config: DutydeskConfig, personId: string, preferred: Platform = 'web'): ChatRef {
   const user = config.users.find((u) => u.id === personId);
   if (preferred === 'telegram' && user?.telegram) return { platform: 'telegram', chatId: user.telegram };
+  // Slack accepts a member id as the channel of chat.postMessage: the app's direct messages with them.
+  if (preferred === 'slack' && user?.slack) return { platform: 'slack', chatId: user.slack };
   return { platform: 'web', chatId: `dm-${personId}` };
 }
 

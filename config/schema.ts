@@ -127,6 +127,8 @@ const userSchema = z
     language: z.enum(LANGUAGES).optional(),
     /** Telegram user id (a number, as Telegram shows it). */
     telegram: z.union([z.number().int(), z.string().regex(/^\d+$/, 'expected a numeric Telegram user id')]).transform(String).optional(),
+    /** Slack member id, e.g. U0123ABCD. */
+    slack: z.string().regex(/^[UW][A-Z0-9]+$/, 'expected a Slack member id such as U0123ABCD').optional(),
   })
   .strict();
 export type UserConfig = z.infer<typeof userSchema>;
@@ -138,6 +140,8 @@ const chatSchema = z
     web: z.string().optional(),
     /** Telegram chat id: negative for groups, e.g. -1001234567890. */
     telegram: z.union([z.number().int(), z.string().regex(/^-?\d+$/, 'expected a numeric Telegram chat id')]).transform(String).optional(),
+    /** Slack channel id, e.g. C0123ABCD. */
+    slack: z.string().regex(/^[CGD][A-Z0-9]+$/, 'expected a Slack channel id such as C0123ABCD').optional(),
   })
   .strict();
 
@@ -192,6 +196,17 @@ export const configSchema = z
         apiRoot: z.string().url().default('https://api.telegram.org'),
         /** Outbound ceiling for the whole bot, enforced by the Temporal server on the Telegram task queue. */
         messagesPerSecond: z.number().positive().max(30).default(25),
+      })
+      .strict()
+      .optional(),
+    slack: z
+      .object({
+        botToken: secretRef,
+        signingSecret: secretRef,
+        apiUrl: z.string().url().default('https://slack.com/api/'),
+        /** The slash command configured in the Slack app. */
+        command: z.string().regex(/^\/[a-z0-9_-]+$/).default('/dutydesk'),
+        messagesPerSecond: z.number().positive().max(50).default(10),
       })
       .strict()
       .optional(),

@@ -11,6 +11,7 @@ import { readSecret } from '../config/load';
 import { createChatActivities } from '../activities/chat/activities';
 import { createDeliveryActivities } from '../activities/chat/delivery';
 import type { ChatOutbound } from '../activities/chat/port';
+import { SlackOutbound } from '../activities/chat/slack-outbound';
 import { TelegramOutbound } from '../activities/chat/telegram-outbound';
 import { WebConsoleOutbound } from '../activities/chat/web-console-outbound';
 import { HostExecutors } from '../activities/hosts/executors';
@@ -88,6 +89,18 @@ export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Work
           activities: createDeliveryActivities({ outbound: new TelegramOutbound(telegram.apiRoot, token) }),
           // The per-bot ceiling, enforced by the Temporal server across all workers.
           maxTaskQueueActivitiesPerSecond: telegram.messagesPerSecond,
+        }),
+      );
+    }
+    const slack = config.slack;
+    if (slack) {
+      const token = () => readSecret(slack.botToken, config).trim();
+      workers.push(
+        await Worker.create({
+          ...common,
+          taskQueue: chatTaskQueue('slack'),
+          activities: createDeliveryActivities({ outbound: new SlackOutbound(slack.apiUrl, token) }),
+          maxTaskQueueActivitiesPerSecond: slack.messagesPerSecond,
         }),
       );
     }

@@ -15,6 +15,9 @@ export function outboxPolicy(chat: ChatRef): OutboxPolicy {
     case 'telegram':
       // About one message a second in a chat, and 20 a minute in a group.
       return { minIntervalMs: chat.chatId.startsWith('-') ? 3_050 : 1_050 };
+    case 'slack':
+      // About one message a second per channel (chat.postMessage); chat.update is well within its tier.
+      return { minIntervalMs: 1_050 };
   }
 }
 

@@ -63,5 +63,9 @@ export const en = {
   'hosts.list': 'Hosts: {hosts}.',
   'hosts.viewOnly': '(view only)',
   'step.since': 'since {time}',
+  'home.title': 'dutydesk for {name}',
+  'home.running': 'Running operations',
+  'home.nothingRunning': 'Nothing is running.',
+  'home.youCan': 'What you can do',
 };
 export type MessageKey = keyof typeof en;

@@ -65,4 +65,8 @@ export const es: Record<MessageKey, string> = {
   'hosts.list': 'Hosts: {hosts}.',
   'hosts.viewOnly': '(solo lectura)',
   'step.since': 'desde {time}',
+  'home.title': 'dutydesk para {name}',
+  'home.running': 'Operaciones en curso',
+  'home.nothingRunning': 'No hay nada en curso.',
+  'home.youCan': 'Lo que puedes hacer',
 };

@@ -65,4 +65,8 @@ export const fr: Record<MessageKey, string> = {
   'hosts.list': 'Hôtes : {hosts}.',
   'hosts.viewOnly': '(lecture seule)',
   'step.since': 'depuis {time}',
+  'home.title': 'dutydesk pour {name}',
+  'home.running': 'Opérations en cours',
+  'home.nothingRunning': 'Rien n’est en cours.',
+  'home.youCan': 'Ce que vous pouvez faire',
 };

@@ -65,4 +65,8 @@ export const it: Record<MessageKey, string> = {
   'hosts.list': 'Host: {hosts}.',
   'hosts.viewOnly': '(sola lettura)',
   'step.since': 'dalle {time}',
+  'home.title': 'dutydesk per {name}',
+  'home.running': 'Operazioni in corso',
+  'home.nothingRunning': 'Non c’è niente in corso.',
+  'home.youCan': 'Cosa puoi fare',
 };

@@ -65,4 +65,8 @@ export const ru: Record<MessageKey, string> = {
   'hosts.list': 'Хосты: {hosts}.',
   'hosts.viewOnly': '(только просмотр)',
   'step.since': 'с {time}',
+  'home.title': 'dutydesk для {name}',
+  'home.running': 'Идут сейчас',
+  'home.nothingRunning': 'Сейчас ничего не выполняется.',
+  'home.youCan': 'Что вам доступно',
 };

@@ -6,7 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** Where a message goes: a platform and that platform's chat id. */
-export type Platform = 'web' | 'telegram';
+export type Platform = 'web' | 'telegram' | 'slack';
 
 export interface ChatRef {
   platform: Platform;

@@ -1,0 +1,61 @@
+/**
+ * Sends and edits messages through Slack's Web API (chat.postMessage,
+ * chat.update) as Block Kit: text sections and a row of buttons. The message
+ * id is "<channel>|<ts>", what chat.update needs to find it again.
+ */
+import { splitText } from '../../lib/messages/split';
+import type { ChatRef } from '../../workflows/restart/definitions';
+import { DeliveryRefused, RateLimited, type ChatMessage, type ChatOutbound } from './port';
+
+/** Slack's limit for one section block's text. */
+const SECTION_LIMIT = 3000;
+/** Errors that retrying cannot fix (https://api.slack.com/methods/chat.postMessage#errors). */
+const REFUSED = /^(channel_not_found|not_in_channel|is_archived|msg_too_long|no_text|invalid_blocks|invalid_auth|not_authed|account_inactive|token_revoked|missing_scope|restricted_action|cant_update_message|message_not_found|user_not_found)$/;
+
+export function slackBlocks(message: ChatMessage): unknown[] {
+  const sections = splitText(message.text, SECTION_LIMIT).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
+  const buttons = (message.buttons ?? []).flat();
+  const actions = buttons.length
+    ? [{ type: 'actions', elements: buttons.map((b, i) => ({ type: 'button', action_id: `dutydesk-${i}`, text: { type: 'plain_text', text: b.label }, value: b.action })) }]
+    : [];
+  return [...sections, ...actions];
+}
+
+export class SlackOutbound implements ChatOutbound {
+  constructor(
+    private readonly apiUrl: string,
+    private readonly token: () => string,
+  ) {}
+
+  private async call(method: string, body: Record<string, unknown>): Promise<{ channel: string; ts: string }> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.apiUrl.replace(/\/*$/, '/')}${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${this.token()}` },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(20_000),
+      });
+    } catch (err) {
+      throw new Error(`Slack ${method}: network error (${(err as Error).message})`);
+    }
+    if (res.status === 429) throw new RateLimited(`Slack ${method}: rate limited`, Number(res.headers.get('retry-after') ?? 1) * 1000);
+    if (res.status >= 500) throw new Error(`Slack ${method}: HTTP ${res.status}`);
+    const answer = (await res.json().catch(() => ({ ok: false, error: `HTTP ${res.status}` }))) as { ok: boolean; error?: string; channel?: string; ts?: string };
+    if (answer.ok) return { channel: answer.channel as string, ts: answer.ts as string };
+    const why = `Slack ${method}: ${answer.error}`;
+    if (answer.error === 'ratelimited') throw new RateLimited(why, 1000);
+    if (REFUSED.test(answer.error ?? '')) throw new DeliveryRefused(why);
+    throw new Error(why);
+  }
+
+  async send(chat: ChatRef, message: ChatMessage): Promise<{ messageId: string }> {
+    const sent = await this.call('chat.postMessage', { channel: chat.chatId, text: message.text.slice(0, 3000), blocks: slackBlocks(message), unfurl_links: false });
+    return { messageId: `${sent.channel}|${sent.ts}` };
+  }
+
+  async edit(_chat: ChatRef, messageId: string, message: ChatMessage): Promise<void> {
+    const [channel, ts] = messageId.split('|');
+    await this.call('chat.update', { channel, ts, text: message.text.slice(0, 3000), blocks: slackBlocks(message) });
+  }
+}

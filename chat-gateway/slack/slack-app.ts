@@ -1,0 +1,99 @@
+/**
+ * Slack inbound, on Bolt: the slash command, mentions, direct messages,
+ * Block Kit button presses and the App Home tab, all on the gateway's express
+ * (POST /slack/events, request signatures verified by Bolt's receiver).
+ * Answers go out through the chat's outbox like every other message.
+ */
+import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
+import type { Client } from '@temporalio/client';
+import { can } from '../../config/access';
+import { readSecret, type LoadedConfig } from '../../config/load';
+import type { ChatMessage } from '../../activities/chat/port';
+import { enqueueChatMessage } from '../../activities/chat/outbox-client';
+import { t } from '../../lib/i18n';
+import type { ChatRef } from '../../workflows/restart/definitions';
+import type { Dispatcher } from '../dispatcher';
+import type { RestartClient } from '../restart/restart-client';
+
+export interface SlackAppDeps {
+  config: LoadedConfig;
+  client: Client;
+  dispatcher: Dispatcher;
+  restarts: RestartClient;
+  log?: (line: string) => void;
+}
+
+export function createSlackApp({ config, client, dispatcher, restarts, log = console.error }: SlackAppDeps) {
+  const slack = config.slack!;
+  const receiver = new ExpressReceiver({
+    signingSecret: readSecret(slack.signingSecret, config).trim(),
+    endpoints: '/slack/events',
+    logLevel: LogLevel.ERROR,
+  });
+  const app = new App({
+    token: readSecret(slack.botToken, config).trim(),
+    receiver,
+    tokenVerificationEnabled: false,
+    ignoreSelf: false,
+    logLevel: LogLevel.ERROR,
+    clientOptions: { slackApiUrl: slack.apiUrl },
+  });
+  const userIdOf = (slackId: string) => config.users.find((u) => u.slack === slackId)?.id ?? `slack:${slackId}`;
+  const replier = (chat: ChatRef, trigger: string) => {
+    let n = 0;
+    return (reply: ChatMessage | string) =>
+      enqueueChatMessage(client, chat, { key: `slack/${trigger}/${n++}`, mode: 'new', message: typeof reply === 'string' ? { text: reply } : reply });
+  };
+  const run = (what: string, work: () => Promise<void>) => work().catch((err: Error) => log(`dutydesk slack: ${what} failed: ${err.message}`));
+
+  app.command(slack.command, async ({ command, ack }) => {
+    await ack();
+    const chat: ChatRef = { platform: 'slack', chatId: command.channel_id };
+    await run('command', () => dispatcher.text({ userId: userIdOf(command.user_id), chat, reply: replier(chat, command.trigger_id), displayName: command.user_name }, command.text));
+  });
+
+  app.event('app_mention', async ({ event }) => {
+    if (!event.user) return;
+    const chat: ChatRef = { platform: 'slack', chatId: event.channel };
+    const text = event.text.replace(/<@[A-Z0-9]+>/g, '').trim();
+    await run('mention', () => dispatcher.text({ userId: userIdOf(event.user!), chat, reply: replier(chat, event.event_ts) }, text));
+  });
+
+  app.message(async ({ message }) => {
+    // Direct messages to the app; messages from bots (ourselves included) are not commands.
+    if (message.channel_type !== 'im' || message.subtype || !('user' in message) || !message.user || !('text' in message)) return;
+    const chat: ChatRef = { platform: 'slack', chatId: message.channel };
+    await run('message', () => dispatcher.text({ userId: userIdOf(message.user as string), chat, reply: replier(chat, message.ts) }, message.text ?? ''));
+  });
+
+  app.action(/^dutydesk-/, async ({ ack, body, action }) => {
+    await ack();
+    if (body.type !== 'block_actions' || action.type !== 'button' || !body.channel?.id) return;
+    const chat: ChatRef = { platform: 'slack', chatId: body.channel.id };
+    await run('button', () => dispatcher.press({ userId: userIdOf(body.user.id), chat, reply: replier(chat, body.trigger_id) }, action.value ?? ''));
+  });
+
+  app.event('app_home_opened', async ({ event, client: web }) => {
+    if (event.tab !== 'home') return;
+    await run('home', async () => {
+      await web.views.publish({ user_id: event.user, view: { type: 'home', blocks: await homeBlocks(event.user) } });
+    });
+  });
+
+  /** The user's running operations and what they may do. */
+  async function homeBlocks(slackUser: string) {
+    const user = config.users.find((u) => u.slack === slackUser);
+    const text = (s: string) => ({ type: 'section', text: { type: 'mrkdwn', text: s } });
+    if (!user) return [text(t('en', 'error.unknownUser'))];
+    const language = user.language ?? 'en';
+    const running = await restarts.running();
+    const lines = dispatcher.commands.filter((c) => !c.capability || can(config, user, c.capability)).map((c) => `• ${t(language, c.helpKey)}`);
+    return [
+      { type: 'header', text: { type: 'plain_text', text: t(language, 'home.title', { name: user.name }) } },
+      text(`*${t(language, 'home.running')}*\n${running.map((r) => `• ${r.host} (${r.requestedBy})`).join('\n') || t(language, 'home.nothingRunning')}`),
+      text(`*${t(language, 'home.youCan')}*\n${lines.join('\n')}`),
+    ];
+  }
+
+  return { router: receiver.router, app };
+}

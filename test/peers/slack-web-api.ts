@@ -1,0 +1,106 @@
+/**
+ * A local server that speaks the parts of Slack's Web API dutydesk calls
+ * (chat.postMessage, chat.update, views.publish, auth.test), with Slack's
+ * per-channel limit answered by HTTP 429 and Retry-After. It also signs
+ * requests to an app's events endpoint the way Slack does (v0 HMAC-SHA256).
+ */
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SlackMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: { type: string; text?: { text: string }; elements?: { action_id: string; value: string; text: { text: string } }[] }[];
+  edited?: boolean;
+}
+
+export class SlackWebApi {
+  private server?: http.Server;
+  private seq = 0;
+  readonly messages: SlackMessage[] = [];
+  readonly views: { user_id: string; view: { type: string; blocks: { text?: { text: string } }[] } }[] = [];
+  readonly calls: { method: string; body: Record<string, unknown> }[] = [];
+  rateLimited = 0;
+  private readonly lastPost = new Map<string, number>();
+
+  constructor(
+    readonly botToken = 'xoxb-test-token',
+    readonly signingSecret = 'test-signing-secret',
+    private readonly perChannelIntervalMs = 1000,
+  ) {}
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/api/`;
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((r) => this.server?.close(r));
+  }
+
+  inChannel(channel: string): SlackMessage[] {
+    return this.messages.filter((m) => m.channel === channel);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    if (req.headers.authorization !== `Bearer ${this.botToken}`) return json(200, { ok: false, error: 'invalid_auth' });
+    const body: Record<string, unknown> = (req.headers['content-type'] ?? '').includes('json')
+      ? (JSON.parse(raw || '{}') as Record<string, unknown>)
+      : Object.fromEntries(new URLSearchParams(raw));
+    this.calls.push({ method, body });
+    switch (method) {
+      case 'auth.test':
+        return json(200, { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' });
+      case 'chat.postMessage': {
+        const channel = String(body.channel ?? '');
+        if (!channel) return json(200, { ok: false, error: 'channel_not_found' });
+        const last = this.lastPost.get(channel);
+        if (last !== undefined && Date.now() - last < this.perChannelIntervalMs) {
+          this.rateLimited++;
+          return json(429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+        }
+        this.lastPost.set(channel, Date.now());
+        // A member id as channel means the app's direct messages with that member.
+        const resolved = channel.startsWith('U') ? `D${channel.slice(1)}` : channel;
+        const message: SlackMessage = { channel: resolved, ts: `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`, text: String(body.text ?? ''), blocks: (body.blocks as SlackMessage['blocks']) ?? [] };
+        this.messages.push(message);
+        return json(200, { ok: true, channel: resolved, ts: message.ts, message });
+      }
+      case 'chat.update': {
+        const message = this.messages.find((m) => m.channel === body.channel && m.ts === body.ts);
+        if (!message) return json(200, { ok: false, error: 'message_not_found' });
+        message.text = String(body.text ?? '');
+        message.blocks = (body.blocks as SlackMessage['blocks']) ?? [];
+        message.edited = true;
+        return json(200, { ok: true, channel: message.channel, ts: message.ts });
+      }
+      case 'views.publish':
+        this.views.push({ user_id: String(body.user_id), view: (typeof body.view === 'string' ? JSON.parse(body.view) : body.view) as SlackWebApi['views'][number]['view'] });
+        return json(200, { ok: true });
+      default:
+        return json(200, { ok: false, error: 'unknown_method' });
+    }
+  }
+
+  /** Headers Slack sends with a request to the app, signed with the signing secret. */
+  sign(body: string, timestamp = Math.floor(Date.now() / 1000), secret = this.signingSecret): Record<string, string> {
+    const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+    return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature };
+  }
+}

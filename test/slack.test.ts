@@ -1,0 +1,96 @@
+/**
+ * dutydesk on Slack: signed requests to the gateway's Bolt receiver, and a
+ * local server answering the Web API. The same restart as on the web console
+ * and Telegram, buttons, the App Home tab, and forged requests refused.
+ */
+import { baseConfig, startDesk, type Desk } from './helpers/desk';
+import { waitFor } from './helpers/wait';
+import { SlackWebApi } from './peers/slack-web-api';
+
+const OPS = 'C0OPS';
+let api: SlackWebApi;
+let desk: Desk;
+
+beforeAll(async () => {
+  api = await new SlackWebApi().start();
+  process.env.DD_TEST_SLACK_TOKEN = api.botToken;
+  process.env.DD_TEST_SLACK_SECRET = api.signingSecret;
+  const config = baseConfig(
+    {
+      local1: { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { app: { steps: [{ name: 'stop', run: 'echo stopped' }, { name: 'start', run: 'sleep 1; echo started' }] } } },
+      slow1: { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { app: { steps: [{ name: 'stop', run: 'sleep 6' }, { name: 'start', run: 'echo started' }] } } },
+    },
+    { slack: { botToken: { env: 'DD_TEST_SLACK_TOKEN' }, signingSecret: { env: 'DD_TEST_SLACK_SECRET' }, apiUrl: api.apiUrl } },
+  );
+  config.users = config.users.map((u) => ({ ...u, slack: { alice: 'UALICE', bob: 'UBOB', carol: 'UCAROL', dan: 'UDAN' }[u.id] })) as typeof config.users;
+  (config.chats as Record<string, unknown>).ops = { title: 'Ops', web: 'ops', slack: OPS };
+  desk = await startDesk(config);
+}, 120_000);
+
+afterAll(async () => {
+  await desk?.stop();
+  await api?.stop();
+});
+
+async function postToApp(body: string, contentType: string, headers = api.sign(body)) {
+  return fetch(`${desk.url}/slack/events`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
+}
+
+const slashCommand = (user: string, channel: string, text: string) =>
+  new URLSearchParams({ command: '/dutydesk', text, user_id: user, user_name: user.toLowerCase(), channel_id: channel, team_id: 'T1', trigger_id: `trig-${Math.random()}`, response_url: 'http://127.0.0.1:9/unused' }).toString();
+
+const lastIn = (channel: string, match: (m: { text: string }) => boolean, what: string) =>
+  waitFor(() => [...api.inChannel(channel)].reverse().find(match), what, 30_000);
+
+test('a restart from the slash command: one message updated through the steps, with a Cancel button', async () => {
+  const res = await postToApp(slashCommand('UALICE', OPS, 'restart local1'), 'application/x-www-form-urlencoded');
+  expect(res.status).toBe(200);
+  // Edits waiting behind Slack's per-channel pace are merged, so the message may skip straight to a later state.
+  const running = await lastIn(OPS, (m) => m.text.includes('Restart app on local1') && m.text.includes('▶ Running'), 'the running restart');
+  const cancel = running.blocks.find((b) => b.type === 'actions')?.elements?.find((e) => e.text.text === 'Cancel');
+  expect(cancel?.value).toBe('restart.cancel:restart-local1');
+  const done = await lastIn(OPS, (m) => m.text.includes('Restart app on local1') && m.text.includes('✅ Done in'), 'the finished restart');
+  expect(done.edited).toBe(true);
+  expect(api.inChannel(OPS).filter((m) => m.text.includes('Restart app on local1'))).toHaveLength(1);
+  await lastIn('DALICE', (m) => m.text.startsWith('✅ local1 is up again'), 'the up-again direct message');
+});
+
+test('a button press (block_actions) cancels between steps; a viewer is told what they may do', async () => {
+  await postToApp(slashCommand('UALICE', OPS, 'restart slow1'), 'application/x-www-form-urlencoded');
+  const running = await lastIn(OPS, (m) => m.text.includes('Restart app on slow1') && m.text.includes('▶ Running'), 'the running restart');
+  const payload = (user: string) =>
+    JSON.stringify({
+      type: 'block_actions',
+      user: { id: user },
+      channel: { id: OPS },
+      team: { id: 'T1' },
+      trigger_id: `trig-${Math.random()}`,
+      message: { ts: running.ts },
+      actions: [{ type: 'button', action_id: 'dutydesk-0', value: 'restart.cancel:restart-slow1', block_id: 'b', action_ts: '1' }],
+    });
+  const byCarol = await postToApp(new URLSearchParams({ payload: payload('UCAROL') }).toString(), 'application/x-www-form-urlencoded');
+  expect(byCarol.status).toBe(200);
+  await lastIn(OPS, (m) => m.text.includes('You may not use') || m.text.includes('Only Alice'), 'the refusal for a viewer');
+  await postToApp(new URLSearchParams({ payload: payload('UALICE') }).toString(), 'application/x-www-form-urlencoded');
+  const cancelled = await lastIn(OPS, (m) => m.text.includes('⏹ Cancelled by Alice'), 'the cancelled restart');
+  expect(cancelled.text).toContain('– start');
+});
+
+test('forged, stale or unsigned requests are refused and start nothing', async () => {
+  const body = slashCommand('UALICE', OPS, 'restart local1');
+  const before = (await desk.env.client.workflow.count(`DutydeskHost = 'local1'`)).count;
+  expect((await postToApp(body, 'application/x-www-form-urlencoded', api.sign(body, undefined, 'wrong-secret'))).status).toBe(401);
+  expect((await postToApp(body, 'application/x-www-form-urlencoded', api.sign(body, Math.floor(Date.now() / 1000) - 600))).status).toBe(401);
+  expect((await postToApp(body, 'application/x-www-form-urlencoded', {})).status).toBe(401);
+  expect((await desk.env.client.workflow.count(`DutydeskHost = 'local1'`)).count).toBe(before);
+});
+
+test('the App Home tab shows running operations and what the user may do', async () => {
+  const event = JSON.stringify({ type: 'event_callback', team_id: 'T1', event_id: 'Ev1', event_time: 1, event: { type: 'app_home_opened', user: 'UCAROL', channel: 'DCAROL', tab: 'home', event_ts: '1.1' } });
+  expect((await postToApp(event, 'application/json')).status).toBe(200);
+  const view = await waitFor(() => api.views.find((v) => v.user_id === 'UCAROL'), 'the published home view');
+  const text = JSON.stringify(view.view.blocks);
+  expect(text).toContain('dutydesk for Carol');
+  expect(text).toContain('status <host>');
+  expect(text).not.toContain('restart <host>');
+});
