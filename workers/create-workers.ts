@@ -17,6 +17,7 @@ import { WebConsoleOutbound } from '../activities/chat/web-console-outbound';
 import { HostExecutors } from '../activities/hosts/executors';
 import { createHostActivities } from '../activities/hosts/activities';
 import { chatTaskQueue } from '../workflows/outbox/definitions';
+import type { Platform } from '../workflows/restart/definitions';
 import { TASK_QUEUES } from './task-queues';
 
 export type QueueName = keyof typeof TASK_QUEUES;
@@ -72,37 +73,24 @@ export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Work
     );
   }
   if (queues.includes('chat')) {
-    workers.push(
-      await Worker.create({
+    // One worker per platform; its queue's rate is the platform's per-bot ceiling,
+    // enforced by the Temporal server across all workers.
+    const chatWorker = (platform: Platform, outbound: ChatOutbound, perSecond?: number) =>
+      Worker.create({
         ...common,
-        taskQueue: chatTaskQueue('web'),
-        activities: createDeliveryActivities({ outbound: setup.webOutbound ?? consoleOutbound(config) }),
-      }),
-    );
-    const telegram = config.telegram;
+        taskQueue: chatTaskQueue(platform),
+        activities: createDeliveryActivities({ outbound }),
+        maxTaskQueueActivitiesPerSecond: perSecond,
+      });
+    workers.push(await chatWorker('web', setup.webOutbound ?? consoleOutbound(config)));
+    const { telegram, slack } = config;
     if (telegram) {
       const token = () => readSecret(telegram.token, config).trim();
-      workers.push(
-        await Worker.create({
-          ...common,
-          taskQueue: chatTaskQueue('telegram'),
-          activities: createDeliveryActivities({ outbound: new TelegramOutbound(telegram.apiRoot, token) }),
-          // The per-bot ceiling, enforced by the Temporal server across all workers.
-          maxTaskQueueActivitiesPerSecond: telegram.messagesPerSecond,
-        }),
-      );
+      workers.push(await chatWorker('telegram', new TelegramOutbound(telegram.apiRoot, token), telegram.messagesPerSecond));
     }
-    const slack = config.slack;
     if (slack) {
       const token = () => readSecret(slack.botToken, config).trim();
-      workers.push(
-        await Worker.create({
-          ...common,
-          taskQueue: chatTaskQueue('slack'),
-          activities: createDeliveryActivities({ outbound: new SlackOutbound(slack.apiUrl, token) }),
-          maxTaskQueueActivitiesPerSecond: slack.messagesPerSecond,
-        }),
-      );
+      workers.push(await chatWorker('slack', new SlackOutbound(slack.apiUrl, token), slack.messagesPerSecond));
     }
   }
   return { workers, executors };

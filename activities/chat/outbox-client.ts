@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import { enqueueSignal, outboxWorkflowId, type OutboxItem, type OutboxPolicy, type OutboxState } from '../../workflows/outbox/definitions';
 import type { ChatRef } from '../../workflows/restart/definitions';
+import type { ChatMessage } from './port';
 
 /** Per-chat pacing from each platform's documented limits. */
 export function outboxPolicy(chat: ChatRef): OutboxPolicy {
@@ -30,4 +31,13 @@ export async function enqueueChatMessage(client: Client, chat: ChatRef, item: Ou
     signal: enqueueSignal,
     signalArgs: [item],
   });
+}
+
+/**
+ * Replies to one incoming update or command, through the chat's outbox. Keys
+ * derive from the update, so an update delivered twice is answered once.
+ */
+export function outboxReplier(client: Client, chat: ChatRef, updateKey: string): (reply: ChatMessage | string) => Promise<void> {
+  let n = 0;
+  return (reply) => enqueueChatMessage(client, chat, { key: `${updateKey}/${n++}`, mode: 'new', message: typeof reply === 'string' ? { text: reply } : reply });
 }

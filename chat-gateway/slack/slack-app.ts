@@ -8,8 +8,7 @@ import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
 import { can } from '../../config/access';
 import { readSecret, type LoadedConfig } from '../../config/load';
-import type { ChatMessage } from '../../activities/chat/port';
-import { enqueueChatMessage } from '../../activities/chat/outbox-client';
+import { outboxReplier } from '../../activities/chat/outbox-client';
 import { t } from '../../lib/i18n';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import type { Dispatcher } from '../dispatcher';
@@ -39,11 +38,7 @@ export function createSlackApp({ config, client, dispatcher, restarts, log = con
     clientOptions: { slackApiUrl: slack.apiUrl },
   });
   const userIdOf = (slackId: string) => config.users.find((u) => u.slack === slackId)?.id ?? `slack:${slackId}`;
-  const replier = (chat: ChatRef, trigger: string) => {
-    let n = 0;
-    return (reply: ChatMessage | string) =>
-      enqueueChatMessage(client, chat, { key: `slack/${trigger}/${n++}`, mode: 'new', message: typeof reply === 'string' ? { text: reply } : reply });
-  };
+  const replier = (chat: ChatRef, key: string | number) => outboxReplier(client, chat, `slack/${key}`);
   const run = (what: string, work: () => Promise<void>) => work().catch((err: Error) => log(`dutydesk slack: ${what} failed: ${err.message}`));
 
   app.command(slack.command, async ({ command, ack }) => {

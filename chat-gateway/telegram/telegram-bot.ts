@@ -7,8 +7,7 @@ import type { Client } from '@temporalio/client';
 import { Telegraf } from 'telegraf';
 import { message } from 'telegraf/filters';
 import type { LoadedConfig } from '../../config/load';
-import type { ChatMessage } from '../../activities/chat/port';
-import { enqueueChatMessage } from '../../activities/chat/outbox-client';
+import { outboxReplier } from '../../activities/chat/outbox-client';
 import { callbackKey, decodeCallback } from '../../lib/callback-data';
 import { supportedLanguage, t } from '../../lib/i18n';
 import type { ChatRef } from '../../workflows/restart/definitions';
@@ -30,11 +29,7 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
   const languageOf = (userId: string) => config.users.find((u) => u.id === userId)?.language;
 
   /** Answers are keyed by the update they answer, so a redelivered update is not answered twice. */
-  const replier = (chat: ChatRef, updateId: number) => {
-    let n = 0;
-    return (reply: ChatMessage | string) =>
-      enqueueChatMessage(client, chat, { key: `tg-update/${updateId}/${n++}`, mode: 'new', message: typeof reply === 'string' ? { text: reply } : reply });
-  };
+  const replier = (chat: ChatRef, key: string | number) => outboxReplier(client, chat, `tg-update/${key}`);
 
   bot.on(message('text'), async (ctx) => {
     const chat: ChatRef = { platform: 'telegram', chatId: String(ctx.chat.id) };

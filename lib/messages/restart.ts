@@ -4,9 +4,12 @@
  * by the chat activities (which send them) and the gateway (status answers).
  */
 import type { ChatButton, ChatMessage } from '../../activities/chat/port';
-import type { RestartProgress } from '../../workflows/restart/definitions';
+import type { RestartProgress, StepState } from '../../workflows/restart/definitions';
 import { formatDuration } from '../duration';
 import { t } from '../i18n';
+
+/** Step states as symbols, the same in every language. */
+const STEP_MARKS: Record<StepState, string> = { pending: '○', running: '▶', done: '✔', failed: '✖', skipped: '–' };
 
 export interface RenderContext {
   language: string;
@@ -31,7 +34,7 @@ export function phaseLine(p: RestartProgress, language: string): string {
 
 export function stepLines(p: RestartProgress, ctx: Pick<RenderContext, 'language' | 'now'>): string[] {
   return p.steps.map((s) => {
-    const mark = t(ctx.language, `step.${s.state}`);
+    const mark = STEP_MARKS[s.state];
     const time =
       s.state === 'running' && s.startedAt
         ? ` · ${t(ctx.language, 'step.since', { time: clock(s.startedAt) })}`
