@@ -48,9 +48,13 @@ async function main() {
     if (JSON.stringify(texts) !== JSON.stringify(want)) outOfOrder++;
   }
   const rate = expected / seconds;
+  // Steady state: deliveries between the 10th and 90th percentile, to tell ramp-up and tail from throughput.
+  const sends = api.calls.filter((c) => c.method === 'sendMessage').map((c) => c.at).sort((a, b) => a - b);
+  const [p10, p90] = [sends[Math.floor(sends.length * 0.1)], sends[Math.floor(sends.length * 0.9)]];
+  const steady = (sends.filter((t) => t >= p10 && t <= p90).length - 1) / ((p90 - p10) / 1000);
   console.log(`${expected} notifications to ${chats} chats through the outbox (worker rate ${perSecond}/s, Telegram ceiling ${CEILING}/s)`);
   console.log(`  delivered ${expected - lost}, lost ${lost}, duplicated ${duplicated}, chats out of order ${outOfOrder}, 429s seen ${api.tooManyRequests}`);
-  console.log(`  enqueued in ${(enqueued / 1000).toFixed(1)} s, all delivered in ${seconds.toFixed(1)} s: ${rate.toFixed(1)} msg/s = ${((100 * rate) / CEILING).toFixed(0)}% of the ceiling`);
+  console.log(`  enqueued in ${(enqueued / 1000).toFixed(1)} s, all delivered in ${seconds.toFixed(1)} s: ${rate.toFixed(1)} msg/s = ${((100 * rate) / CEILING).toFixed(0)}% of the ceiling; steady state ${steady.toFixed(1)} calls/s (${((100 * steady) / CEILING).toFixed(0)}%)`);
   await desk.stop();
   await api.stop();
 }
