@@ -52,6 +52,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const telegram = deps.config.telegram
     ? createTelegramBot({ config: deps.config, client: deps.client, dispatcher, token: readSecret(deps.config.telegram.token, deps.config).trim(), log: deps.log })
     : undefined;
+  if (telegram && deps.config.telegram?.webhook) app.post('/telegram/webhook', express.json({ limit: '1mb' }), telegram.webhookHandler);
   return {
     app,
     store,

@@ -21,7 +21,7 @@ async function main() {
   });
   if (config.telegram) {
     await gateway.startPlatforms();
-    console.log('dutydesk gateway: Telegram bot polling for updates');
+    console.log(`dutydesk gateway: Telegram bot ${config.telegram.webhook ? `webhook at ${config.telegram.webhook.publicUrl}/telegram/webhook` : 'polling for updates'}`);
   }
   const stop = () => {
     gateway.stopPlatforms();

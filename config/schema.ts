@@ -196,6 +196,15 @@ export const configSchema = z
         apiRoot: z.string().url().default('https://api.telegram.org'),
         /** Outbound ceiling for the whole bot, enforced by the Temporal server on the Telegram task queue. */
         messagesPerSecond: z.number().positive().max(30).default(25),
+        /** Webhook mode instead of long polling: Telegram posts updates to <publicUrl>/telegram/webhook. */
+        webhook: z
+          .object({
+            publicUrl: z.string().url(),
+            /** Sent by Telegram in X-Telegram-Bot-Api-Secret-Token with every update; others are refused. */
+            secretToken: secretRef,
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),

@@ -3,10 +3,12 @@
  * presses go to the same dispatcher as every other platform. Answers go out
  * through the chat's outbox, paced like every other message to that chat.
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import type { RequestHandler } from 'express';
 import { Telegraf } from 'telegraf';
 import { message } from 'telegraf/filters';
-import type { LoadedConfig } from '../../config/load';
+import { readSecret, type LoadedConfig } from '../../config/load';
 import { outboxReplier } from '../../activities/chat/outbox-client';
 import { callbackKey, decodeCallback } from '../../lib/callback-data';
 import { supportedLanguage, t } from '../../lib/i18n';
@@ -57,22 +59,57 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
 
   bot.catch((err, ctx) => log(`dutydesk telegram: update ${ctx.update.update_id} failed: ${(err as Error).message}`));
 
+  const webhook = config.telegram?.webhook;
+  const webhookSecret = webhook ? readSecret(webhook.secretToken, config).trim() : undefined;
+
+  /** Express handler for webhook mode: only requests carrying our secret token are taken. */
+  const webhookHandler: RequestHandler = (req, res) => {
+    const given = Buffer.from(req.get('x-telegram-bot-api-secret-token') ?? '');
+    const expected = Buffer.from(webhookSecret ?? '');
+    if (!webhookSecret || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      res.status(401).json({ error: 'missing or wrong X-Telegram-Bot-Api-Secret-Token' });
+      return;
+    }
+    const update = req.body as { update_id?: unknown };
+    if (!update || typeof update.update_id !== 'number') {
+      res.status(400).json({ error: 'expected a Telegram Update object' });
+      return;
+    }
+    // Answer at once; Telegram retries an update that is not acknowledged.
+    res.json({ ok: true });
+    void bot.handleUpdate(req.body).catch((err: Error) => log(`dutydesk telegram: update ${update.update_id} failed: ${err.message}`));
+  };
+
+  const setCommands = () =>
+    bot.telegram
+      .setMyCommands(dispatcher.commands.map((c) => ({ command: c.name, description: t('en', c.helpKey).slice(0, 256) })))
+      .catch((err: Error) => log(`dutydesk telegram: setMyCommands failed: ${err.message}`));
+
   return {
     bot,
-    /** Starts long polling; resolves once the bot is polling. */
-    start(): Promise<void> {
+    webhookHandler,
+    /** Starts long polling, or registers the webhook in webhook mode; resolves once updates can arrive. */
+    async start(): Promise<void> {
+      if (webhook && webhookSecret) {
+        bot.botInfo ??= await bot.telegram.getMe();
+        await bot.telegram.setWebhook(`${webhook.publicUrl.replace(/\/+$/, '')}/telegram/webhook`, { secret_token: webhookSecret, drop_pending_updates: false });
+        void setCommands();
+        return;
+      }
+      return this.startPolling();
+    },
+    startPolling(): Promise<void> {
       return new Promise((resolve, reject) => {
         bot
           .launch({ dropPendingUpdates: false }, () => {
-            void bot.telegram
-              .setMyCommands(dispatcher.commands.map((c) => ({ command: c.name, description: t('en', c.helpKey).slice(0, 256) })))
-              .catch((err: Error) => log(`dutydesk telegram: setMyCommands failed: ${err.message}`));
+            void setCommands();
             resolve();
           })
           .catch(reject);
       });
     },
     stop(reason = 'shutdown') {
+      if (webhook) return;
       try {
         bot.stop(reason);
       } catch {

@@ -83,9 +83,9 @@ export interface Desk {
   stop(): Promise<void>;
 }
 
-export async function startDesk(rawConfig: Record<string, unknown>, options: { inProcessWorker?: boolean; env?: TestWorkflowEnvironment } = {}): Promise<Desk> {
+export async function startDesk(rawConfig: Record<string, unknown>, options: { inProcessWorker?: boolean; env?: TestWorkflowEnvironment; port?: number } = {}): Promise<Desk> {
   const env = options.env ?? (await startTemporal());
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dutydesk-desk-'));
   const raw = {
     ...rawConfig,

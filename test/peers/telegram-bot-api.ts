@@ -104,7 +104,18 @@ export class TelegramBotApi {
   }
 
   // --- the Bot API ------------------------------------------------------------
+  /** Set by setWebhook: updates are then POSTed there, as Telegram does, instead of waiting for getUpdates. */
+  webhook?: { url: string; secret?: string };
+  readonly webhookDeliveries: { update_id: number; status: number }[] = [];
+
   private push(update: Update) {
+    if (this.webhook) {
+      const { url, secret } = this.webhook;
+      void fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}) }, body: JSON.stringify(update) })
+        .then((res) => this.webhookDeliveries.push({ update_id: update.update_id, status: res.status }))
+        .catch(() => this.webhookDeliveries.push({ update_id: update.update_id, status: 0 }));
+      return;
+    }
     this.updates.push(update);
     const waiting = this.waiters;
     this.waiters = [];
@@ -169,7 +180,13 @@ export class TelegramBotApi {
     switch (method) {
       case 'getMe':
         return { ok: true, result: { id: 999, is_bot: true, first_name: 'dutydesk', username: 'dutydesk_bot' } };
+      case 'setWebhook':
+        if (!String(p.url ?? '').startsWith('http')) return bad('bad webhook: an HTTPS URL must be provided for webhook');
+        this.webhook = { url: String(p.url), secret: p.secret_token as string | undefined };
+        return { ok: true, result: true };
       case 'deleteWebhook':
+        this.webhook = undefined;
+        return { ok: true, result: true };
       case 'setMyCommands':
         return { ok: true, result: true };
       case 'getUpdates': {
