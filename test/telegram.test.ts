@@ -123,6 +123,14 @@ test('a burst of 12 alerts to one chat arrives complete and in order through 429
     await enqueueChatMessage(burstDesk.env.client, { platform: 'telegram', chatId: String(BOB.id) }, { key: 'after', mode: 'new', message: { text: 'after' } });
     await waitFor(() => strict.botMessages(BOB.id).some((m) => m.text === 'after'), 'the message after the repeat', 30_000);
     expect(strict.botMessages(BOB.id).filter((m) => m.text === texts[0])).toHaveLength(1);
+    // A text longer than Telegram's 4096 characters arrives whole, in parts, in order, never cut.
+    const report = Array.from({ length: 300 }, (_, i) => `line ${i + 1}: ${'x'.repeat(20)}`).join('\n');
+    await enqueueChatMessage(burstDesk.env.client, { platform: 'telegram', chatId: String(BOB.id) }, { key: 'report', mode: 'new', message: { text: report } });
+    await waitFor(() => strict.botMessages(BOB.id).some((m) => m.text?.endsWith('line 300: ' + 'x'.repeat(20))), 'the last part of the report', 30_000);
+    const parts = strict.botMessages(BOB.id).filter((m) => m.text?.includes('line '));
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.every((m) => (m.text ?? '').length <= 4096)).toBe(true);
+    expect(parts.map((m) => m.text).join('\n')).toBe(report);
   } finally {
     await burstDesk.stop();
     await strict.stop();

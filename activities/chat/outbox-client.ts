@@ -6,7 +6,9 @@ import type { Client } from '@temporalio/client';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import { enqueueSignal, outboxWorkflowId, type OutboxItem, type OutboxPolicy, type OutboxState } from '../../workflows/outbox/definitions';
 import type { ChatRef } from '../../workflows/restart/definitions';
+import { splitText } from '../../lib/messages/split';
 import type { ChatMessage } from './port';
+import { TELEGRAM_TEXT_LIMIT } from './telegram-outbound';
 
 /** Per-chat pacing from each platform's documented limits. */
 export function outboxPolicy(chat: ChatRef): OutboxPolicy {
@@ -22,15 +24,36 @@ export function outboxPolicy(chat: ChatRef): OutboxPolicy {
   }
 }
 
+/** Longest text one message may carry, per platform. */
+const TEXT_LIMITS: Record<ChatRef['platform'], number> = { web: Infinity, telegram: TELEGRAM_TEXT_LIMIT, slack: 12_000 };
+
+/**
+ * A new message too long for the platform becomes several outbox items, each
+ * delivered (and retried) on its own, so a rate limit half way never repeats
+ * the parts already sent; buttons go with the last part.
+ */
+function parts(chat: ChatRef, item: OutboxItem): OutboxItem[] {
+  const limit = TEXT_LIMITS[chat.platform];
+  if (item.mode !== 'new' || item.message.text.length <= limit) return [item];
+  const texts = splitText(item.message.text, limit);
+  return texts.map((text, i) => ({
+    key: `${item.key}#${i + 1}/${texts.length}`,
+    mode: 'new',
+    message: i === texts.length - 1 ? { ...item.message, text } : { text },
+  }));
+}
+
 export async function enqueueChatMessage(client: Client, chat: ChatRef, item: OutboxItem): Promise<void> {
   const initial: OutboxState = { chat, policy: outboxPolicy(chat), queue: [], sent: [], delivered: 0, failed: [] };
-  await client.workflow.signalWithStart('outboxWorkflow', {
-    workflowId: outboxWorkflowId(chat),
-    taskQueue: TASK_QUEUES.desk,
-    args: [initial],
-    signal: enqueueSignal,
-    signalArgs: [item],
-  });
+  for (const part of parts(chat, item)) {
+    await client.workflow.signalWithStart('outboxWorkflow', {
+      workflowId: outboxWorkflowId(chat),
+      taskQueue: TASK_QUEUES.desk,
+      args: [initial],
+      signal: enqueueSignal,
+      signalArgs: [part],
+    });
+  }
 }
 
 /**
