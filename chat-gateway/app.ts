@@ -1,4 +1,6 @@
 /** The gateway's express app: web console today; Telegram, Slack and the REST API plug in beside it. */
+import os from 'node:os';
+import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import { readSecret, type LoadedConfig } from '../config/load';
@@ -48,7 +50,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.get('/healthz', (_req, res) => res.json({ ok: true }));
   // Slack first: its receiver needs the raw body to check request signatures.
   if (deps.config.slack) app.use(createSlackApp({ config: deps.config, client: deps.client, dispatcher, restarts, log: deps.log }).router);
-  app.use(consoleRouter({ config: deps.config, store, dispatcher, botToken: deps.botToken }));
+  const filesDir = deps.consoleFile ? path.join(path.dirname(deps.consoleFile), 'console-files') : path.join(os.tmpdir(), 'dutydesk-console-files');
+  app.use(consoleRouter({ config: deps.config, store, dispatcher, botToken: deps.botToken, filesDir }));
   const telegram = deps.config.telegram
     ? createTelegramBot({ config: deps.config, client: deps.client, dispatcher, token: readSecret(deps.config.telegram.token, deps.config).trim(), log: deps.log })
     : undefined;

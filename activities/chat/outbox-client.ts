@@ -8,7 +8,7 @@ import { enqueueSignal, outboxWorkflowId, type OutboxItem, type OutboxPolicy, ty
 import type { ChatRef } from '../../workflows/restart/definitions';
 import { splitText } from '../../lib/messages/split';
 import type { ChatMessage } from './port';
-import { TELEGRAM_TEXT_LIMIT } from './telegram-outbound';
+import { TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT } from './telegram-outbound';
 
 /** Per-chat pacing from each platform's documented limits. */
 export function outboxPolicy(chat: ChatRef): OutboxPolicy {
@@ -24,8 +24,9 @@ export function outboxPolicy(chat: ChatRef): OutboxPolicy {
   }
 }
 
-/** Longest text one message may carry, per platform. */
+/** Longest text one message may carry, per platform, and the caption of a file. */
 const TEXT_LIMITS: Record<ChatRef['platform'], number> = { web: Infinity, telegram: TELEGRAM_TEXT_LIMIT, slack: 12_000 };
+const CAPTION_LIMITS: Record<ChatRef['platform'], number> = { web: Infinity, telegram: TELEGRAM_CAPTION_LIMIT, slack: 3_000 };
 
 /**
  * A new message too long for the platform becomes several outbox items, each
@@ -33,6 +34,13 @@ const TEXT_LIMITS: Record<ChatRef['platform'], number> = { web: Infinity, telegr
  * the parts already sent; buttons go with the last part.
  */
 function parts(chat: ChatRef, item: OutboxItem): OutboxItem[] {
+  const file = item.message.file;
+  if (file && item.message.text.length > CAPTION_LIMITS[chat.platform]) {
+    // The text goes first as message(s) of its own, then the file with its buttons.
+    const text = parts(chat, { key: `${item.key}#text`, mode: 'new', message: { text: item.message.text } });
+    return [...text, { key: `${item.key}#file`, mode: 'new', message: { text: '', file, buttons: item.message.buttons } }];
+  }
+  if (file) return [item];
   const limit = TEXT_LIMITS[chat.platform];
   if (item.mode !== 'new' || item.message.text.length <= limit) return [item];
   const texts = splitText(item.message.text, limit);

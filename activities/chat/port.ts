@@ -10,10 +10,22 @@ export interface ChatButton {
   action: string;
 }
 
+/** A file handed over in chat: a document, or a picture (charts) shown inline. */
+export interface ChatFile {
+  /** A path the chat worker can read; the bytes never pass through workflow history. */
+  path: string;
+  /** The name people see and download it as. */
+  name: string;
+  kind: 'document' | 'photo';
+}
+
 export interface ChatMessage {
+  /** The text, or the file's caption when there is a file. */
   text: string;
   /** Rows of buttons. An empty list removes the buttons on edit. */
   buttons?: ChatButton[][];
+  /** Only on new messages: files are sent, never edited. */
+  file?: ChatFile;
 }
 
 export interface ChatOutbound {

@@ -5,7 +5,8 @@
  */
 import { splitText } from '../../lib/messages/split';
 import type { ChatRef } from '../../workflows/restart/definitions';
-import { DeliveryRefused, RateLimited, type ChatMessage, type ChatOutbound } from './port';
+import { readFile } from 'node:fs/promises';
+import { DeliveryRefused, RateLimited, type ChatFile, type ChatMessage, type ChatOutbound } from './port';
 
 /** Slack's limit for one section block's text. */
 const SECTION_LIMIT = 3000;
@@ -27,13 +28,14 @@ export class SlackOutbound implements ChatOutbound {
     private readonly token: () => string,
   ) {}
 
-  private async call(method: string, body: Record<string, unknown>): Promise<{ channel: string; ts: string }> {
+  /** A Web API call; JSON body, or form-encoded for the methods that only take that. */
+  private async call<T = { channel: string; ts: string }>(method: string, body: Record<string, unknown>, form = false): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.apiUrl.replace(/\/*$/, '/')}${method}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${this.token()}` },
-        body: JSON.stringify(body),
+        headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json; charset=utf-8', authorization: `Bearer ${this.token()}` },
+        body: form ? new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, String(v)])) : JSON.stringify(body),
         signal: AbortSignal.timeout(20_000),
       });
     } catch (err) {
@@ -41,15 +43,35 @@ export class SlackOutbound implements ChatOutbound {
     }
     if (res.status === 429) throw new RateLimited(`Slack ${method}: rate limited`, Number(res.headers.get('retry-after') ?? 1) * 1000);
     if (res.status >= 500) throw new Error(`Slack ${method}: HTTP ${res.status}`);
-    const answer = (await res.json().catch(() => ({ ok: false, error: `HTTP ${res.status}` }))) as { ok: boolean; error?: string; channel?: string; ts?: string };
-    if (answer.ok) return { channel: answer.channel as string, ts: answer.ts as string };
+    const answer = (await res.json().catch(() => ({ ok: false, error: `HTTP ${res.status}` }))) as { ok: boolean; error?: string } & Record<string, unknown>;
+    if (answer.ok) return answer as unknown as T;
     const why = `Slack ${method}: ${answer.error}`;
     if (answer.error === 'ratelimited') throw new RateLimited(why, 1000);
     if (REFUSED.test(answer.error ?? '')) throw new DeliveryRefused(why);
     throw new Error(why);
   }
 
+  /** Slack's upload flow: ask for an upload URL, upload the bytes, then share the file in the channel. */
+  private async sendFile(chat: ChatRef, message: ChatMessage, file: ChatFile): Promise<{ messageId: string }> {
+    const bytes = await readFile(file.path);
+    const target = await this.call<{ upload_url: string; file_id: string }>('files.getUploadURLExternal', { filename: file.name, length: bytes.length }, true);
+    let upload: Response;
+    try {
+      upload = await fetch(target.upload_url, { method: 'POST', body: bytes, signal: AbortSignal.timeout(120_000) });
+    } catch (err) {
+      throw new Error(`Slack file upload: network error (${(err as Error).message})`);
+    }
+    if (!upload.ok) throw new Error(`Slack file upload: HTTP ${upload.status}`);
+    await this.call('files.completeUploadExternal', {
+      files: [{ id: target.file_id, title: file.name }],
+      channel_id: chat.chatId,
+      ...(message.text ? { initial_comment: message.text } : {}),
+    });
+    return { messageId: `${chat.chatId}|file:${target.file_id}` };
+  }
+
   async send(chat: ChatRef, message: ChatMessage): Promise<{ messageId: string }> {
+    if (message.file) return this.sendFile(chat, message, message.file);
     const sent = await this.call('chat.postMessage', { channel: chat.chatId, text: message.text.slice(0, 3000), blocks: slackBlocks(message), unfurl_links: false });
     return { messageId: `${sent.channel}|${sent.ts}` };
   }

@@ -6,9 +6,12 @@
 import { callbackKey, encodeCallback } from '../../lib/callback-data';
 import { shortenForEdit, splitText } from '../../lib/messages/split';
 import type { ChatRef } from '../../workflows/restart/definitions';
-import { DeliveryRefused, RateLimited, type ChatMessage, type ChatOutbound } from './port';
+import { readFile } from 'node:fs/promises';
+import { DeliveryRefused, RateLimited, type ChatFile, type ChatMessage, type ChatOutbound } from './port';
 
 export const TELEGRAM_TEXT_LIMIT = 4096;
+/** Captions of documents and photos are shorter than messages. */
+export const TELEGRAM_CAPTION_LIMIT = 1024;
 
 interface BotApiAnswer<T> {
   ok: boolean;
@@ -24,14 +27,16 @@ export class TelegramOutbound implements ChatOutbound {
     private readonly token: () => string,
   ) {}
 
-  private async call<T>(method: string, params: Record<string, unknown>): Promise<T> {
+  /** JSON for plain calls; multipart/form-data when a file is uploaded. */
+  private async call<T>(method: string, params: Record<string, unknown> | FormData): Promise<T> {
     let res: Response;
     try {
+      const multipart = params instanceof FormData;
       res = await fetch(`${this.apiRoot.replace(/\/+$/, '')}/bot${this.token()}/${method}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(params),
-        signal: AbortSignal.timeout(20_000),
+        ...(multipart ? {} : { headers: { 'content-type': 'application/json' } }),
+        body: multipart ? params : JSON.stringify(params),
+        signal: AbortSignal.timeout(multipart ? 120_000 : 20_000),
       });
     } catch (err) {
       throw new Error(`Telegram ${method}: network error (${(err as Error).message})`); // retried
@@ -51,7 +56,19 @@ export class TelegramOutbound implements ChatOutbound {
     };
   }
 
+  /** A document or photo, the message text as its caption (the outbox keeps captions within Telegram's limit). */
+  private async sendFile(chat: ChatRef, message: ChatMessage, file: ChatFile): Promise<{ messageId: string }> {
+    const form = new FormData();
+    form.append('chat_id', chat.chatId);
+    if (message.text) form.append('caption', shortenForEdit(message.text, TELEGRAM_CAPTION_LIMIT));
+    if (message.buttons?.length) form.append('reply_markup', JSON.stringify(this.markup(chat, message)));
+    form.append(file.kind, new Blob([await readFile(file.path)]), file.name);
+    const sent = await this.call<{ message_id: number }>(file.kind === 'photo' ? 'sendPhoto' : 'sendDocument', form);
+    return { messageId: String(sent.message_id) };
+  }
+
   async send(chat: ChatRef, message: ChatMessage): Promise<{ messageId: string }> {
+    if (message.file) return this.sendFile(chat, message, message.file);
     const parts = splitText(message.text, TELEGRAM_TEXT_LIMIT);
     let first: string | undefined;
     for (const [i, text] of parts.entries()) {

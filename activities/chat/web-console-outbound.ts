@@ -1,6 +1,7 @@
 /** Delivers messages to the gateway's web chat console through its bot API, as Telegram's adapter does to the Bot API. */
 import type { ChatRef } from '../../workflows/restart/definitions';
-import { DeliveryRefused, RateLimited, type ChatMessage, type ChatOutbound } from './port';
+import { readFile } from 'node:fs/promises';
+import { DeliveryRefused, RateLimited, type ChatFile, type ChatMessage, type ChatOutbound } from './port';
 
 export class WebConsoleOutbound implements ChatOutbound {
   constructor(
@@ -23,8 +24,22 @@ export class WebConsoleOutbound implements ChatOutbound {
     return JSON.parse(text) as T;
   }
 
-  send(chat: ChatRef, message: ChatMessage, idempotencyKey: string) {
-    return this.call<{ messageId: string }>('send', { chatId: chat.chatId, ...message, idempotencyKey });
+  async send(chat: ChatRef, message: ChatMessage, idempotencyKey: string) {
+    const { file, ...rest } = message;
+    // Files are uploaded first; the message then refers to the stored file.
+    const attachment = file ? { ...(await this.upload(file)), name: file.name, kind: file.kind } : undefined;
+    return this.call<{ messageId: string }>('send', { chatId: chat.chatId, ...rest, attachment, idempotencyKey });
+  }
+
+  private async upload(file: ChatFile): Promise<{ fileId: string }> {
+    const res = await fetch(`${this.baseUrl.replace(/\/+$/, '')}/console/bot/upload?name=${encodeURIComponent(file.name)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${this.token()}` },
+      body: await readFile(file.path),
+      signal: AbortSignal.timeout(120_000),
+    });
+    if (!res.ok) throw new Error(`web console upload failed: HTTP ${res.status}`);
+    return (await res.json()) as { fileId: string };
   }
 
   async edit(chat: ChatRef, messageId: string, message: ChatMessage) {

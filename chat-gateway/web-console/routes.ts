@@ -3,8 +3,8 @@
  * - /console/api: the person at the page (pick a demo identity, type, press buttons, live updates by SSE);
  * - /console/bot: the bot's side, used by the worker's chat activities (bearer token).
  */
-import { timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Request, type Response, type Router } from 'express';
 import type { LoadedConfig } from '../../config/load';
@@ -18,6 +18,8 @@ export interface ConsoleDeps {
   dispatcher: Dispatcher;
   /** The token the bot side must present; read once at start from a file or env. */
   botToken: string;
+  /** Where files handed over in the console are kept. */
+  filesDir: string;
 }
 
 const PAGE = path.join(__dirname, 'page.html');
@@ -27,8 +29,8 @@ function badRequest(res: Response, message: string) {
 }
 
 function validMessage(body: unknown): ChatMessage | string {
-  const b = body as { text?: unknown; buttons?: unknown };
-  if (typeof b?.text !== 'string' || !b.text) return '"text" must be a non-empty string';
+  const b = body as { text?: unknown; buttons?: unknown; attachment?: unknown };
+  if (typeof b?.text !== 'string' || (!b.text && !b.attachment)) return '"text" must be a non-empty string';
   if (b.buttons !== undefined) {
     const rows = b.buttons;
     const ok = Array.isArray(rows) && rows.every((r) => Array.isArray(r) && r.every((x) => typeof x?.label === 'string' && typeof x?.action === 'string'));
@@ -44,7 +46,7 @@ export function consoleChats(config: LoadedConfig, userId: string): { chatId: st
   return [{ chatId: `dm-${userId}`, title: 'Direct messages with dutydesk' }, ...groups];
 }
 
-export function consoleRouter({ config, store, dispatcher, botToken }: ConsoleDeps): Router {
+export function consoleRouter({ config, store, dispatcher, botToken, filesDir }: ConsoleDeps): Router {
   const router = express.Router();
   router.use(express.json({ limit: '256kb' }));
 
@@ -123,8 +125,28 @@ export function consoleRouter({ config, store, dispatcher, botToken }: ConsoleDe
     if (typeof message === 'string') return badRequest(res, message);
     if (typeof req.body.chatId !== 'string') return badRequest(res, '"chatId" must be a string');
     const idempotencyKey = typeof req.body.idempotencyKey === 'string' ? req.body.idempotencyKey : undefined;
-    const stored = store.post(req.body.chatId, message, { from: 'bot', idempotencyKey });
+    const attachment = req.body.attachment as ConsoleMessage['attachment'];
+    if (attachment && (typeof attachment.fileId !== 'string' || typeof attachment.name !== 'string' || !existsSync(path.join(filesDir, attachment.fileId)))) {
+      return badRequest(res, '"attachment" must name a file uploaded to /console/bot/upload');
+    }
+    const stored = store.post(req.body.chatId, { ...message, attachment }, { from: 'bot', idempotencyKey });
     res.json({ messageId: stored.id });
+  });
+
+  router.post('/console/bot/upload', express.raw({ type: '*/*', limit: '200mb' }), (req, res) => {
+    if (!authorized(req)) return res.status(401).json({ error: 'missing or wrong bot token' });
+    const fileId = randomUUID();
+    mkdirSync(filesDir, { recursive: true });
+    writeFileSync(path.join(filesDir, fileId), req.body as Buffer);
+    res.json({ fileId });
+  });
+
+  router.get('/console/files/:fileId', (req, res) => {
+    const { fileId } = req.params;
+    // Only files that a message hands over are served.
+    const attachment = store.findAttachment(fileId);
+    if (!attachment) return res.status(404).json({ error: 'no such file' });
+    res.download(path.join(filesDir, fileId), attachment.name);
   });
 
   router.post('/console/bot/edit', (req, res) => {

@@ -15,6 +15,8 @@ export interface ConsoleMessage {
   userId?: string;
   text: string;
   buttons: ChatButton[][];
+  /** A file handed over with the message, served at /console/files/<fileId>. */
+  attachment?: { fileId: string; name: string; kind: 'document' | 'photo' };
   createdAt: number;
   editedAt?: number;
   /** Grows with every edit, so a client can drop stale updates. */
@@ -68,7 +70,11 @@ export class ConsoleStore extends EventEmitter {
     renameSync(`${this.file}.tmp`, this.file);
   }
 
-  post(chatId: string, message: ChatMessage, from: { from: 'bot' | 'user'; userId?: string; idempotencyKey?: string }): ConsoleMessage {
+  post(
+    chatId: string,
+    message: ChatMessage & { attachment?: ConsoleMessage['attachment'] },
+    from: { from: 'bot' | 'user'; userId?: string; idempotencyKey?: string },
+  ): ConsoleMessage {
     const known = from.idempotencyKey ? this.idempotency.get(from.idempotencyKey) : undefined;
     if (known && this.messages.has(known)) return this.messages.get(known) as ConsoleMessage;
     const stored: ConsoleMessage = {
@@ -78,6 +84,7 @@ export class ConsoleStore extends EventEmitter {
       userId: from.userId,
       text: message.text,
       buttons: message.buttons ?? [],
+      attachment: message.attachment,
       createdAt: Date.now(),
       version: 1,
     };
@@ -97,6 +104,11 @@ export class ConsoleStore extends EventEmitter {
     this.emit('message', updated);
     this.scheduleSave();
     return updated;
+  }
+
+  findAttachment(fileId: string): ConsoleMessage['attachment'] | undefined {
+    for (const m of this.messages.values()) if (m.attachment?.fileId === fileId) return m.attachment;
+    return undefined;
   }
 
   get(id: string): ConsoleMessage | undefined {

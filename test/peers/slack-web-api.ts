@@ -22,6 +22,8 @@ export class SlackWebApi {
   readonly messages: SlackMessage[] = [];
   readonly views: { user_id: string; view: { type: string; blocks: { text?: { text: string } }[] } }[] = [];
   readonly calls: { method: string; body: Record<string, unknown> }[] = [];
+  /** Files as shared in channels: upload URL, then completeUploadExternal. */
+  readonly files: { id: string; name: string; bytes?: Buffer; channel?: string; comment?: string }[] = [];
   rateLimited = 0;
   private readonly lastPost = new Map<string, number>();
 
@@ -55,6 +57,13 @@ export class SlackWebApi {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
+    if ((req.url ?? '').startsWith('/upload/')) {
+      const file = this.files.find((f) => f.id === (req.url ?? '').slice('/upload/'.length));
+      if (!file) return void res.writeHead(404).end();
+      file.bytes = Buffer.concat(chunks);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return void res.end(`OK - ${file.bytes.length}`);
+    }
     const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
@@ -89,6 +98,20 @@ export class SlackWebApi {
         message.blocks = (body.blocks as SlackMessage['blocks']) ?? [];
         message.edited = true;
         return json(200, { ok: true, channel: message.channel, ts: message.ts });
+      }
+      case 'files.getUploadURLExternal': {
+        if (!body.filename || !Number(body.length)) return json(200, { ok: false, error: 'invalid_arguments' });
+        const id = `F${++this.seq}`;
+        this.files.push({ id, name: String(body.filename) });
+        return json(200, { ok: true, upload_url: `${this.apiUrl.replace(/\/api\/$/, '')}/upload/${id}`, file_id: id });
+      }
+      case 'files.completeUploadExternal': {
+        const [ref] = (body.files as { id: string }[]) ?? [];
+        const file = this.files.find((f) => f.id === ref?.id);
+        if (!file?.bytes) return json(200, { ok: false, error: 'file_not_found' });
+        file.channel = String(body.channel_id);
+        file.comment = body.initial_comment as string | undefined;
+        return json(200, { ok: true, files: [{ id: file.id }] });
       }
       case 'views.publish':
         this.views.push({ user_id: String(body.user_id), view: (typeof body.view === 'string' ? JSON.parse(body.view) : body.view) as SlackWebApi['views'][number]['view'] });

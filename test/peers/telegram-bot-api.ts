@@ -16,6 +16,9 @@ export interface TgMessage {
   text?: string;
   reply_markup?: { inline_keyboard: { text: string; callback_data: string }[][] };
   edit_date?: number;
+  caption?: string;
+  /** What a user would download from a document or photo message. */
+  file?: { kind: 'document' | 'photo'; name: string; bytes: Buffer };
 }
 
 export interface Limits {
@@ -141,7 +144,12 @@ export class TelegramBotApi {
     const method = match[2];
     const raw = Buffer.concat(chunks).toString('utf8');
     let params: Record<string, unknown> = {};
-    if (raw) {
+    if ((req.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
+      // Uploads (sendDocument, sendPhoto) come as multipart/form-data, as Telegram accepts them.
+      const form = await new Request('http://local/', { method: 'POST', headers: { 'content-type': req.headers['content-type'] as string }, body: Buffer.concat(chunks) }).formData();
+      for (const [k, v] of form.entries()) params[k] = typeof v === 'string' ? v : { name: (v as File).name, bytes: Buffer.from(await (v as File).arrayBuffer()) };
+      if (typeof params.reply_markup === 'string') params.reply_markup = JSON.parse(params.reply_markup);
+    } else if (raw) {
       try {
         params = JSON.parse(raw) as Record<string, unknown>;
       } catch {
@@ -239,6 +247,26 @@ export class TelegramBotApi {
         message.reply_markup = markup;
         message.edit_date = Math.floor(Date.now() / 1000);
         return { ok: true, result: message };
+      }
+      case 'sendDocument':
+      case 'sendPhoto': {
+        const field = method === 'sendPhoto' ? 'photo' : 'document';
+        const file = p[field] as { name: string; bytes: Buffer } | undefined;
+        if (!file?.bytes) return bad(`there is no ${field} in the request`);
+        if (String(p.caption ?? '').length > 1024) return bad('message caption is too long');
+        const chatId = Number(p.chat_id);
+        const wait = this.flood(chatId);
+        if (wait) return this.tooMany(wait);
+        const message: TgMessage = {
+          message_id: this.nextMessageId++,
+          chat: { id: chatId, type: chatId < 0 ? 'supergroup' : 'private' },
+          from: { id: 999, is_bot: true, first_name: 'dutydesk' },
+          date: Math.floor(Date.now() / 1000),
+          caption: p.caption as string | undefined,
+          file: { kind: field, name: file.name, bytes: file.bytes },
+        };
+        this.store(message);
+        return { ok: true, result: { ...message, file: undefined } };
       }
       case 'answerCallbackQuery':
         this.answers.push({ callback_query_id: String(p.callback_query_id), text: p.text as string | undefined });
