@@ -8,10 +8,15 @@ import type { LoadedConfig } from '../config/load';
 import type { ChatMessage } from '../activities/chat/port';
 import { supportedLanguage, t } from '../lib/i18n';
 import type { ChatRef } from '../workflows/restart/definitions';
-import type { ButtonHandler, Command, CommandContext } from './commands/context';
+import type { ButtonHandler, Command, CommandContext, ReplyHandler } from './commands/context';
 import { helpCommand } from './commands/help';
 import { cancelCommand, hostsCommand, restartButtons, restartCommand, statusCommand } from './commands/restart';
+import { ticketButtons, ticketCommand } from './commands/tickets';
 import type { RestartClient } from './restart/restart-client';
+import type { TicketClient } from './tickets/ticket-client';
+
+/** How long the bot waits for an answer it asked for (e.g. a ticket's text). */
+const REPLY_WAIT_MS = 10 * 60_000;
 
 export interface Incoming {
   /** The dutydesk user id the platform identity maps to; for strangers, "<platform>:<their id>". */
@@ -26,22 +31,34 @@ export interface Incoming {
 
 export class Dispatcher {
   readonly commands: Command[];
-  private readonly buttons: ButtonHandler[] = [...restartButtons];
+  private readonly buttons: ButtonHandler[] = [...restartButtons, ...ticketButtons];
+  /** Answers the bot asked for, by "<user> <platform>:<chat>"; in memory, as a conversation is short. */
+  private readonly awaiting = new Map<string, { handler: ReplyHandler; until: number }>();
 
   constructor(
     private readonly config: LoadedConfig,
     private readonly restarts: RestartClient,
+    private readonly tickets: TicketClient,
     private readonly log: (line: string) => void = console.error,
     private readonly notifyAdmins?: (stranger: Incoming) => Promise<void>,
   ) {
-    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand];
+    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand, ticketCommand];
   }
 
   private context(incoming: Incoming): CommandContext | undefined {
     const user = findUser(this.config, incoming.userId);
     if (!user) return undefined;
     const language = user.language ?? supportedLanguage(incoming.locale);
-    return { user: { ...user, language }, chat: incoming.chat, config: this.config, restarts: this.restarts, reply: incoming.reply };
+    const key = `${user.id} ${incoming.chat.platform}:${incoming.chat.chatId}`;
+    return {
+      user: { ...user, language },
+      chat: incoming.chat,
+      config: this.config,
+      restarts: this.restarts,
+      tickets: this.tickets,
+      reply: incoming.reply,
+      expectReply: (handler) => void this.awaiting.set(key, { handler, until: Date.now() + REPLY_WAIT_MS }),
+    };
   }
 
   /** A polite refusal; the admins hear of each stranger once (the outbox drops repeated keys). */
@@ -54,6 +71,12 @@ export class Dispatcher {
   async text(incoming: Incoming, text: string): Promise<void> {
     const ctx = this.context(incoming);
     if (!ctx) return this.refuseStranger(incoming);
+    const key = `${ctx.user.id} ${incoming.chat.platform}:${incoming.chat.chatId}`;
+    const awaited = this.awaiting.get(key);
+    if (awaited) {
+      this.awaiting.delete(key);
+      if (awaited.until > Date.now()) return this.guard(ctx, 'reply', () => awaited.handler(ctx, text));
+    }
     const [word = '', ...args] = text.trim().replace(/^\//, '').split(/\s+/);
     const name = word.toLowerCase() || 'help';
     const command = this.commands.find((c) => c.name === name);
@@ -61,7 +84,7 @@ export class Dispatcher {
     if (command.capability && !can(this.config, ctx.user, command.capability)) {
       return ctx.reply(t(ctx.user.language, 'error.notAllowed', { command: name }));
     }
-    await this.guard(ctx, `${name} ${args.join(' ')}`, () => command.run(ctx, args));
+    await this.guard(ctx, `${name} ${args.join(' ')}`, () => command.run(ctx, args, text.trim()));
   }
 
   async press(incoming: Incoming, action: string): Promise<void> {
@@ -71,6 +94,9 @@ export class Dispatcher {
     const verb = split < 0 ? action : action.slice(0, split);
     const handler = this.buttons.find((b) => b.verb === verb);
     if (!handler) return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: verb }));
+    if (handler.capability && !can(this.config, ctx.user, handler.capability)) {
+      return ctx.reply(t(ctx.user.language, 'error.notAllowedButton'));
+    }
     await this.guard(ctx, action, () => handler.run(ctx, action.slice(split + 1)));
   }
 

@@ -25,6 +25,18 @@ export function directChat(config: DutydeskConfig, personId: string, preferred: 
   return { platform: 'web', chatId: `dm-${personId}` };
 }
 
+/** A chat's home: Telegram when it is mapped there, else Slack, else the web console. */
+export function primaryChat(config: DutydeskConfig, chatName: string): ChatRef {
+  const chat = config.chats[chatName];
+  return namedChat(config, chatName, chat?.telegram ? 'telegram' : chat?.slack ? 'slack' : 'web');
+}
+
+/** A person's direct chat on the platform they have (Telegram, else Slack, else the web console). */
+export function primaryDirectChat(config: DutydeskConfig, personId: string): ChatRef {
+  const user = config.users.find((u) => u.id === personId);
+  return directChat(config, personId, user?.telegram ? 'telegram' : user?.slack ? 'slack' : 'web');
+}
+
 function planStep(config: DutydeskConfig, step: StepConfig, platform: Platform): StepPlan {
   const kind = STEP_KINDS.find((k) => step[k] !== undefined) as StepKind;
   const defaultTimeout = kind === 'http' || kind === 'tcp' || kind === 'wait' ? 60_000 : config.restart.stepTimeout;

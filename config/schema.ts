@@ -4,28 +4,15 @@
  * cannot express. Every message names the key and says what is expected.
  */
 import { z } from 'zod';
-import { parseDuration } from '../lib/duration';
 import { LANGUAGES } from '../lib/i18n';
+import { duration, name, secretRef } from './schema-parts';
+import { ticketsSchema } from './tickets-schema';
+
+export type { SecretRef } from './schema-parts';
 
 /** Capabilities a role can grant. Declarative data: the engine stays generic. */
-export const CAPABILITIES = ['status', 'restart', 'approve'] as const;
+export const CAPABILITIES = ['status', 'restart', 'approve', 'tickets'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
-
-const duration = z
-  .string({ invalid_type_error: 'expected a duration such as 30s, 5m or 1h' })
-  .refine((v) => parseDuration(v) !== undefined, { message: 'expected a duration such as 500ms, 30s, 5m or 1h' })
-  .transform((v) => parseDuration(v) as number);
-
-const name = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a name of letters, digits, ".", "_" or "-"');
-
-/** A secret is never written in the YAML: it is read from a file or an environment variable. */
-const secretRef = z
-  .object({ file: z.string().min(1).optional(), env: z.string().min(1).optional() })
-  .strict()
-  .refine((s) => Boolean(s.file) !== Boolean(s.env), { message: 'give exactly one of "file" or "env"' });
-export type SecretRef = z.infer<typeof secretRef>;
 
 const stepCommon = {
   name,
@@ -129,6 +116,8 @@ const userSchema = z
     telegram: z.union([z.number().int(), z.string().regex(/^\d+$/, 'expected a numeric Telegram user id')]).transform(String).optional(),
     /** Slack member id, e.g. U0123ABCD. */
     slack: z.string().regex(/^[UW][A-Z0-9]+$/, 'expected a Slack member id such as U0123ABCD').optional(),
+    /** The person's login in each ticket system, by system name, e.g. { rt: alice }. */
+    tickets: z.record(name, z.string().min(1)).default({}),
   })
   .strict();
 export type UserConfig = z.infer<typeof userSchema>;
@@ -147,7 +136,7 @@ const chatSchema = z
 
 const listen = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port, for example 127.0.0.1:8080');
 
-export const configSchema = z
+const baseSchema = z
   .object({
     temporal: z
       .object({
@@ -223,9 +212,11 @@ export const configSchema = z
     users: z.array(userSchema).min(1, 'expected at least one user'),
     chats: z.record(name, chatSchema).default({}),
     hosts: z.record(name, hostSchema).refine((h) => Object.keys(h).length > 0, 'expected at least one host'),
+    tickets: ticketsSchema.optional(),
   })
-  .strict()
-  .superRefine((cfg, ctx) => {
+  .strict();
+
+export const configSchema = baseSchema.superRefine((cfg, ctx) => {
     const seenUsers = new Set<string>();
     cfg.users.forEach((user, i) => {
       if (seenUsers.has(user.id)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['users', i, 'id'], message: `user id "${user.id}" is used twice` });
@@ -248,6 +239,7 @@ export const configSchema = z
     };
     checkChat(cfg.notify.approvals, ['notify', 'approvals']);
     checkChat(cfg.notify.admins, ['notify', 'admins']);
+    checkTickets(cfg, ctx, checkChat);
     for (const [hostName, host] of Object.entries(cfg.hosts)) {
       for (const [svcName, svc] of Object.entries(host.services)) {
         (svc.steps ?? []).forEach((step, i) => checkChat(step.chat, ['hosts', hostName, 'services', svcName, 'steps', i, 'chat']));
@@ -263,3 +255,25 @@ export const configSchema = z
   });
 
 export type DutydeskConfig = z.infer<typeof configSchema>;
+
+/** Groups name systems and chats that exist; users' ticket logins name systems that exist. */
+function checkTickets(cfg: z.infer<typeof baseSchema>, ctx: z.RefinementCtx, checkChat: (chat: string | undefined, path: (string | number)[]) => void) {
+  const systems = Object.keys(cfg.tickets?.systems ?? {});
+  for (const [groupName, group] of Object.entries(cfg.tickets?.groups ?? {})) {
+    if (!systems.includes(group.system)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tickets', 'groups', groupName, 'system'], message: `unknown ticket system "${group.system}"; defined: ${systems.join(', ')}` });
+    }
+    checkChat(group.chat, ['tickets', 'groups', groupName, 'chat']);
+  }
+  const defaultGroup = cfg.tickets?.defaultGroup;
+  if (defaultGroup && !cfg.tickets?.groups[defaultGroup]) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tickets', 'defaultGroup'], message: `unknown group "${defaultGroup}"` });
+  }
+  cfg.users.forEach((user, i) => {
+    for (const system of Object.keys(user.tickets)) {
+      if (!systems.includes(system)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['users', i, 'tickets', system], message: `unknown ticket system "${system}"; defined: ${systems.join(', ') || '(none)'}` });
+      }
+    }
+  });
+}

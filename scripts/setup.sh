@@ -62,3 +62,21 @@ ensure_compose_checker() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
 }
+
+# Request Tracker 5 with its SQLite backend and standalone server: the real
+# ticket system the ticket tests (and the `npm start` demo) run on loopback.
+ensure_request_tracker() {
+  if [ -x /usr/sbin/rt-setup-database-5 ] && command -v rt-server >/dev/null 2>&1; then return; fi
+  log "installing Request Tracker 5 from Debian (for the ticket tests; about a minute, once)…"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  # No database set-up by dbconfig: each test and the demo build their own SQLite file.
+  $sudo debconf-set-selections <<'SEL'
+request-tracker5 request-tracker5/install-db boolean false
+request-tracker5 request-tracker5/dbconfig-install boolean false
+rt5-db-sqlite rt5-db-sqlite/dbconfig-install boolean false
+SEL
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    request-tracker5 rt5-standalone rt5-db-sqlite >/dev/null
+}

@@ -5,5 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 ensure_node_modules
 ensure_temporal_cli
+# The demo's ticket system; without it the demo runs, minus tickets.
+ensure_request_tracker || log "Request Tracker 5 could not be installed; the demo runs without tickets."
 cd "$ROOT"
 exec node_modules/.bin/tsx scripts/start.ts "$@"

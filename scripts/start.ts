@@ -5,16 +5,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { configPathFromEnv, ConfigError, loadConfig } from '../config/load';
 import { searchAttributeArgs } from '../lib/search-attributes';
+import { localRtInstalled, startLocalRt, type LocalRt } from './rt/local-rt';
 
 const root = path.resolve(__dirname, '..');
 const dataDir = process.env.DUTYDESK_DATA_DIR ?? path.join(root, '.data');
 const children: { name: string; proc: ChildProcess }[] = [];
 let stopping = false;
+let localRt: LocalRt | undefined;
 
 function hostPort(address: string): [string, number] {
   const i = address.lastIndexOf(':');
@@ -51,7 +53,7 @@ function waitForPort(host: string, port: number, timeoutMs: number): Promise<voi
 async function stop(code: number) {
   if (stopping) return;
   stopping = true;
-  // Gateway and worker first, so in-flight work ends before the server goes.
+  // Gateway and worker first, so in-flight work ends before the servers go.
   for (const name of ['gateway', 'worker', 'temporal']) {
     const child = children.find((c) => c.name === name);
     if (!child || child.proc.exitCode !== null) continue;
@@ -61,7 +63,41 @@ async function stop(code: number) {
       child.proc.once('exit', () => (clearTimeout(force), resolve()));
     });
   }
+  await localRt?.stop();
   process.exit(code);
+}
+
+/** A secret kept in the data folder, so a restart keeps the same one. */
+function keptSecret(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(12).toString('hex');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+/**
+ * Runs the Request Tracker the config points at when it is a loopback RT this
+ * machine can run (the demo's); a remote or unconfigured one is left alone.
+ */
+async function maybeStartLocalRt(config: ReturnType<typeof loadConfig>, env: Record<string, string>): Promise<string | undefined> {
+  const [name, rt] = Object.entries(config.tickets?.systems ?? {}).find(([, s]) => s.type === 'rt' && new URL(s.url).hostname === '127.0.0.1') ?? [];
+  if (!name || !rt) return undefined;
+  if (!localRtInstalled()) {
+    console.log('dutydesk: Request Tracker 5 is not installed, so the demo runs without tickets (see README, "Tickets").');
+    return undefined;
+  }
+  const dir = path.join(dataDir, 'rt');
+  mkdirSync(dir, { recursive: true });
+  const password = process.env.DUTYDESK_RT_PASSWORD ?? keptSecret(path.join(dir, 'password'));
+  env.DUTYDESK_RT_PASSWORD = password;
+  const secret = process.env.DUTYDESK_RT_WEBHOOK_SECRET ?? keptSecret(path.join(dir, 'webhook-secret'));
+  env.DUTYDESK_RT_WEBHOOK_SECRET = secret;
+  // RT's scrip tells the gateway of each change at once; the poller is the safety net.
+  const webhook = rt.webhookSecret ? { url: `http://${config.gateway.listen}/tickets/${name}/webhook`, secret } : undefined;
+  console.log(`dutydesk: starting Request Tracker 5 (data in ${path.relative(root, dir)})…`);
+  localRt = await startLocalRt({ dir, port: Number(new URL(rt.url).port || 80), password, webhook });
+  const where = process.env.DUTYDESK_RT_PASSWORD ? 'from DUTYDESK_RT_PASSWORD' : `in ${path.relative(root, path.join(dir, 'password'))}`;
+  return `${localRt.url}/  (user ${localRt.user}, password ${where})`;
 }
 
 async function main() {
@@ -71,7 +107,7 @@ async function main() {
   const [tHost, tPort] = hostPort(config.temporal.address);
   const uiPort = Number(new URL(config.temporal.uiUrl).port || 8233);
   mkdirSync(dataDir, { recursive: true });
-  const env = {
+  const env: Record<string, string> = {
     DUTYDESK_CONFIG: configPath,
     DUTYDESK_DATA_DIR: dataDir,
     DUTYDESK_CONSOLE_TOKEN: process.env.DUTYDESK_CONSOLE_TOKEN ?? randomBytes(24).toString('hex'),
@@ -89,7 +125,9 @@ async function main() {
     '--log-level', 'warn',
     ...searchAttributeArgs(),
   ]);
+  const rtStarted = maybeStartLocalRt(config, env);
   await waitForPort(tHost, tPort, 60_000);
+  const rtLine = await rtStarted;
 
   // node with tsx's loader (not the tsx wrapper), so signals reach the process itself.
   run('worker', process.execPath, ['--import', 'tsx', 'workers/main.ts'], env);
@@ -100,8 +138,10 @@ async function main() {
   console.log('');
   console.log(`  Web chat console:  http://${config.gateway.listen}/`);
   console.log(`  Temporal Web UI:   ${config.temporal.uiUrl}`);
+  if (rtLine) console.log(`  Request Tracker:   ${rtLine}`);
   console.log(`  Config:            ${path.relative(root, configPath)}`);
   console.log('  Try: pick "Alice", type "restart demo-web". Ctrl-C stops everything.');
+  if (rtLine) console.log('  Tickets: type "ticket Printer on fire", or create one in RT; it appears in the Ops group.');
   console.log('');
 }
 

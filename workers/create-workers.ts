@@ -16,6 +16,8 @@ import { TelegramOutbound } from '../activities/chat/telegram-outbound';
 import { WebConsoleOutbound } from '../activities/chat/web-console-outbound';
 import { HostExecutors } from '../activities/hosts/executors';
 import { createHostActivities } from '../activities/hosts/activities';
+import { createTicketActivities } from '../activities/tickets/activities';
+import { createTicketSystems } from '../activities/tickets/systems';
 import { chatTaskQueue } from '../workflows/outbox/definitions';
 import type { Platform } from '../workflows/restart/definitions';
 import { TASK_QUEUES } from './task-queues';
@@ -58,7 +60,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Work
         ...(setup.workflowBundlePath
           ? { workflowBundle: { codePath: setup.workflowBundlePath } }
           : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
-        activities: createChatActivities({ config, client }),
+        activities: { ...createChatActivities({ config, client }), ...createTicketActivities({ config, client, systems: createTicketSystems(config) }) },
       }),
     );
   }

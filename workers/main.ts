@@ -7,6 +7,7 @@ import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporali
 import { configPathFromEnv, loadConfig, ConfigError } from '../config/load';
 import { createWorkers, type QueueName } from './create-workers';
 import { TASK_QUEUES } from './task-queues';
+import { ensureTicketPollers } from './ticket-pollers';
 
 function queuesFromArgs(argv: string[]): QueueName[] | undefined {
   const arg = argv.find((a) => a.startsWith('--queues='))?.slice('--queues='.length) ?? process.env.DUTYDESK_QUEUES;
@@ -30,6 +31,11 @@ async function main() {
     queues: queuesFromArgs(process.argv),
     workflowBundlePath: process.env.DUTYDESK_WORKFLOW_BUNDLE,
   });
+  const queues = workers.map((w) => w.options.taskQueue);
+  if (queues.includes(TASK_QUEUES.desk)) {
+    const pollers = await ensureTicketPollers(client, config);
+    if (pollers.length) console.log(`dutydesk: polling ${pollers.map((p) => p.replace(/^ticket-poller-/, '')).join(', ')} for ticket changes`);
+  }
   console.log(`dutydesk worker ready on ${workers.map((w) => w.options.taskQueue).join(', ')} (Temporal ${address})`);
   try {
     await Promise.all(workers.map((w) => w.run()));

@@ -1,3 +1,6 @@
 /** Entry point of the workflow bundle: every workflow the worker runs. */
 export { restartWorkflow } from './restart/restart-workflow';
 export { outboxWorkflow } from './outbox/outbox-workflow';
+export { ticketWorkflow } from './ticket/ticket-workflow';
+export { ticketPollerWorkflow } from './ticket/poller-workflow';
+export { newTicketWorkflow } from './ticket/new-ticket-workflow';

@@ -26,6 +26,10 @@ export function outboxPolicy(chat: ChatRef): OutboxPolicy {
 
 /** Longest text one message may carry, per platform, and the caption of a file. */
 const TEXT_LIMITS: Record<ChatRef['platform'], number> = { web: Infinity, telegram: TELEGRAM_TEXT_LIMIT, slack: 12_000 };
+/** The most text one message can carry on the platform. */
+export function textLimit(platform: ChatRef['platform']): number {
+  return TEXT_LIMITS[platform];
+}
 const CAPTION_LIMITS: Record<ChatRef['platform'], number> = { web: Infinity, telegram: TELEGRAM_CAPTION_LIMIT, slack: 3_000 };
 
 /**

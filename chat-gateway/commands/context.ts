@@ -5,6 +5,10 @@ import type { Language } from '../../lib/i18n';
 import type { ChatMessage } from '../../activities/chat/port';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import type { RestartClient } from '../restart/restart-client';
+import type { TicketClient } from '../tickets/ticket-client';
+
+/** Takes the speaker's next message in this chat instead of a command (e.g. a ticket's text). */
+export type ReplyHandler = (ctx: CommandContext, text: string) => Promise<void>;
 
 export interface CommandContext {
   /** The speaker, with the language resolved (config, else platform locale, else English). */
@@ -12,7 +16,10 @@ export interface CommandContext {
   chat: ChatRef;
   config: LoadedConfig;
   restarts: RestartClient;
+  tickets: TicketClient;
   reply(message: ChatMessage | string): Promise<void>;
+  /** The next message from this person in this chat goes to the handler (for 10 minutes). */
+  expectReply(handler: ReplyHandler): void;
 }
 
 /** A chat command as data: the dispatcher checks the capability, the handler does the work. */
@@ -21,11 +28,14 @@ export interface Command {
   /** Needed to see and use the command; undefined means everyone known to dutydesk. */
   capability?: Capability;
   helpKey: Parameters<typeof import('../../lib/i18n').t>[1];
-  run(ctx: CommandContext, args: string[]): Promise<void>;
+  /** args: the words after the command; raw: the whole message as typed. */
+  run(ctx: CommandContext, args: string[], raw: string): Promise<void>;
 }
 
 /** A button: action "verb:argument", e.g. "restart.cancel:restart-web1". */
 export interface ButtonHandler {
   verb: string;
+  /** Checked on every press, so a forwarded button does nothing for someone without it. */
+  capability?: Capability;
   run(ctx: CommandContext, argument: string): Promise<void>;
 }

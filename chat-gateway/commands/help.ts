@@ -16,6 +16,7 @@ export function helpCommand(all: () => Command[]): Command {
         const chat = ctx.config.notify.approvals ? ctx.config.chats[ctx.config.notify.approvals]?.title ?? ctx.config.notify.approvals : '-';
         lines.push(`• ${t(lang, 'help.approve', { chat })}`);
       }
+      if (ctx.config.tickets && can(ctx.config, ctx.user, 'tickets')) lines.push(`• ${t(lang, 'help.tickets')}`);
       await ctx.reply([t(lang, 'help.title', { name: ctx.user.name }), ...lines].join('\n'));
     },
   };

@@ -1,0 +1,156 @@
+/**
+ * Ticket activities: read and change tickets in their system, and put the
+ * ticket messages in the chats' outboxes. Keys tie each message to its
+ * ticket and round, so a retried activity never posts twice.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { LoadedConfig } from '../../config/load';
+import { primaryChat, primaryDirectChat } from '../../config/restart-plan';
+import { renderTicketAnnouncement, renderTicketDescription, renderTicketOutcome, renderTicketReturned } from '../../lib/messages/tickets';
+import { t } from '../../lib/i18n';
+import { TASK_QUEUES } from '../../workers/task-queues';
+import type { ChatRef } from '../../workflows/restart/definitions';
+import { observedSignal, ticketWorkflowId, type Announcement, type NewTicketRequest, type TakenBy, type TicketWorkflowInput } from '../../workflows/ticket/definitions';
+import { enqueueChatMessage, textLimit } from '../chat/outbox-client';
+import { TicketSystemRefused, type Ticket, type TicketSystem } from './port';
+import { groupOf, userByLogin, type TicketSystems } from './systems';
+
+export interface TicketActivityDeps {
+  config: LoadedConfig;
+  client: Client;
+  systems: TicketSystems;
+}
+
+/** Refusals become non-retryable failures with the system's own words; the rest is retried. */
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof TicketSystemRefused) throw ApplicationFailure.nonRetryable(err.message, 'TicketSystemRefused');
+    throw err;
+  }
+}
+
+export function createTicketActivities({ config, client, systems }: TicketActivityDeps) {
+  const system = (name: string): TicketSystem => {
+    const found = systems.get(name);
+    if (!found) throw ApplicationFailure.nonRetryable(`no ticket system "${name}" in the configuration`, 'TicketSystemRefused');
+    return found;
+  };
+  const displayName = (systemName: string, login: string | undefined) => (login ? userByLogin(config, systemName, login)?.name ?? login : undefined);
+  const groupKey = (systemName: string, id: string, round: number) => `ticket/${systemName}/${id}/${round}`;
+
+  return {
+    /** Changed tickets since the cursor, each handed to its workflow (signal-with-start: started on first sight). */
+    async pollTicketChanges(input: { system: string; queues: string[]; cursor?: string; lookbackMs: number }): Promise<{ cursor: string; changes: number }> {
+      const since = new Date(Date.now() - input.lookbackMs);
+      const changes = await guard(() => system(input.system).changes(input.queues, input.cursor, since));
+      for (const ticket of changes.tickets) {
+        await signalTicket(client, input.system, ticket.id, { source: 'poll', ticket });
+        Context.current().heartbeat();
+      }
+      return { cursor: changes.cursor, changes: changes.tickets.length };
+    },
+
+    async fetchTicket(input: { system: string; id: string }): Promise<Ticket> {
+      const detail = await guard(() => system(input.system).get(input.id));
+      // Only the fields the workflow compares: the text stays out of its history.
+      const { description: _d, lastComment: _c, previousOwner: _p, ...ticket } = detail;
+      return ticket;
+    },
+
+    async takeTicket(input: { system: string; id: string; owner?: string; by: string; mode: 'me' | 'group' }): Promise<void> {
+      const note = input.mode === 'me' ? `Taken by ${input.by} via dutydesk.` : `Taken for the group by ${input.by} via dutydesk.`;
+      await guard(() => system(input.system).take(input.id, input.owner, note));
+    },
+
+    /** Posts the group message with its buttons; undefined when the ticket's queue belongs to no group. */
+    async announceTicket(input: { system: string; id: string; round: number; previousOwner?: string }): Promise<Announcement | undefined> {
+      const detail = await guard(() => system(input.system).get(input.id));
+      const group = groupOf(config, input.system, detail.queue);
+      if (!group) return undefined;
+      const [, g] = group;
+      const announcement: Announcement = {
+        round: input.round,
+        chat: primaryChat(config, g.chat),
+        language: g.language ?? 'en',
+        title: detail.title,
+        urgency: detail.urgency,
+        due: detail.due,
+        url: detail.url,
+        previous: displayName(input.system, input.previousOwner ?? detail.previousOwner),
+      };
+      const message = renderTicketAnnouncement(announcement, input.system, detail);
+      await enqueueChatMessage(client, announcement.chat, { key: groupKey(input.system, input.id, input.round), mode: 'upsert', message });
+      return announcement;
+    },
+
+    /** Edits the group message: taken, assigned elsewhere, closed, back to the group or gone. */
+    async updateTicketMessage(input: { system: string; id: string; announcement: Announcement; ticket?: Ticket; takenBy?: TakenBy; returned?: boolean; gone?: string }): Promise<void> {
+      const a = input.announcement;
+      const ticket = input.ticket ?? { id: input.id, queue: '', state: 'open' as const, status: '' };
+      const message = renderTicketOutcome(a, input.system, ticket, {
+        takenBy: input.takenBy,
+        ownerName: displayName(input.system, input.ticket?.owner),
+        returned: input.returned,
+        gone: input.gone,
+      });
+      await enqueueChatMessage(client, a.chat, { key: groupKey(input.system, input.id, a.round), mode: 'upsert', message });
+    },
+
+    /** Tells the engineer who had the ticket that it came back, with the comment it came back with. */
+    async notifyTicketReturned(input: { system: string; id: string; previousOwner: string; round: number }): Promise<void> {
+      const user = userByLogin(config, input.system, input.previousOwner);
+      if (!user) return; // someone dutydesk does not know: the group message still says it is back
+      const detail = await guard(() => system(input.system).get(input.id));
+      const chat = primaryDirectChat(config, user.id);
+      const message = renderTicketReturned(detail, user.language ?? 'en');
+      await enqueueChatMessage(client, chat, { key: `ticket/${input.system}/${input.id}/returned/${input.round}`, mode: 'new', message });
+    },
+
+    async sendTicketDescription(input: { system: string; id: string; chat: ChatRef; language: string; key: string }): Promise<void> {
+      const detail = await guard(() => system(input.system).get(input.id));
+      const message = renderTicketDescription(detail, input.language, Math.min(textLimit(input.chat.platform), 4000));
+      await enqueueChatMessage(client, input.chat, { key: input.key, mode: 'new', message });
+    },
+
+    /**
+     * Files the ticket. Ticket systems take no idempotency key, so a retry
+     * first looks for the ticket an earlier attempt may have filed.
+     */
+    async createTicket(request: NewTicketRequest): Promise<{ id: string; url: string }> {
+      const sys = system(request.system);
+      const info = Context.current().info;
+      if (info.attempt > 1) {
+        const since = new Date(info.scheduledTimestampMs - 60_000);
+        const recent = await guard(() => sys.changes([request.queue], undefined, since));
+        const earlier = recent.tickets.find((t) => t.title === request.title && (!request.requester || t.requester === request.requester || !t.requester));
+        if (earlier) return { id: earlier.id, url: earlier.url };
+      }
+      const text = `${request.text}\n\n— opened from chat by ${request.requestedBy.name} via dutydesk`;
+      return guard(() => sys.create({ queue: request.queue, title: request.title, text, requester: request.requester }));
+    },
+
+    async replyTicketCreated(input: { request: NewTicketRequest; created?: { id: string; url: string }; error?: string }): Promise<void> {
+      const { request } = input;
+      const text = input.created
+        ? t(request.language, 'ticket.created', { id: input.created.id, title: request.title, url: input.created.url })
+        : t(request.language, 'ticket.createFailed', { title: request.title, error: input.error ?? '' });
+      const workflowId = Context.current().info.workflowExecution?.workflowId;
+      await enqueueChatMessage(client, request.chat, { key: `${workflowId}/created`, mode: 'new', message: { text } });
+    },
+  };
+}
+
+/** Hands an observation to the ticket's workflow, starting it on first sight. */
+export async function signalTicket(client: Client, system: string, id: string, observation: { source: 'poll' | 'webhook'; ticket?: Ticket }): Promise<void> {
+  const input: TicketWorkflowInput = { system, id };
+  await client.workflow.signalWithStart('ticketWorkflow', {
+    workflowId: ticketWorkflowId(system, id),
+    taskQueue: TASK_QUEUES.desk,
+    args: [input],
+    signal: observedSignal,
+    signalArgs: [observation],
+  });
+}

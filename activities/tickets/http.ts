@@ -1,0 +1,44 @@
+/**
+ * HTTP calls to ticket systems, with the failure classes the activities need:
+ * 4xx (except 408/429) is a refusal not worth retrying, anything else is the
+ * system being unavailable. Errors name the call, never the credentials.
+ */
+import { TicketSystemRefused, TicketSystemUnavailable } from './port';
+
+export interface HttpResult {
+  status: number;
+  text: string;
+}
+
+export async function httpCall(url: string, init: RequestInit, what: string, timeoutMs = 30_000): Promise<HttpResult> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    throw new TicketSystemUnavailable(`${what}: ${new URL(url).host} unreachable (${cause})`);
+  }
+  const text = await res.text();
+  if (res.ok) return { status: res.status, text };
+  const detail = briefError(text);
+  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+    throw new TicketSystemRefused(`${what}: ${res.status} ${detail}`.trim(), res.status);
+  }
+  throw new TicketSystemUnavailable(`${what}: ${res.status} ${detail}`.trim());
+}
+
+/** The error's own words from a JSON or text body, short enough for chat. */
+function briefError(body: string): string {
+  try {
+    const json = JSON.parse(body) as { message?: string; errorMessages?: string[]; errors?: Record<string, string> };
+    const parts = [json.message, ...(json.errorMessages ?? []), ...Object.values(json.errors ?? {})].filter(Boolean);
+    if (parts.length) return parts.join('; ').slice(0, 300);
+  } catch {
+    /* not JSON */
+  }
+  return body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+export function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}

@@ -1,0 +1,81 @@
+/**
+ * What dutydesk needs from a ticket system, whatever it is (Request Tracker's
+ * REST 2.0 or 1.0, Jira Cloud v3 or v2): list changes since a cursor, read,
+ * assign, mark the response time, comment, create, close.
+ */
+
+/** A ticket as dutydesk sees it; times are ISO 8601 in UTC. */
+export interface Ticket {
+  id: string;
+  title: string;
+  /** The queue (RT) or project (Jira) that decides which group it belongs to. */
+  queue: string;
+  /** The system's own status word (new, open, In Progress, …). */
+  status: string;
+  /** new: nobody has responded yet; open: in work; done: resolved, closed or rejected. */
+  state: 'new' | 'open' | 'done';
+  /** The responsible engineer's login in the ticket system; absent when nobody owns it. */
+  owner?: string;
+  /** The system's urgency as a word people know (e.g. "high" or "P2"). */
+  urgency?: string;
+  due?: string;
+  created: string;
+  updated: string;
+  requester?: string;
+  /** Where a person opens the ticket in a browser. */
+  url: string;
+}
+
+/** Detail read for messages: the text, and who worked on it before. */
+export interface TicketDetail extends Ticket {
+  description: string;
+  /** The last owner before the current one (or before it was given back), if any. */
+  previousOwner?: string;
+  /** The newest comment or reply, with who wrote it. */
+  lastComment?: { author: string; text: string; at: string };
+}
+
+export interface TicketChanges {
+  tickets: Ticket[];
+  /** Opaque; handed back on the next call. */
+  cursor: string;
+}
+
+export interface NewTicket {
+  queue: string;
+  title: string;
+  text: string;
+  /** The requester's login or e-mail in the ticket system. */
+  requester?: string;
+}
+
+export interface TicketSystem {
+  /** Tickets in these queues changed since the cursor (all recent ones when the cursor is undefined). */
+  changes(queues: string[], cursor: string | undefined, since: Date): Promise<TicketChanges>;
+  get(id: string): Promise<TicketDetail>;
+  /** Makes `owner` responsible (undefined: the group keeps it, nobody in particular) and marks the response time. */
+  take(id: string, owner: string | undefined, note: string): Promise<void>;
+  comment(id: string, text: string): Promise<void>;
+  create(ticket: NewTicket): Promise<{ id: string; url: string }>;
+  close(id: string, note: string): Promise<void>;
+}
+
+/**
+ * The system said no (no such ticket, no permission, bad field): retrying
+ * will not help, so the activity fails at once and the user is told why.
+ * Everything else (5xx, network) is retried with backoff.
+ */
+export class TicketSystemRefused extends Error {
+  constructor(message: string, readonly status?: number) {
+    super(message);
+    this.name = 'TicketSystemRefused';
+  }
+}
+
+/** A failure worth retrying: the system is down, overloaded or unreachable. */
+export class TicketSystemUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TicketSystemUnavailable';
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * What Request Tracker's two APIs share: its lifecycle words, priorities,
+ * TicketSQL for "changed since", the cursor, and links to the web UI.
+ */
+import type { Ticket } from './port';
+
+export interface RtOptions {
+  /** Base URL, e.g. https://rt.example.com (no /REST/...). */
+  url: string;
+  /** Base of links people open; defaults to url. */
+  webUrl?: string;
+  user?: string;
+  password?: () => string;
+  /** RT 5 auth token (REST 2.0 only); used instead of user/password when given. */
+  token?: () => string;
+}
+
+const DONE = new Set(['resolved', 'rejected', 'deleted']);
+
+export function rtState(status: string): Ticket['state'] {
+  if (status === 'new') return 'new';
+  return DONE.has(status) ? 'done' : 'open';
+}
+
+/** RT 5's default PriorityAsString names: Low 0, Medium 50, High 100. */
+export function rtUrgency(priority: number): string {
+  if (priority >= 100) return 'High';
+  if (priority >= 50) return 'Medium';
+  return 'Low';
+}
+
+export function rtTicketUrl(options: RtOptions, id: string): string {
+  return `${(options.webUrl ?? options.url).replace(/\/+$/, '')}/Ticket/Display.html?id=${encodeURIComponent(id)}`;
+}
+
+/** RT's "Nobody" is no owner at all. */
+export function rtOwner(name: string | undefined): string | undefined {
+  return !name || name === 'Nobody' ? undefined : name;
+}
+
+/**
+ * The cursor: the newest LastUpdated seen (RT keeps whole seconds) and the
+ * tickets seen at that second, so the next ">=" query skips exactly those.
+ */
+interface RtCursor {
+  at: string;
+  ids: string[];
+}
+
+export function rtDate(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+}
+
+function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export function changesQuery(queues: string[], cursor: string | undefined, since: Date): { query: string; after: RtCursor } {
+  const after: RtCursor = cursor ? (JSON.parse(cursor) as RtCursor) : { at: rtDate(since), ids: [] };
+  const inQueues = queues.map((q) => `Queue = ${quote(q)}`).join(' OR ');
+  return { query: `(${inQueues}) AND LastUpdated >= ${quote(after.at)}`, after };
+}
+
+/** Drops tickets the cursor has seen and moves the cursor past the rest. */
+export function advance(tickets: Ticket[], after: RtCursor): { tickets: Ticket[]; cursor: string } {
+  const fresh = tickets.filter((t) => !(rtDate(new Date(t.updated)) === after.at && after.ids.includes(t.id)));
+  let next = after;
+  for (const t of fresh) {
+    const at = rtDate(new Date(t.updated));
+    if (at > next.at) next = { at, ids: [t.id] };
+    else if (at === next.at && !next.ids.includes(t.id)) next = { at, ids: [...next.ids, t.id] };
+  }
+  return { tickets: fresh, cursor: JSON.stringify(next) };
+}

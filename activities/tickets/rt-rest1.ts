@@ -1,0 +1,157 @@
+/**
+ * Request Tracker through its legacy REST 1.0 API: form posts with user and
+ * password, answers in RFC 822-like "Key: value" text with an RT status line.
+ */
+import { httpCall } from './http';
+import { TicketSystemRefused, TicketSystemUnavailable, type NewTicket, type Ticket, type TicketChanges, type TicketDetail, type TicketSystem } from './port';
+import { advance, changesQuery, rtOwner, rtState, rtTicketUrl, rtUrgency, type RtOptions } from './rt-common';
+
+type Fields = Record<string, string>;
+
+/** Parses records separated by "--"; continuation lines are indented under their key. */
+export function parseRest1Records(body: string): Fields[] {
+  return body
+    .split(/\n--\n/)
+    .map((chunk) => {
+      const fields: Fields = {};
+      let key: string | undefined;
+      let indent = 0;
+      for (const line of chunk.split('\n')) {
+        const m = /^([A-Za-z][\w.{} -]*?):(?: (.*))?$/.exec(line);
+        if (m && !/^\s/.test(line)) {
+          key = m[1];
+          indent = key.length + 2;
+          fields[key] = m[2] ?? '';
+        } else if (key && /^\s/.test(line)) {
+          fields[key] += '\n' + line.slice(Math.min(indent, line.length - line.trimStart().length));
+        } else if (!line.startsWith('#')) {
+          key = undefined;
+        }
+      }
+      for (const k of Object.keys(fields)) fields[k] = fields[k].replace(/\s+$/, '');
+      return fields;
+    })
+    .filter((f) => Object.keys(f).length > 0);
+}
+
+/** "Tue Nov 24 03:57:20 2026" or "2026-11-24 03:57:20", in UTC (the bot's RT account's time zone). */
+export function rest1Date(value: string | undefined): string | undefined {
+  if (!value || value === 'Not set') return undefined;
+  const iso = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(value) ? `${value.replace(' ', 'T')}Z` : `${value} UTC`;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** The content field of an edit or create: "Key: value" lines, continuation lines indented. */
+function content(fields: Record<string, string>): string {
+  return Object.entries(fields)
+    .map(([k, v]) => `${k}: ${v.replace(/\n/g, '\n ')}`)
+    .join('\n');
+}
+
+export class RtRest1 implements TicketSystem {
+  private readonly userNames = new Map<string, string>();
+
+  constructor(private readonly options: RtOptions) {}
+
+  /** Every request posts the credentials; RT answers HTTP 200 with its own status line first. */
+  private async call(path: string, what: string, form: Record<string, string> = {}): Promise<string> {
+    const url = `${this.options.url.replace(/\/+$/, '')}/REST/1.0/${path}`;
+    const body = new URLSearchParams({ user: this.options.user ?? '', pass: this.options.password?.() ?? '', ...form });
+    const { text } = await httpCall(url, { method: 'POST', body }, `RT ${what}`);
+    const [statusLine = '', ...rest] = text.split('\n');
+    const status = Number(/^RT\/\S+ (\d{3})/.exec(statusLine)?.[1] ?? 0);
+    const payload = rest.join('\n').trim();
+    const comments = payload
+      .split('\n')
+      .filter((l) => l.startsWith('# '))
+      .map((l) => l.slice(2))
+      .join('; ');
+    if (status >= 500 || status === 0) throw new TicketSystemUnavailable(`RT ${what}: ${statusLine.trim() || 'no RT status line'}`);
+    if (status !== 200) throw new TicketSystemRefused(`RT ${what}: ${statusLine.replace(/^RT\/\S+ /, '').trim()}${comments ? ` (${comments})` : payload ? ` (${payload.split('\n')[0]})` : ''}`, status);
+    if (/does not exist|no permission|permission denied|not allowed|could not|couldn't|invalid/i.test(comments)) {
+      throw new TicketSystemRefused(`RT ${what}: ${comments}`, 404);
+    }
+    return payload;
+  }
+
+  private toTicket(f: Fields): Ticket {
+    const id = (f.id ?? '').replace(/^ticket\//, '');
+    return {
+      id,
+      title: f.Subject ?? '',
+      queue: f.Queue ?? '',
+      status: f.Status ?? '',
+      state: rtState(f.Status ?? ''),
+      owner: rtOwner(f.Owner),
+      urgency: rtUrgency(Number(f.Priority) || 0),
+      due: rest1Date(f.Due),
+      created: rest1Date(f.Created) ?? '',
+      updated: rest1Date(f.LastUpdated) ?? '',
+      requester: f.Requestors?.split(',')[0]?.trim() || undefined,
+      url: rtTicketUrl(this.options, id),
+    };
+  }
+
+  private async search(query: string): Promise<Ticket[]> {
+    const params = new URLSearchParams({ query, orderby: '+LastUpdated', format: 'l', fields: 'id,Subject,Status,Priority,Queue,Owner,Due,Created,LastUpdated,Requestors' });
+    const body = await this.call(`search/ticket?${params}`, 'ticket search');
+    if (/^No matching results\.?$/m.test(body)) return [];
+    return parseRest1Records(body).map((f) => this.toTicket(f));
+  }
+
+  async changes(queues: string[], cursor: string | undefined, since: Date): Promise<TicketChanges> {
+    const { query, after } = changesQuery(queues, cursor, since);
+    return advance(await this.search(query), after);
+  }
+
+  private async userName(id: string): Promise<string> {
+    if (!/^\d+$/.test(id)) return id;
+    const known = this.userNames.get(id);
+    if (known) return known;
+    const [user] = parseRest1Records(await this.call(`user/${id}`, `user ${id}`));
+    const name = user?.Name ?? id;
+    this.userNames.set(id, name);
+    return name;
+  }
+
+  async get(id: string): Promise<TicketDetail> {
+    if (!/^\d+$/.test(id)) throw new TicketSystemRefused(`RT: ticket ${id} does not exist`, 404);
+    const [fields] = parseRest1Records(await this.call(`ticket/${id}/show`, `ticket ${id}`));
+    const ticket = this.toTicket({ ...fields, id });
+    const history = parseRest1Records(await this.call(`ticket/${id}/history?format=l`, `ticket ${id} history`));
+    const created = history.find((t) => t.Type === 'Create');
+    const ownerChange = [...history].reverse().find((t) => t.Field === 'Owner');
+    // The bot's own notes ("taken via dutydesk") are not what a ticket came back with.
+    const lastNote = [...history].reverse().find((t) => (t.Type === 'Comment' || t.Type === 'Correspond') && t.Creator !== this.options.user && t.Content);
+    return {
+      ...ticket,
+      description: created?.Content?.trim() ?? '',
+      previousOwner: ownerChange ? rtOwner(await this.userName(ownerChange.OldValue)) : undefined,
+      lastComment: lastNote ? { author: lastNote.Creator ?? '', text: lastNote.Content.trim(), at: rest1Date(lastNote.Created) ?? '' } : undefined,
+    };
+  }
+
+  async take(id: string, owner: string | undefined, note: string): Promise<void> {
+    // Moving from "new" to "open" makes RT stamp Started: the response time.
+    await this.call(`ticket/${id}/edit`, `assignment of ticket ${id}`, { content: content({ Owner: owner ?? 'Nobody', Status: 'open' }) });
+    await this.comment(id, note);
+  }
+
+  async comment(id: string, text: string): Promise<void> {
+    await this.call(`ticket/${id}/comment`, `comment on ticket ${id}`, { content: content({ id, Action: 'comment', Text: text }) });
+  }
+
+  async create(ticket: NewTicket): Promise<{ id: string; url: string }> {
+    const fields = { id: 'ticket/new', Queue: ticket.queue, ...(ticket.requester ? { Requestor: ticket.requester } : {}), Subject: ticket.title, Text: ticket.text };
+    const body = await this.call('ticket/new', 'ticket creation', { content: content(fields) });
+    const id = /Ticket (\d+) created/.exec(body)?.[1];
+    if (!id) throw new TicketSystemRefused(`RT ticket creation: ${body.split('\n')[0]}`);
+    return { id, url: rtTicketUrl(this.options, id) };
+  }
+
+  async close(id: string, note: string): Promise<void> {
+    await this.comment(id, note);
+    await this.call(`ticket/${id}/edit`, `resolution of ticket ${id}`, { content: content({ Status: 'resolved' }) });
+  }
+}

@@ -1,0 +1,157 @@
+/** Request Tracker 5 through its REST 2.0 API (JSON). */
+import { basicAuth, httpCall } from './http';
+import { TicketSystemRefused, type NewTicket, type Ticket, type TicketChanges, type TicketDetail, type TicketSystem } from './port';
+import { advance, changesQuery, rtOwner, rtState, rtTicketUrl, rtUrgency, type RtOptions } from './rt-common';
+
+interface RtRef {
+  id: string;
+  Name?: string;
+}
+interface RtTicketJson {
+  id: string | number;
+  Subject: string;
+  Status: string;
+  Priority: string;
+  Queue: RtRef;
+  Owner: RtRef;
+  Due: string;
+  Created: string;
+  LastUpdated: string;
+  Requestor?: RtRef[];
+}
+interface RtTransactionJson {
+  id: string;
+  Type: string;
+  Field: string;
+  OldValue: string;
+  NewValue: string;
+  Created: string;
+  Creator: RtRef;
+}
+interface RtAttachmentJson {
+  TransactionId: string;
+  ContentType: string;
+  Content?: string;
+}
+interface Page<T> {
+  items: T[];
+  page: number;
+  pages: number;
+}
+
+const TICKET_FIELDS = 'Subject,Status,Priority,Queue,Owner,Due,Created,LastUpdated,Requestor';
+const UNSET = '1970-01-01T00:00:00Z';
+const PAGE_SIZE = 100;
+
+export class RtRest2 implements TicketSystem {
+  private readonly userNames = new Map<string, string>();
+
+  constructor(private readonly options: RtOptions) {}
+
+  private headers(json = false): Record<string, string> {
+    const { token, user, password } = this.options;
+    const authorization = token ? `token ${token()}` : basicAuth(user ?? '', password?.() ?? '');
+    return { authorization, ...(json ? { 'content-type': 'application/json' } : {}) };
+  }
+
+  private async call<T>(method: string, path: string, what: string, body?: unknown): Promise<T> {
+    const url = `${this.options.url.replace(/\/+$/, '')}/REST/2.0/${path}`;
+    const init: RequestInit = { method, headers: this.headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) };
+    const { text } = await httpCall(url, init, `RT ${what}`);
+    return JSON.parse(text) as T;
+  }
+
+  private toTicket(t: RtTicketJson): Ticket {
+    const id = String(t.id);
+    const priority = Number(t.Priority) || 0;
+    return {
+      id,
+      title: t.Subject,
+      queue: t.Queue.Name ?? t.Queue.id,
+      status: t.Status,
+      state: rtState(t.Status),
+      owner: rtOwner(t.Owner.Name ?? t.Owner.id),
+      urgency: rtUrgency(priority),
+      due: t.Due && t.Due !== UNSET ? t.Due : undefined,
+      created: t.Created,
+      updated: t.LastUpdated,
+      requester: t.Requestor?.[0]?.id,
+      url: rtTicketUrl(this.options, id),
+    };
+  }
+
+  private async search(query: string, orderBy = 'LastUpdated'): Promise<Ticket[]> {
+    const found: Ticket[] = [];
+    for (let page = 1; ; page++) {
+      const params = new URLSearchParams({ query, fields: TICKET_FIELDS, 'fields[Queue]': 'Name', 'fields[Owner]': 'Name', orderby: orderBy, order: 'ASC', per_page: String(PAGE_SIZE), page: String(page) });
+      const result = await this.call<Page<RtTicketJson>>('GET', `tickets?${params}`, 'ticket search');
+      found.push(...result.items.map((t) => this.toTicket(t)));
+      if (result.page >= result.pages || result.items.length === 0) return found;
+    }
+  }
+
+  async changes(queues: string[], cursor: string | undefined, since: Date): Promise<TicketChanges> {
+    const { query, after } = changesQuery(queues, cursor, since);
+    return advance(await this.search(query), after);
+  }
+
+  private async userName(id: string): Promise<string> {
+    if (!/^\d+$/.test(id)) return id;
+    const known = this.userNames.get(id);
+    if (known) return known;
+    const user = await this.call<{ Name: string }>('GET', `user/${id}`, `user ${id}`);
+    this.userNames.set(id, user.Name);
+    return user.Name;
+  }
+
+  async get(id: string): Promise<TicketDetail> {
+    const [ticket] = /^\d+$/.test(id) ? await this.search(`id = ${id}`) : [];
+    if (!ticket) throw new TicketSystemRefused(`RT: ticket ${id} does not exist`, 404);
+    const history = await this.call<Page<RtTransactionJson>>('GET', `ticket/${id}/history?fields=Type,Field,OldValue,NewValue,Created,Creator&per_page=500`, `ticket ${id} history`);
+    const attachments = await this.call<Page<RtAttachmentJson>>('GET', `ticket/${id}/attachments?fields=TransactionId,ContentType,Content&per_page=500`, `ticket ${id} attachments`);
+    const textOf = (transactionId: string) =>
+      attachments.items.find((a) => a.TransactionId === transactionId && a.ContentType === 'text/plain' && a.Content)?.Content?.trim() ?? '';
+
+    const created = history.items.find((t) => t.Type === 'Create');
+    const ownerChange = [...history.items].reverse().find((t) => t.Field === 'Owner');
+    const oldOwner = ownerChange ? rtOwner(await this.userName(ownerChange.OldValue)) : undefined;
+    // The bot's own notes ("taken via dutydesk") are not what a ticket came back with.
+    const lastNote = [...history.items]
+      .reverse()
+      .find((t) => (t.Type === 'Comment' || t.Type === 'Correspond') && t.Creator.id !== this.options.user && textOf(t.id));
+    return {
+      ...ticket,
+      description: created ? textOf(created.id) : '',
+      previousOwner: oldOwner,
+      lastComment: lastNote ? { author: lastNote.Creator.Name ?? lastNote.Creator.id, text: textOf(lastNote.id), at: lastNote.Created } : undefined,
+    };
+  }
+
+  /** RT answers 200 with a list of messages even when a change was refused, so the result is read back. */
+  private async update(id: string, fields: Record<string, string>, check: (t: Ticket) => boolean, what: string) {
+    const messages = await this.call<string[]>('PUT', `ticket/${id}`, `${what} of ticket ${id}`, fields);
+    const [after] = await this.search(`id = ${Number(id)}`);
+    if (!after || !check(after)) throw new TicketSystemRefused(`RT refused the ${what} of ticket ${id}: ${messages.join('; ')}`);
+  }
+
+  async take(id: string, owner: string | undefined, note: string): Promise<void> {
+    // Moving from "new" to "open" makes RT stamp Started: the response time.
+    await this.update(id, { Owner: owner ?? 'Nobody', Status: 'open' }, (t) => t.owner === owner && t.state !== 'new', 'assignment');
+    await this.comment(id, note);
+  }
+
+  async comment(id: string, text: string): Promise<void> {
+    await this.call('POST', `ticket/${id}/comment`, `comment on ticket ${id}`, { Content: text, ContentType: 'text/plain' });
+  }
+
+  async create(ticket: NewTicket): Promise<{ id: string; url: string }> {
+    const body = { Queue: ticket.queue, Subject: ticket.title, Content: ticket.text, ContentType: 'text/plain', ...(ticket.requester ? { Requestor: ticket.requester } : {}) };
+    const created = await this.call<{ id: string }>('POST', 'ticket', 'ticket creation', body);
+    return { id: String(created.id), url: rtTicketUrl(this.options, String(created.id)) };
+  }
+
+  async close(id: string, note: string): Promise<void> {
+    await this.comment(id, note);
+    await this.update(id, { Status: 'resolved' }, (t) => t.state === 'done', 'resolution');
+  }
+}

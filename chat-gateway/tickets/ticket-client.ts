@@ -1,0 +1,62 @@
+/**
+ * The gateway's calls into Temporal for tickets: take (an update, so exactly
+ * one presser wins), describe, open a new ticket, and hand webhook events to
+ * the ticket's workflow. No state here: Temporal holds all of it.
+ */
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { signalTicket } from '../../activities/tickets/activities';
+import { rootMessage } from '../../lib/failure';
+import { TASK_QUEUES } from '../../workers/task-queues';
+import type { ChatRef } from '../../workflows/restart/definitions';
+import { describeUpdate, observedSignal, takeUpdate, ticketWorkflowId, type NewTicketRequest, type TakeRequest, type TakeResult } from '../../workflows/ticket/definitions';
+
+/** The ticket's workflow refused or failed the action; the message is for the user. */
+export class TicketActionFailed extends Error {}
+/** No workflow follows this ticket any more (closed, or never seen). */
+export class TicketNotFollowed extends Error {}
+
+export class TicketClient {
+  constructor(private readonly client: Client) {}
+
+  take(system: string, id: string, request: TakeRequest): Promise<TakeResult> {
+    return this.update(() => this.client.workflow.getHandle(ticketWorkflowId(system, id)).executeUpdate(takeUpdate, { args: [request] }));
+  }
+
+  describe(system: string, id: string, chat: ChatRef, language: string): Promise<void> {
+    const key = `describe/${randomUUID()}`;
+    return this.update(() => this.client.workflow.getHandle(ticketWorkflowId(system, id)).executeUpdate(describeUpdate, { args: [{ chat, language, key }] }));
+  }
+
+  /** Starts the workflow that files the ticket and answers in the chat. */
+  async open(request: NewTicketRequest): Promise<void> {
+    await this.client.workflow.start('newTicketWorkflow', { workflowId: `ticket-new-${request.system}-${randomUUID()}`, taskQueue: TASK_QUEUES.desk, args: [request] });
+  }
+
+  /** A webhook said this ticket changed: its workflow reads it (and starts, on first sight). */
+  changed(system: string, id: string): Promise<void> {
+    return signalTicket(this.client, system, id, { source: 'webhook' });
+  }
+
+  /** A change to a ticket that left the watched queues: told to its workflow if one follows it; true if so. */
+  async changedIfFollowed(system: string, id: string): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(ticketWorkflowId(system, id)).signal(observedSignal, { source: 'webhook' });
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'WorkflowNotFoundError') return false;
+      throw err;
+    }
+  }
+
+  private async update<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new TicketActionFailed(rootMessage(err.cause ?? err));
+      const name = (err as Error).name;
+      if (name === 'WorkflowNotFoundError' || /already completed|not found/i.test((err as Error).message)) throw new TicketNotFollowed();
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Ticket system webhooks: POST /tickets/<system>/webhook with the body signed
+ * by the system's shared secret (X-Hub-Signature: sha256=<HMAC-SHA256 hex>,
+ * as Jira sends it; an RT scrip sends the same). Unsigned or badly signed
+ * requests get 401, unreadable ones 400, and nothing is started for them.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import express, { type Router } from 'express';
+import { readSecret, type LoadedConfig } from '../../config/load';
+import { watchedQueues } from '../../activities/tickets/systems';
+import type { TicketClient } from './ticket-client';
+
+/** The ticket a payload is about: RT's scrip sends { ticket, queue } (or { id }), Jira sends { issue: { key } }. */
+export function ticketIdOf(payload: unknown): string | undefined {
+  const p = payload as { ticket?: unknown; id?: unknown; issue?: { key?: unknown } } | null;
+  const id = p?.issue?.key ?? p?.ticket ?? p?.id;
+  if (typeof id === 'number' && Number.isInteger(id)) return String(id);
+  if (typeof id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(id)) return id;
+  return undefined;
+}
+
+/** The queue (RT) or project (Jira) a payload names, when it names one. */
+export function queueOf(payload: unknown): string | undefined {
+  const p = payload as { queue?: unknown; issue?: { fields?: { project?: { key?: unknown } } } } | null;
+  const queue = p?.issue?.fields?.project?.key ?? p?.queue;
+  return typeof queue === 'string' ? queue : undefined;
+}
+
+export function signBody(secret: string, body: Buffer | string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+function signatureMatches(secret: string, body: Buffer, given: string | undefined): boolean {
+  if (!given) return false;
+  const expected = Buffer.from(signBody(secret, body));
+  const actual = Buffer.from(given.trim());
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+export function ticketWebhookRouter(config: LoadedConfig, tickets: TicketClient, log: (line: string) => void = console.error): Router {
+  const router = express.Router();
+  router.post('/tickets/:system/webhook', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+    const system = String(req.params.system);
+    const settings = config.tickets?.systems[system];
+    if (!settings?.webhookSecret) {
+      res.status(404).json({ error: `no webhook for ticket system "${system}": set tickets.systems.${system}.webhookSecret` });
+      return;
+    }
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const signature = req.get('x-hub-signature-256') ?? req.get('x-hub-signature');
+    if (!signatureMatches(readSecret(settings.webhookSecret, config).trim(), body, signature)) {
+      res.status(401).json({ error: 'missing or wrong X-Hub-Signature (sha256=<HMAC-SHA256 of the body with the shared secret>)' });
+      return;
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString('utf8'));
+    } catch {
+      res.status(400).json({ error: 'the body is not JSON' });
+      return;
+    }
+    const id = ticketIdOf(payload);
+    if (!id) {
+      res.status(400).json({ error: 'no ticket in the payload: expected { "ticket": <id> } or Jira\'s { "issue": { "key": ... } }' });
+      return;
+    }
+    // A change in a queue no group watches starts nothing (RT's scrip reports every queue),
+    // but reaches a ticket that was followed before it moved there.
+    const queue = queueOf(payload);
+    const watched = queue === undefined || watchedQueues(config, system).includes(queue);
+    try {
+      if (watched) await tickets.changed(system, id);
+      else if (!(await tickets.changedIfFollowed(system, id))) {
+        res.status(202).json({ ignored: { system, ticket: id, queue, reason: 'no group watches this queue' } });
+        return;
+      }
+      res.status(202).json({ accepted: { system, ticket: id } });
+    } catch (err) {
+      log(`dutydesk gateway: webhook for ${system} ticket ${id} not handed over: ${(err as Error).message}`);
+      res.status(503).json({ error: 'Temporal is not reachable; the ticket system should retry' });
+    }
+  });
+  return router;
+}

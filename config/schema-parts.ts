@@ -1,0 +1,19 @@
+/** Value types every part of the configuration uses: durations, names, secrets. */
+import { z } from 'zod';
+import { parseDuration } from '../lib/duration';
+
+export const duration = z
+  .string({ invalid_type_error: 'expected a duration such as 30s, 5m or 1h' })
+  .refine((v) => parseDuration(v) !== undefined, { message: 'expected a duration such as 500ms, 30s, 5m or 1h' })
+  .transform((v) => parseDuration(v) as number);
+
+export const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a name of letters, digits, ".", "_" or "-"');
+
+/** A secret is never written in the YAML: it is read from a file or an environment variable. */
+export const secretRef = z
+  .object({ file: z.string().min(1).optional(), env: z.string().min(1).optional() })
+  .strict()
+  .refine((s) => Boolean(s.file) !== Boolean(s.env), { message: 'give exactly one of "file" or "env"' });
+export type SecretRef = z.infer<typeof secretRef>;

@@ -1,0 +1,80 @@
+/**
+ * The ticket systems dutydesk watches (Request Tracker, Jira), and the groups:
+ * which queue or project belongs to which chat.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../lib/duration';
+import { LANGUAGES } from '../lib/i18n';
+import { duration, name, secretRef } from './schema-parts';
+
+/** A duration, or "off". */
+const intervalOrOff = z
+  .union([z.literal('off'), z.string()])
+  .refine((v) => v === 'off' || (parseDuration(v) ?? 0) >= 1000, { message: 'expected "off" or a duration of at least 1s, such as 30s or 2m' })
+  .transform((v) => (v === 'off' ? 0 : (parseDuration(v) as number)));
+
+const API_VERSIONS = { rt: ['rest2', 'rest1'], jira: ['v3', 'v2'] } as const;
+
+export const ticketSystemSchema = z
+  .object({
+    type: z.enum(['rt', 'jira']),
+    /** rt: rest2 (default) or rest1 (legacy); jira: v3 (default) or v2 (legacy). */
+    api: z.enum(['rest2', 'rest1', 'v3', 'v2']).optional(),
+    url: z.string().url(),
+    /** Base of the links people open, when it differs from the API's URL. */
+    webUrl: z.string().url().optional(),
+    /** RT: the bot's user name. Jira: the account's e-mail. */
+    user: z.string().min(1).optional(),
+    /** RT password. */
+    password: secretRef.optional(),
+    /** RT 5 auth token (REST 2.0) or Jira API token. */
+    token: secretRef.optional(),
+    /** How often to ask for changes; "off" when only webhooks bring them. */
+    pollInterval: intervalOrOff.default('30s'),
+    /** On the very first poll, look back this far for tickets to announce. */
+    lookback: duration.default('1h'),
+    /** Shared secret of the webhook (HMAC-SHA256 of the body in X-Hub-Signature); without it the webhook is off. */
+    webhookSecret: secretRef.optional(),
+    /** Jira: the date-time field where the response time is marked (e.g. customfield_10050). */
+    responseField: z.string().optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const versions: readonly string[] = API_VERSIONS[s.type];
+    if (s.api && !versions.includes(s.api)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['api'], message: `${s.type} speaks ${versions.join(' or ')}` });
+    }
+    if (s.type === 'rt' && !s.token && !(s.user && s.password)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['password'], message: 'RT needs user and password, or token' });
+    }
+    if (s.type === 'rt' && s.token && s.api === 'rest1') {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['token'], message: 'REST 1.0 logs in with user and password; tokens work with rest2' });
+    }
+    if (s.type === 'jira' && !(s.user && s.token)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['token'], message: 'Jira needs user (the account e-mail) and token (an API token)' });
+    }
+  });
+export type TicketSystemConfig = z.infer<typeof ticketSystemSchema>;
+
+export const ticketGroupSchema = z
+  .object({
+    system: name,
+    /** RT queue name, or Jira project key. */
+    queue: z.string().min(1),
+    /** The chat (from chats) where its new tickets appear. */
+    chat: z.string().min(1),
+    /** Language of the group's messages (en when absent). */
+    language: z.enum(LANGUAGES).optional(),
+  })
+  .strict();
+export type TicketGroupConfig = z.infer<typeof ticketGroupSchema>;
+
+export const ticketsSchema = z
+  .object({
+    systems: z.record(name, ticketSystemSchema).refine((s) => Object.keys(s).length > 0, 'expected at least one ticket system'),
+    groups: z.record(name, ticketGroupSchema).refine((g) => Object.keys(g).length > 0, 'expected at least one group'),
+    /** Where `ticket <title>` files tickets from chats that belong to no group. */
+    defaultGroup: name.optional(),
+  })
+  .strict();
+export type TicketsConfig = z.infer<typeof ticketsSchema>;

@@ -1,0 +1,111 @@
+/**
+ * The ticket lifecycle against a server that answers as Jira's REST API does:
+ * Cloud v3 for project OPS, the legacy v2 for project LEG.
+ */
+import { baseConfig, startDesk, type Desk } from './helpers/desk';
+import { waitFor } from './helpers/wait';
+import { JiraApi } from './peers/jira-api';
+import { signBody } from '../chat-gateway/tickets/webhook';
+import type { ConsoleMessage } from '../chat-gateway/web-console/store';
+import { pollerStatusQuery, ticketPollerWorkflowId } from '../workflows/ticket/definitions';
+
+let jira: JiraApi;
+let desk: Desk;
+const WEBHOOK_SECRET = 'jira-webhook-secret';
+
+beforeAll(async () => {
+  jira = await new JiraApi().start();
+  process.env.TEST_JIRA_TOKEN = jira.token;
+  process.env.TEST_JIRA_WEBHOOK = WEBHOOK_SECRET;
+  const system = { type: 'jira', url: jira.url, user: jira.email, token: { env: 'TEST_JIRA_TOKEN' }, pollInterval: '1s', lookback: '10m' };
+  desk = await startDesk(
+    baseConfig(
+      { web1: { address: '127.0.0.1', transport: 'local', services: { shop: { steps: [{ name: 'noop', run: 'true' }] } } } },
+      {
+        roles: { engineer: { can: ['status', 'tickets'] }, viewer: { can: ['status'] }, lead: { can: ['status', 'tickets', 'approve'] } },
+        users: [
+          { id: 'alice', name: 'Alice', roles: ['engineer'], tickets: { jira: 'acc-alice', jira2: 'alice' } },
+          { id: 'bob', name: 'Bob', roles: ['lead'], tickets: { jira: 'acc-bob', jira2: 'bob' } },
+          { id: 'carol', name: 'Carol', roles: ['viewer'] },
+          { id: 'dan', name: 'Dan', roles: ['engineer'], tickets: { jira: 'acc-dan', jira2: 'dan' } },
+        ],
+        chats: { ops: { title: 'Ops', web: 'ops' }, legacy: { title: 'Legacy', web: 'legacy' } },
+        tickets: {
+          systems: {
+            jira: { ...system, api: 'v3', webhookSecret: { env: 'TEST_JIRA_WEBHOOK' }, responseField: 'customfield_10050' },
+            jira2: { ...system, api: 'v2' },
+          },
+          groups: { ops: { system: 'jira', queue: 'OPS', chat: 'ops' }, legacy: { system: 'jira2', queue: 'LEG', chat: 'legacy' } },
+        },
+      },
+    ),
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await desk?.stop();
+  await jira?.stop();
+});
+
+const button = (m: ConsoleMessage, label: string) => m.buttons.flat().find((b) => b.label === label)?.action as string;
+const announced = (chat: string, key: string, extra: (m: ConsoleMessage) => boolean = () => true) =>
+  desk.botMessage(chat, (m) => m.text.toLowerCase().includes(`ticket #${key.toLowerCase()} `) && extra(m), `the group message for ${key}`);
+
+test('v3: announced, taken for me (assignee, In Progress, response time, comment), given back with a comment', async () => {
+  const issue = jira.create('OPS', 'Checkout returns 500', 'Since 09:10 every checkout fails.', 'High');
+  const message = await announced('ops', issue.key);
+  expect(message.text).toContain(`🎫 New ticket #${issue.key} in OPS: Checkout returns 500`);
+  expect(message.text).toContain('Urgency: High');
+  expect(message.text).toContain(`/browse/${issue.key}`);
+
+  await desk.press('alice', 'ops', message.id, button(message, 'Description'));
+  await desk.botMessage('ops', (m) => m.text.startsWith(`📄 #${issue.key}`) && m.text.includes('Since 09:10 every checkout fails.'), 'the description');
+
+  await desk.press('alice', 'ops', message.id, button(message, 'Take for me'));
+  await announced('ops', issue.key, (m) => m.id === message.id && m.text.includes('✋ Taken by Alice'));
+  expect(issue.assignee).toBe('alice');
+  expect(issue.status).toBe('In Progress');
+  expect(typeof issue.fields.customfield_10050).toBe('string');
+  expect(issue.comments.map((c) => c.body)).toContain('Taken by Alice via dutydesk.');
+
+  jira.comment(issue.key, 'alice', 'Not ours: the payment provider is down.');
+  jira.assign(issue.key, undefined);
+  const note = await desk.botMessage('dm-alice', (m) => m.text.includes(`#${issue.key} "Checkout returns 500" that you had came back`), 'the note to Alice');
+  expect(note.text).toContain('Not ours: the payment provider is down.');
+  const again = await announced('ops', issue.key, (m) => m.id !== message.id);
+  expect(again.text).toContain('Worked on before by: Alice');
+});
+
+test('v2 (legacy): announced, taken for the group, closed', async () => {
+  const issue = jira.create('LEG', 'Old CRM slow');
+  const message = await announced('legacy', issue.key);
+  await desk.press('bob', 'legacy', message.id, button(message, 'Take for group'));
+  await announced('legacy', issue.key, (m) => m.id === message.id && m.text.includes('✋ Taken for the group by Bob'));
+  expect(issue.status).toBe('In Progress');
+  expect(issue.assignee).toBeUndefined();
+  jira.setStatus(issue.key, 'Done');
+  await announced('legacy', issue.key, (m) => m.id === message.id && m.text.includes('✅ Closed in the ticket system (Done)'));
+});
+
+test('a Jira webhook and a poll notify once; Jira answering 503 for a while loses nothing', async () => {
+  const issue = jira.create('OPS', 'Webhook first');
+  const body = JSON.stringify({ webhookEvent: 'jira:issue_created', issue: { key: issue.key } });
+  const res = await fetch(`${desk.url}/tickets/jira/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature': signBody(WEBHOOK_SECRET, body) }, body });
+  expect(res.status).toBe(202);
+  await announced('ops', issue.key);
+  const poller = desk.env.client.workflow.getHandle(ticketPollerWorkflowId('jira'));
+  const polls = (await poller.query(pollerStatusQuery)).polls;
+  await waitFor(async () => (await poller.query(pollerStatusQuery)).polls >= polls + 2, 'two more polls');
+  expect((await desk.messages('ops')).filter((m) => m.from === 'bot' && m.text.includes(`ticket #${issue.key} `))).toHaveLength(1);
+
+  jira.unavailableCalls = 4;
+  const during = jira.create('OPS', 'During the outage');
+  await announced('ops', during.key);
+  expect(jira.unavailableCalls).toBe(0);
+});
+
+test('an unsigned Jira webhook is refused', async () => {
+  const body = JSON.stringify({ issue: { key: 'OPS-999' } });
+  const res = await fetch(`${desk.url}/tickets/jira/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  expect(res.status).toBe(401);
+});
