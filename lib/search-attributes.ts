@@ -1,11 +1,14 @@
-/** Custom search attributes, so ops can filter runs in the Temporal UI by host, service and requester. */
+/** Custom search attributes, so ops can filter runs in the Temporal UI by host, service, requester and ticket owner. */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const HOST_ATTR = defineSearchAttributeKey('DutydeskHost', SearchAttributeType.KEYWORD);
 export const SERVICE_ATTR = defineSearchAttributeKey('DutydeskService', SearchAttributeType.KEYWORD);
 export const REQUESTED_BY_ATTR = defineSearchAttributeKey('DutydeskRequestedBy', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [HOST_ATTR, SERVICE_ATTR, REQUESTED_BY_ATTR];
+/** "<system>:<login>" of a followed ticket's owner, e.g. DutydeskTicketOwner = 'rt:alice'; empty when nobody owns it. */
+export const TICKET_OWNER_ATTR = defineSearchAttributeKey('DutydeskTicketOwner', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [HOST_ATTR, SERVICE_ATTR, REQUESTED_BY_ATTR, TICKET_OWNER_ATTR];
 
 /** The dev server's flags that register them ("--search-attribute Name=Keyword"). */
 export function searchAttributeArgs(): string[] {

@@ -5,6 +5,7 @@ source "$(dirname "$0")/setup.sh"
 ensure_node_modules
 ensure_temporal_cli
 ensure_sshd
+ensure_request_tracker
 cd "$ROOT"
 name=$1; shift
 exec node --import tsx "bench/$name.ts" "$@"

@@ -21,6 +21,7 @@ function problemsOf(raw: unknown): string[] {
 const minimal = () => ({
   roles: { engineer: { can: ['restart'] } },
   users: [{ id: 'alice', name: 'Alice', roles: ['engineer'] }],
+  chats: { ops: { title: 'Ops', web: 'ops' } },
   hosts: { web1: { address: '127.0.0.1', transport: 'local', services: { app: { steps: [{ name: 'stop', run: 'true' }] } } } },
 });
 
@@ -42,6 +43,13 @@ test('a restart plan is built from the service steps with their kinds and timeou
   expect(request.notifyChat).toEqual({ platform: 'web', chatId: 'dm-alice' });
 });
 
+const rt = { type: 'rt', url: 'http://rt.example', user: 'bot', password: { env: 'RT_PASSWORD' } };
+const tickets = (over: Record<string, unknown> = {}) => ({
+  systems: { rt },
+  groups: { desk: { system: 'rt', queue: 'Desk', chat: 'ops' } },
+  ...over,
+});
+
 test.each([
   ['a bad duration', (c: any) => (c.hosts.web1.services.app.steps[0].timeout = '10 minutes'), 'hosts.web1.services.app.steps[0].timeout: expected a duration such as 500ms, 30s, 5m or 1h'],
   ['an unknown key', (c: any) => (c.hosts.web1.adress = 'x'), 'hosts.web1: unknown key(s) "adress"'],
@@ -54,6 +62,13 @@ test.each([
   ['a duplicate step name', (c: any) => c.hosts.web1.services.app.steps.push({ name: 'stop', run: 'x' }), 'hosts.web1.services.app.steps[1].name: step name "stop" is used twice'],
   ['a missing users list', (c: any) => delete c.users, 'users: required (expected array)'],
   ['an unknown chat', (c: any) => (c.notify = { approvals: 'nowhere' }), 'notify.approvals: unknown chat "nowhere"'],
+  ['a ticket group on an unknown system', (c: any) => (c.tickets = tickets({ groups: { desk: { system: 'jira', queue: 'OPS', chat: 'ops' } } })), 'tickets.groups.desk.system: unknown ticket system "jira"; defined: rt'],
+  ['a ticket group in an unknown chat', (c: any) => (c.tickets = tickets({ groups: { desk: { system: 'rt', queue: 'Desk', chat: 'nowhere' } } })), 'tickets.groups.desk.chat: unknown chat "nowhere"'],
+  ['RT without a password', (c: any) => (c.tickets = tickets({ systems: { rt: { type: 'rt', url: 'http://rt.example', user: 'bot' } } })), 'tickets.systems.rt.password: RT needs user and password, or token'],
+  ['Jira speaking RT\'s API', (c: any) => (c.tickets = tickets({ systems: { rt: { type: 'jira', api: 'rest1', url: 'http://j.example', user: 'a@b', token: { env: 'T' } } } })), 'tickets.systems.rt.api: jira speaks v3 or v2'],
+  ['a bad poll interval', (c: any) => (c.tickets = tickets({ systems: { rt: { ...rt, pollInterval: 'often' } } })), 'tickets.systems.rt.pollInterval: expected "off" or a duration of at least 1s'],
+  ['a ticket login in an unknown system', (c: any) => (c.tickets = tickets(), (c.users[0].tickets = { jira: 'alice' })), 'users[0].tickets.jira: unknown ticket system "jira"; defined: rt'],
+  ['an unknown default group', (c: any) => (c.tickets = tickets({ defaultGroup: 'sales' })), 'tickets.defaultGroup: unknown group "sales"'],
 ])('rejects %s, naming the key', (_name, mutate, expected) => {
   const config = minimal();
   mutate(config);
@@ -75,7 +90,7 @@ test('a broken file stops the worker at start-up with every bad key named', () =
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--config', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   expect(run.status).toBe(1);
   expect(run.stderr).toContain(`Invalid configuration in ${file}`);
-  expect(run.stderr).toContain('roles.engineer.can[1]: expected one of status, restart, approve, got "reboot"');
+  expect(run.stderr).toContain('roles.engineer.can[1]: expected one of status, restart, approve, tickets, got "reboot"');
   expect(run.stderr).toContain('hosts.web1.privateKey: give exactly one of "file" or "env"');
   expect(run.stderr).toContain('hosts.web1.services.app.steps[0].timeout: expected a duration');
 });

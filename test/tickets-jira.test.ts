@@ -1,20 +1,26 @@
 /**
  * The ticket lifecycle against a server that answers as Jira's REST API does:
- * Cloud v3 for project OPS, the legacy v2 for project LEG.
+ * Cloud v3 for project OPS, the legacy v2 for project LEG. Slack's App Home
+ * (through a local Web API server) lists the tickets a person owns.
  */
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
 import { waitFor } from './helpers/wait';
 import { JiraApi } from './peers/jira-api';
+import { SlackWebApi } from './peers/slack-web-api';
 import { signBody } from '../chat-gateway/tickets/webhook';
 import type { ConsoleMessage } from '../chat-gateway/web-console/store';
 import { pollerStatusQuery, ticketPollerWorkflowId } from '../workflows/ticket/definitions';
 
 let jira: JiraApi;
+let slack: SlackWebApi;
 let desk: Desk;
 const WEBHOOK_SECRET = 'jira-webhook-secret';
 
 beforeAll(async () => {
   jira = await new JiraApi().start();
+  slack = await new SlackWebApi().start();
+  process.env.TEST_SLACK_TOKEN = slack.botToken;
+  process.env.TEST_SLACK_SECRET = slack.signingSecret;
   process.env.TEST_JIRA_TOKEN = jira.token;
   process.env.TEST_JIRA_WEBHOOK = WEBHOOK_SECRET;
   const system = { type: 'jira', url: jira.url, user: jira.email, token: { env: 'TEST_JIRA_TOKEN' }, pollInterval: '1s', lookback: '10m' };
@@ -24,12 +30,13 @@ beforeAll(async () => {
       {
         roles: { engineer: { can: ['status', 'tickets'] }, viewer: { can: ['status'] }, lead: { can: ['status', 'tickets', 'approve'] } },
         users: [
-          { id: 'alice', name: 'Alice', roles: ['engineer'], tickets: { jira: 'acc-alice', jira2: 'alice' } },
+          { id: 'alice', name: 'Alice', roles: ['engineer'], slack: 'UALICE', tickets: { jira: 'acc-alice', jira2: 'alice' } },
           { id: 'bob', name: 'Bob', roles: ['lead'], tickets: { jira: 'acc-bob', jira2: 'bob' } },
           { id: 'carol', name: 'Carol', roles: ['viewer'] },
           { id: 'dan', name: 'Dan', roles: ['engineer'], tickets: { jira: 'acc-dan', jira2: 'dan' } },
         ],
         chats: { ops: { title: 'Ops', web: 'ops' }, legacy: { title: 'Legacy', web: 'legacy' } },
+        slack: { botToken: { env: 'TEST_SLACK_TOKEN' }, signingSecret: { env: 'TEST_SLACK_SECRET' }, apiUrl: slack.apiUrl },
         tickets: {
           systems: {
             jira: { ...system, api: 'v3', webhookSecret: { env: 'TEST_JIRA_WEBHOOK' }, responseField: 'customfield_10050' },
@@ -45,7 +52,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await desk?.stop();
   await jira?.stop();
+  await slack?.stop();
 });
+
+/** Opens Alice's App Home tab in Slack and returns the text of the view published for it. */
+async function aliceHome(): Promise<string> {
+  const before = slack.views.length;
+  const body = JSON.stringify({ type: 'event_callback', team_id: 'T1', event_id: `Ev${before}`, event_time: 1, event: { type: 'app_home_opened', user: 'UALICE', channel: 'DALICE', tab: 'home', event_ts: '1.1' } });
+  const res = await fetch(`${desk.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...slack.sign(body) }, body });
+  expect(res.status).toBe(200);
+  const view = await waitFor(() => slack.views.slice(before).find((v) => v.user_id === 'UALICE'), 'the published home view');
+  return JSON.stringify(view.view.blocks);
+}
 
 const button = (m: ConsoleMessage, label: string) => m.buttons.flat().find((b) => b.label === label)?.action as string;
 const announced = (chat: string, key: string, extra: (m: ConsoleMessage) => boolean = () => true) =>
@@ -67,13 +85,17 @@ test('v3: announced, taken for me (assignee, In Progress, response time, comment
   expect(issue.status).toBe('In Progress');
   expect(typeof issue.fields.customfield_10050).toBe('string');
   expect(issue.comments.map((c) => c.body)).toContain('Taken by Alice via dutydesk.');
+  // Slack's App Home lists it among Alice's open tickets (read through Temporal's visibility, which lags a little).
+  await waitFor(async () => (await aliceHome()).includes(`#${issue.key}> Checkout returns 500 (High)`), 'the ticket on Alice\'s App Home', 30_000, 500);
 
   jira.comment(issue.key, 'alice', 'Not ours: the payment provider is down.');
   jira.assign(issue.key, undefined);
-  const note = await desk.botMessage('dm-alice', (m) => m.text.includes(`#${issue.key} "Checkout returns 500" that you had came back`), 'the note to Alice');
+  // Alice is on Slack, so the note reaches her there (the app's direct messages with her).
+  const note = await waitFor(() => slack.inChannel('DALICE').find((m) => m.text.includes(`#${issue.key} "Checkout returns 500" that you had came back`)), 'the note to Alice on Slack');
   expect(note.text).toContain('Not ours: the payment provider is down.');
   const again = await announced('ops', issue.key, (m) => m.id !== message.id);
   expect(again.text).toContain('Worked on before by: Alice');
+  await waitFor(async () => (await aliceHome()).includes('You own no open tickets.'), 'the App Home without the given-back ticket', 30_000, 500);
 });
 
 test('v2 (legacy): announced, taken for the group, closed', async () => {

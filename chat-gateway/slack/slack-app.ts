@@ -10,19 +10,22 @@ import { can } from '../../config/access';
 import { readSecret, type LoadedConfig } from '../../config/load';
 import { outboxReplier } from '../../activities/chat/outbox-client';
 import { t } from '../../lib/i18n';
+import { dateTimeUtc } from '../../lib/messages/tickets';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import type { Dispatcher } from '../dispatcher';
 import type { RestartClient } from '../restart/restart-client';
+import type { TicketClient } from '../tickets/ticket-client';
 
 export interface SlackAppDeps {
   config: LoadedConfig;
   client: Client;
   dispatcher: Dispatcher;
   restarts: RestartClient;
+  tickets: TicketClient;
   log?: (line: string) => void;
 }
 
-export function createSlackApp({ config, client, dispatcher, restarts, log = console.error }: SlackAppDeps) {
+export function createSlackApp({ config, client, dispatcher, restarts, tickets, log = console.error }: SlackAppDeps) {
   const slack = config.slack!;
   const receiver = new ExpressReceiver({
     signingSecret: readSecret(slack.signingSecret, config).trim(),
@@ -75,16 +78,18 @@ export function createSlackApp({ config, client, dispatcher, restarts, log = con
     });
   });
 
-  /** The user's running operations and what they may do. */
+  /** The user's open tickets, running operations and what they may do. */
   async function homeBlocks(slackUser: string) {
     const user = config.users.find((u) => u.slack === slackUser);
     const text = (s: string) => ({ type: 'section', text: { type: 'mrkdwn', text: s } });
     if (!user) return [text(t('en', 'error.unknownUser'))];
     const language = user.language ?? 'en';
-    const running = await restarts.running();
+    const [running, owned] = await Promise.all([restarts.running(), config.tickets ? tickets.ownedBy(user.tickets) : []]);
     const lines = dispatcher.commands.filter((c) => !c.capability || can(config, user, c.capability)).map((c) => `• ${t(language, c.helpKey)}`);
+    const ticketLines = owned.map((tk) => `• <${tk.url}|#${tk.id}> ${tk.title}${tk.urgency ? ` (${tk.urgency})` : ''}${tk.due ? ` · ${t(language, 'ticket.due', { due: dateTimeUtc(tk.due, language) })}` : ''}`);
     return [
       { type: 'header', text: { type: 'plain_text', text: t(language, 'home.title', { name: user.name }) } },
+      ...(config.tickets ? [text(`*${t(language, 'home.tickets')}*\n${ticketLines.join('\n') || t(language, 'home.noTickets')}`)] : []),
       text(`*${t(language, 'home.running')}*\n${running.map((r) => `• ${r.host} (${r.requestedBy})`).join('\n') || t(language, 'home.nothingRunning')}`),
       text(`*${t(language, 'home.youCan')}*\n${lines.join('\n')}`),
     ];

@@ -9,7 +9,12 @@ import { signalTicket } from '../../activities/tickets/activities';
 import { rootMessage } from '../../lib/failure';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import type { ChatRef } from '../../workflows/restart/definitions';
-import { describeUpdate, observedSignal, takeUpdate, ticketWorkflowId, type NewTicketRequest, type TakeRequest, type TakeResult } from '../../workflows/ticket/definitions';
+import type { Ticket } from '../../activities/tickets/port';
+import { TICKET_OWNER_ATTR } from '../../lib/search-attributes';
+import { describeUpdate, observedSignal, takeUpdate, ticketStateQuery, ticketWorkflowId, type NewTicketRequest, type TakeRequest, type TakeResult } from '../../workflows/ticket/definitions';
+
+/** How many of a person's open tickets a list shows. */
+const OWNED_LIMIT = 20;
 
 /** The ticket's workflow refused or failed the action; the message is for the user. */
 export class TicketActionFailed extends Error {}
@@ -47,6 +52,20 @@ export class TicketClient {
       if ((err as Error).name === 'WorkflowNotFoundError') return false;
       throw err;
     }
+  }
+
+  /** Open tickets owned by these logins ({ system: login }), newest first, at most OWNED_LIMIT. */
+  async ownedBy(logins: Record<string, string>): Promise<Ticket[]> {
+    const values = Object.entries(logins).map(([system, login]) => `'${`${system}:${login}`.replace(/['\\]/g, '')}'`);
+    if (!values.length) return [];
+    const found: Ticket[] = [];
+    const query = `WorkflowType = 'ticketWorkflow' AND ExecutionStatus = 'Running' AND ${TICKET_OWNER_ATTR.name} IN (${values.join(', ')})`;
+    for await (const wf of this.client.workflow.list({ query, pageSize: OWNED_LIMIT })) {
+      const state = await this.client.workflow.getHandle(wf.workflowId).query(ticketStateQuery).catch(() => undefined);
+      if (state?.ticket) found.push(state.ticket);
+      if (found.length >= OWNED_LIMIT) break;
+    }
+    return found;
   }
 
   private async update<T>(call: () => Promise<T>): Promise<T> {

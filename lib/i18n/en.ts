@@ -98,6 +98,8 @@ export const en = {
   'help.tickets': 'take new tickets with the buttons in the group chat: Description, Take for group, Take for me',
   'time.utc': '{time} UTC',
   'home.title': 'dutydesk for {name}',
+  'home.tickets': 'Your open tickets',
+  'home.noTickets': 'You own no open tickets.',
   'home.running': 'Running operations',
   'home.nothingRunning': 'Nothing is running.',
   'home.youCan': 'What you can do',

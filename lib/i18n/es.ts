@@ -100,6 +100,8 @@ export const es: Record<MessageKey, string> = {
   'help.tickets': 'tomar tickets nuevos con los botones del chat del grupo: Descripción, Tomar para el grupo, Tomar para mí',
   'time.utc': '{time} UTC',
   'home.title': 'dutydesk para {name}',
+  'home.tickets': 'Tus tickets abiertos',
+  'home.noTickets': 'No tienes tickets abiertos.',
   'home.running': 'Operaciones en curso',
   'home.nothingRunning': 'No hay nada en curso.',
   'home.youCan': 'Lo que puedes hacer',

@@ -100,6 +100,8 @@ export const fr: Record<MessageKey, string> = {
   'help.tickets': 'prendre les nouveaux tickets avec les boutons du chat de groupe : Description, Prendre pour le groupe, Prendre pour moi',
   'time.utc': '{time} UTC',
   'home.title': 'dutydesk pour {name}',
+  'home.tickets': 'Vos tickets ouverts',
+  'home.noTickets': 'Vous n’avez aucun ticket ouvert.',
   'home.running': 'Opérations en cours',
   'home.nothingRunning': 'Rien n’est en cours.',
   'home.youCan': 'Ce que vous pouvez faire',

@@ -100,6 +100,8 @@ export const it: Record<MessageKey, string> = {
   'help.tickets': 'prendere i nuovi ticket con i pulsanti nella chat del gruppo: Descrizione, Prendi per il gruppo, Prendi per me',
   'time.utc': '{time} UTC',
   'home.title': 'dutydesk per {name}',
+  'home.tickets': 'I tuoi ticket aperti',
+  'home.noTickets': 'Non hai ticket aperti.',
   'home.running': 'Operazioni in corso',
   'home.nothingRunning': 'Non c’è niente in corso.',
   'home.youCan': 'Cosa puoi fare',

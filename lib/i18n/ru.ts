@@ -100,6 +100,8 @@ export const ru: Record<MessageKey, string> = {
   'help.tickets': 'брать новые заявки кнопками в групповом чате: Описание, Взять на группу, Взять себе',
   'time.utc': '{time} UTC',
   'home.title': 'dutydesk для {name}',
+  'home.tickets': 'Ваши открытые заявки',
+  'home.noTickets': 'У вас нет открытых заявок.',
   'home.running': 'Идут сейчас',
   'home.nothingRunning': 'Сейчас ничего не выполняется.',
   'home.youCan': 'Что вам доступно',

@@ -5,10 +5,11 @@
  * Observations from polls and webhooks are compared with what the workflow
  * already knows, so the same change seen twice notifies once.
  */
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createTicketActivities } from '../../activities/tickets/activities';
 import type { Ticket } from '../../activities/tickets/port';
 import { rootMessage } from '../../lib/failure';
+import { TICKET_OWNER_ATTR } from '../../lib/search-attributes';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import {
   describeUpdate,
@@ -52,6 +53,15 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<void> 
   const state: TicketWorkflowState = input.state ?? { system, id, inbox: [] };
   let taking: TakeRequest | undefined;
 
+  /** Keeps DutydeskTicketOwner on the run, so "my open tickets" is one visibility query. */
+  let ownerShown = workflowInfo().typedSearchAttributes.get(TICKET_OWNER_ATTR);
+  function showOwner() {
+    const owner = state.ticket?.owner && state.ticket.state !== 'done' ? `${system}:${state.ticket.owner}` : undefined;
+    if (owner === ownerShown) return;
+    ownerShown = owner;
+    upsertSearchAttributes([{ key: TICKET_OWNER_ATTR, value: owner ?? null }]);
+  }
+
   setHandler(observedSignal, (o) => void state.inbox.push(o));
   setHandler(ticketStateQuery, () => state);
 
@@ -65,6 +75,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<void> 
       await prompt.takeTicket({ system, id, owner, by: request.person.name, mode: request.mode });
       state.takenBy = { person: request.person, mode: request.mode, at: Date.now() };
       if (state.ticket) state.ticket = { ...state.ticket, owner, state: 'open' };
+      showOwner();
     } catch (err) {
       throw ApplicationFailure.nonRetryable(rootMessage(err), 'TakeFailed');
     } finally {
@@ -121,7 +132,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<void> 
     await condition(() => state.inbox.length > 0 || workflowInfo().continueAsNewSuggested);
     if (handled >= OBSERVATIONS_PER_RUN || workflowInfo().continueAsNewSuggested) break;
     const observation = state.inbox.shift() as Observation;
-    if (!(await observe(observation))) {
+    const following = await observe(observation);
+    showOwner();
+    if (!following) {
       await condition(allHandlersFinished);
       return;
     }

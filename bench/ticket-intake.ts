@@ -1,0 +1,93 @@
+/**
+ * How fast a new ticket reaches its group chat. Creates N tickets in a real
+ * Request Tracker 5 through its REST 2.0 API, a few at a time as RT's web
+ * workers allow, and times each from the start of its creation request to its
+ * message in the web console: first with webhook intake only (RT's scrip posts
+ * each change to the gateway), then with polling only. Prints p50, p95 and max
+ * per intake, and the ticket workflows per second sustained.
+ *   npm run bench:tickets -- [tickets=200] [pollSeconds=2] [parallel=3]
+ */
+import { baseConfig, startDesk } from '../test/helpers/desk';
+import { startRt } from '../test/helpers/rt';
+import { freePort } from '../test/helpers/wait';
+import { followChat } from '../test/helpers/console-events';
+
+const [count = 200, pollSeconds = 2, parallel = 3] = process.argv.slice(2).map(Number);
+const SECRET = 'bench-webhook-secret';
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function main() {
+  const gatewayPort = await freePort();
+  const rt = await startRt({ webhook: { url: `http://127.0.0.1:${gatewayPort}/tickets/hook/webhook`, secret: SECRET } });
+  process.env.BENCH_RT_PASSWORD = rt.password;
+  process.env.BENCH_RT_WEBHOOK = SECRET;
+  const system = { type: 'rt', url: rt.url, user: rt.user, password: { env: 'BENCH_RT_PASSWORD' }, lookback: '1m' };
+  const desk = await startDesk(
+    baseConfig(
+      { web1: { address: '127.0.0.1', transport: 'local', services: { shop: { steps: [{ name: 'noop', run: 'true' }] } } } },
+      {
+        roles: { engineer: { can: ['status', 'tickets'] } },
+        users: [{ id: 'alice', name: 'Alice', roles: ['engineer'], tickets: { hook: 'alice', poll: 'alice' } }],
+        chats: { ops: { title: 'Service desk', web: 'ops' }, net: { title: 'Network', web: 'net' } },
+        tickets: {
+          systems: {
+            hook: { ...system, pollInterval: 'off', webhookSecret: { env: 'BENCH_RT_WEBHOOK' } },
+            poll: { ...system, pollInterval: `${pollSeconds}s` },
+          },
+          groups: { desk: { system: 'hook', queue: 'Service Desk', chat: 'ops' }, network: { system: 'poll', queue: 'Network', chat: 'net' } },
+        },
+      },
+    ),
+    { port: gatewayPort },
+  );
+
+  async function round(intake: string, queue: string, chat: string) {
+    const follower = await followChat(desk.url, chat);
+    const started = new Map<string, number>();
+    const arrived = new Map<string, number>();
+    const waitForAll = follower.readUntil((m) => {
+      const id = /ticket #(\d+) /i.exec(m.text)?.[1];
+      if (m.from === 'bot' && id && !arrived.has(id)) arrived.set(id, performance.now());
+      return arrived.size >= count;
+    });
+    const t0 = performance.now();
+    let next = 0;
+    const creator = async () => {
+      while (next < count) {
+        const n = ++next;
+        const begun = performance.now();
+        const created = (await rt.rest('POST', 'ticket', { Queue: queue, Subject: `Bench ${intake} ${n}`, Content: 'Created by the ticket intake bench.' })) as { id: number };
+        started.set(String(created.id), begun);
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, creator));
+    const createdIn = performance.now() - t0;
+    await waitForAll;
+    const total = performance.now() - t0;
+    await follower.close();
+    const latencies = [...started].map(([id, begun]) => (arrived.get(id) ?? NaN) - begun);
+    const missing = latencies.filter(Number.isNaN).length;
+    const ok = latencies.filter((l) => !Number.isNaN(l));
+    console.log(`${intake.padEnd(8)}: ${count} tickets created in ${(createdIn / 1000).toFixed(1)} s (${((count * 1000) / createdIn).toFixed(1)}/s), all announced after ${(total / 1000).toFixed(1)} s`);
+    console.log(`          creation to chat: p50 ${percentile(ok, 50).toFixed(0)} ms  p95 ${percentile(ok, 95).toFixed(0)} ms  max ${Math.max(...ok).toFixed(0)} ms  missing ${missing}`);
+    console.log(`          ticket workflows started and announced: ${((count * 1000) / total).toFixed(1)}/s sustained`);
+  }
+
+  console.log(`ticket intake: RT 5 (SQLite, ${parallel} creators), Temporal dev server, web console; polling every ${pollSeconds} s`);
+  await round('webhook', 'Service Desk', 'ops');
+  await round('polling', 'Network', 'net');
+  await desk.stop();
+  await rt.remove();
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
