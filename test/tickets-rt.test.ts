@@ -8,6 +8,8 @@ import { baseConfig, startDesk, type Desk } from './helpers/desk';
 import { startRt, type TestRt } from './helpers/rt';
 import { freePort, waitFor } from './helpers/wait';
 import { signBody } from '../chat-gateway/tickets/webhook';
+import { RtRest1 } from '../activities/tickets/rt-rest1';
+import { RtRest2 } from '../activities/tickets/rt-rest2';
 import type { ConsoleMessage } from '../chat-gateway/web-console/store';
 import { pollerStatusQuery, ticketPollerWorkflowId, ticketStateQuery, ticketWorkflowId } from '../workflows/ticket/definitions';
 
@@ -221,6 +223,19 @@ test('ticket <title> opens a ticket in RT with the user as requester and answers
   await desk.botMessage('dm-bob', (m) => m.text.includes('Send the text of the ticket "Projector in room 4"'), 'the question for the text');
   await desk.say('bob', 'dm-bob', 'No picture since this morning.');
   await desk.botMessage('dm-bob', (m) => m.text.startsWith('🎫 Ticket #') && m.text.includes('Projector in room 4'), 'the second ticket answer');
+});
+
+test.each([
+  ['REST 2.0', RtRest2],
+  ['REST 1.0', RtRest1],
+])('%s: the bot keeps one RT session (no password check per call) and logs in again when RT forgets it', async (_api, Api) => {
+  const api = new Api({ url: rt.url, user: rt.user, password: () => rt.password });
+  const id = await newTicket('Service Desk', 'Session check');
+  expect((await api.get(id)).title).toBe('Session check');
+  rt.forgetSessions();
+  expect((await api.get(id)).title).toBe('Session check');
+  const wrong = new Api({ url: rt.url, user: rt.user, password: () => 'not-the-password' });
+  await expect(wrong.get(id)).rejects.toThrow('401');
 });
 
 test('RT down, then up: a take waits and succeeds, polling resumes and loses nothing', async () => {

@@ -8,6 +8,7 @@ import { TicketSystemRefused, TicketSystemUnavailable } from './port';
 export interface HttpResult {
   status: number;
   text: string;
+  contentType: string;
 }
 
 export async function httpCall(url: string, init: RequestInit, what: string, timeoutMs = 30_000): Promise<HttpResult> {
@@ -19,7 +20,7 @@ export async function httpCall(url: string, init: RequestInit, what: string, tim
     throw new TicketSystemUnavailable(`${what}: ${new URL(url).host} unreachable (${cause})`);
   }
   const text = await res.text();
-  if (res.ok) return { status: res.status, text };
+  if (res.ok) return { status: res.status, text, contentType: res.headers.get('content-type') ?? '' };
   const detail = briefError(text);
   if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
     throw new TicketSystemRefused(`${what}: ${res.status} ${detail}`.trim(), res.status);

@@ -1,8 +1,10 @@
 /**
- * Request Tracker through its legacy REST 1.0 API: form posts with user and
- * password, answers in RFC 822-like "Key: value" text with an RT status line.
+ * Request Tracker through its legacy REST 1.0 API: form posts (with the bot's
+ * web session, else user and password), answers in RFC 822-like "Key: value"
+ * text with an RT status line.
  */
 import { httpCall } from './http';
+import { RtSession } from './rt-session';
 import { TicketSystemRefused, TicketSystemUnavailable, type NewTicket, type Ticket, type TicketChanges, type TicketDetail, type TicketSystem } from './port';
 import { advance, changesQuery, rtOwner, rtState, rtTicketUrl, rtUrgency, type RtOptions } from './rt-common';
 
@@ -52,15 +54,26 @@ function content(fields: Record<string, string>): string {
 export class RtRest1 implements TicketSystem {
   private readonly userNames = new Map<string, string>();
 
-  constructor(private readonly options: RtOptions) {}
+  private readonly session: RtSession;
 
-  /** Every request posts the credentials; RT answers HTTP 200 with its own status line first. */
-  private async call(path: string, what: string, form: Record<string, string> = {}): Promise<string> {
+  constructor(private readonly options: RtOptions) {
+    this.session = new RtSession(options);
+  }
+
+  /** Every request carries the session or the credentials; RT answers HTTP 200 with its own status line first. */
+  private async call(path: string, what: string, form: Record<string, string> = {}, retried = false): Promise<string> {
     const url = `${this.options.url.replace(/\/+$/, '')}/REST/1.0/${path}`;
-    const body = new URLSearchParams({ user: this.options.user ?? '', pass: this.options.password?.() ?? '', ...form });
-    const { text } = await httpCall(url, { method: 'POST', body }, `RT ${what}`);
+    const cookie = await this.session.current();
+    const credentials: Record<string, string> = cookie ? {} : { user: this.options.user ?? '', pass: this.options.password?.() ?? '' };
+    const body = new URLSearchParams({ ...credentials, ...form });
+    const { text } = await httpCall(url, { method: 'POST', body, headers: cookie ? { cookie } : {} }, `RT ${what}`);
     const [statusLine = '', ...rest] = text.split('\n');
     const status = Number(/^RT\/\S+ (\d{3})/.exec(statusLine)?.[1] ?? 0);
+    if (status === 401 && cookie && !retried) {
+      // RT forgot the session: log in again, once.
+      this.session.forget();
+      return this.call(path, what, form, true);
+    }
     const payload = rest.join('\n').trim();
     const comments = payload
       .split('\n')

@@ -1,6 +1,7 @@
 /** Request Tracker 5 through its REST 2.0 API (JSON). */
 import { basicAuth, httpCall } from './http';
-import { TicketSystemRefused, type NewTicket, type Ticket, type TicketChanges, type TicketDetail, type TicketSystem } from './port';
+import { isJson, RtSession } from './rt-session';
+import { TicketSystemRefused, TicketSystemUnavailable, type NewTicket, type Ticket, type TicketChanges, type TicketDetail, type TicketSystem } from './port';
 import { advance, changesQuery, rtOwner, rtState, rtTicketUrl, rtUrgency, type RtOptions } from './rt-common';
 
 interface RtRef {
@@ -45,20 +46,33 @@ const PAGE_SIZE = 100;
 
 export class RtRest2 implements TicketSystem {
   private readonly userNames = new Map<string, string>();
+  private readonly session: RtSession;
 
-  constructor(private readonly options: RtOptions) {}
-
-  private headers(json = false): Record<string, string> {
-    const { token, user, password } = this.options;
-    const authorization = token ? `token ${token()}` : basicAuth(user ?? '', password?.() ?? '');
-    return { authorization, ...(json ? { 'content-type': 'application/json' } : {}) };
+  constructor(private readonly options: RtOptions) {
+    this.session = new RtSession(options);
   }
 
-  private async call<T>(method: string, path: string, what: string, body?: unknown): Promise<T> {
+  private async headers(json: boolean): Promise<Record<string, string>> {
+    const { token, user, password } = this.options;
+    const cookie = token ? undefined : await this.session.current();
+    const auth: Record<string, string> = cookie ? { cookie } : { authorization: token ? `token ${token()}` : basicAuth(user ?? '', password?.() ?? '') };
+    return { ...auth, ...(json ? { 'content-type': 'application/json' } : {}) };
+  }
+
+  private async call<T>(method: string, path: string, what: string, body?: unknown, retried = false): Promise<T> {
     const url = `${this.options.url.replace(/\/+$/, '')}/REST/2.0/${path}`;
-    const init: RequestInit = { method, headers: this.headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) };
-    const { text } = await httpCall(url, init, `RT ${what}`);
-    return JSON.parse(text) as T;
+    const headers = await this.headers(body !== undefined);
+    const result = await httpCall(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }, `RT ${what}`);
+    if (!isJson(result.contentType) && headers.cookie && !retried) {
+      // RT forgot the session and answered with its login page: log in again, once.
+      this.session.forget();
+      return this.call(method, path, what, body, true);
+    }
+    try {
+      return JSON.parse(result.text) as T;
+    } catch {
+      throw new TicketSystemUnavailable(`RT ${what}: the answer is not JSON (${result.contentType || 'no content type'})`);
+    }
   }
 
   private toTicket(t: RtTicketJson): Ticket {

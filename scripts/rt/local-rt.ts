@@ -55,6 +55,9 @@ function siteConfig(database: string, url: string, webhook?: RtWebhook): string 
     "Set($Timezone, 'UTC');",
     // No mail leaves a local RT: outgoing mail is written to files in /tmp.
     "Set($MailCommand, 'testfile');",
+    // Sessions per instance, compiled templates shared in .cache/rt: both writable without root.
+    `$RT::MasonSessionDir = ${perlString(path.join(path.dirname(database), 'session_data'))};`,
+    `$RT::MasonDataDir = ${perlString(path.join(ROOT, '.cache/rt/mason_data'))};`,
     ...(webhook ? [`Set($DutydeskWebhookUrl, ${perlString(webhook.url)});`, `Set($DutydeskWebhookSecret, ${perlString(webhook.secret)});`] : []),
     '1;',
     '',
@@ -128,6 +131,8 @@ export async function startLocalRt(options: {
   if (!existsSync(database)) copyFileSync(templateDatabase(), database);
   // Mode 600: it may hold the webhook secret.
   writeFileSync(path.join(dir, 'RT_SiteConfig.pm'), siteConfig(database, url, options.webhook), { mode: 0o600 });
+  mkdirSync(path.join(dir, 'session_data'), { recursive: true });
+  mkdirSync(path.join(ROOT, '.cache/rt/mason_data'), { recursive: true });
   const env = rtEnv(dir);
   // Passwords go through the environment, never a command line that `ps` shows.
   const setPasswords = `use lib '${RT_LIB}'; use RT; use JSON; RT::LoadConfig(); RT::Init(); my $p = decode_json($ENV{DUTYDESK_RT_PASSWORDS}); for my $name (sort keys %$p) { my $u = RT::User->new(RT->SystemUser); $u->Load($name); die "no RT user $name\\n" unless $u->id; my ($ok, $msg) = $u->SetPassword($p->{$name}); die "$name: $msg\\n" unless $ok; }`;

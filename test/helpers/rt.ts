@@ -3,7 +3,7 @@
  * cached template) and server on a free loopback port, plus the few calls a
  * test makes as RT's users would (create a ticket, give it back, read it).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RtRest2 } from '../../activities/tickets/rt-rest2';
@@ -16,6 +16,8 @@ export interface TestRt extends LocalRt {
   /** As a person in RT's own UI would: a raw REST 2.0 call, as the bot or as one of RT's people (alice, bob, dan). */
   rest(method: string, route: string, body?: unknown, as?: string): Promise<unknown>;
   remove(): Promise<void>;
+  /** RT forgets every web session, as its session clean-up would. */
+  forgetSessions(): void;
 }
 
 /** With `webhook`, RT's own scrip posts every ticket change there. */
@@ -40,6 +42,11 @@ export async function startRt(options: { webhook?: RtWebhook } = {}): Promise<Te
       const text = await res.text();
       if (!res.ok) throw new Error(`RT ${method} ${route}: ${res.status} ${text}`);
       return JSON.parse(text) as unknown;
+    },
+    forgetSessions() {
+      // With SQLite, RT keeps sessions as files in the instance's session_data.
+      const sessions = path.join(dir, 'session_data');
+      for (const file of readdirSync(sessions)) rmSync(path.join(sessions, file), { recursive: true, force: true });
     },
     async remove() {
       await rt.stop();
