@@ -66,7 +66,7 @@ ensure_compose_checker() {
 # Request Tracker 5 with its SQLite backend and standalone server: the real
 # ticket system the ticket tests (and the `npm start` demo) run on loopback.
 ensure_request_tracker() {
-  if [ -x /usr/sbin/rt-setup-database-5 ] && command -v rt-server >/dev/null 2>&1; then return; fi
+  if [ -x /usr/sbin/rt-setup-database-5 ] && [ -x /usr/share/request-tracker5/libexec/rt-server ]; then return; fi
   log "installing Request Tracker 5 from Debian (for the ticket tests; about a minute, once)…"
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
