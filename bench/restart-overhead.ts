@@ -12,13 +12,9 @@ import { readFileSync } from 'node:fs';
 import { baseConfig, startDesk } from '../test/helpers/desk';
 import { startSshd } from '../test/helpers/sshd';
 import { followChat } from '../test/helpers/console-events';
+import { percentile } from './stats';
 
 const [rounds = 15, stepCount = 6, stepSeconds = 0.2] = process.argv.slice(2).map(Number);
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 async function main() {
   try {

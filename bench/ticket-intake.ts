@@ -12,14 +12,10 @@ import { startRt } from '../test/helpers/rt';
 import { freePort } from '../test/helpers/wait';
 import { followChat } from '../test/helpers/console-events';
 import { RtSession } from '../activities/tickets/rt-session';
+import { percentile } from './stats';
 
 const [count = 200, pollSeconds = 2, parallel = 3] = process.argv.slice(2).map(Number);
 const SECRET = 'bench-webhook-secret';
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 async function main() {
   const gatewayPort = await freePort();

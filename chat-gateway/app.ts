@@ -12,6 +12,8 @@ import { t } from '../lib/i18n';
 import { Dispatcher, type Incoming } from './dispatcher';
 import { RestartClient } from './restart/restart-client';
 import { TicketClient } from './tickets/ticket-client';
+import { DeadlineClient } from './deadlines/deadline-client';
+import { apiRouter } from './api/routes';
 import { ticketWebhookRouter } from './tickets/webhook';
 import { consoleRouter } from './web-console/routes';
 import { ConsoleStore } from './web-console/store';
@@ -47,12 +49,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     : undefined;
   const restarts = new RestartClient(deps.client);
   const tickets = new TicketClient(deps.client);
-  const dispatcher = new Dispatcher(deps.config, restarts, tickets, deps.log, notifyAdmins);
+  const deadlines = new DeadlineClient(deps.client);
+  const services = { restarts, tickets, deadlines };
+  const dispatcher = new Dispatcher(deps.config, services, deps.log, notifyAdmins);
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => res.json({ ok: true }));
   // Slack first: its receiver needs the raw body to check request signatures.
   if (deps.config.slack) app.use(createSlackApp({ config: deps.config, client: deps.client, dispatcher, restarts, tickets, log: deps.log }).router);
+  app.use(apiRouter(deps.config, services, deps.log ?? console.error));
   // Before the console: webhooks are checked against the raw body.
   if (deps.config.tickets) app.use(ticketWebhookRouter(deps.config, tickets, deps.log));
   const filesDir = deps.consoleFile ? path.join(path.dirname(deps.consoleFile), 'console-files') : path.join(os.tmpdir(), 'dutydesk-console-files');

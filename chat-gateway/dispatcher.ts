@@ -8,12 +8,11 @@ import type { LoadedConfig } from '../config/load';
 import type { ChatMessage } from '../activities/chat/port';
 import { supportedLanguage, t } from '../lib/i18n';
 import type { ChatRef } from '../workflows/restart/definitions';
-import type { ButtonHandler, Command, CommandContext, ReplyHandler } from './commands/context';
+import type { ButtonHandler, Command, CommandContext, ReplyHandler, Services } from './commands/context';
+import { deadlinesCommand, olaCommand, remindCommand } from './commands/deadlines';
 import { helpCommand } from './commands/help';
 import { cancelCommand, hostsCommand, restartButtons, restartCommand, statusCommand } from './commands/restart';
 import { ticketButtons, ticketCommand } from './commands/tickets';
-import type { RestartClient } from './restart/restart-client';
-import type { TicketClient } from './tickets/ticket-client';
 
 /** How long the bot waits for an answer it asked for (e.g. a ticket's text). */
 const REPLY_WAIT_MS = 10 * 60_000;
@@ -37,12 +36,11 @@ export class Dispatcher {
 
   constructor(
     private readonly config: LoadedConfig,
-    private readonly restarts: RestartClient,
-    private readonly tickets: TicketClient,
+    private readonly services: Services,
     private readonly log: (line: string) => void = console.error,
     private readonly notifyAdmins?: (stranger: Incoming) => Promise<void>,
   ) {
-    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand, ticketCommand];
+    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand];
   }
 
   private context(incoming: Incoming): CommandContext | undefined {
@@ -54,8 +52,7 @@ export class Dispatcher {
       user: { ...user, language },
       chat: incoming.chat,
       config: this.config,
-      restarts: this.restarts,
-      tickets: this.tickets,
+      ...this.services,
       reply: incoming.reply,
       expectReply: (handler) => void this.awaiting.set(key, { handler, until: Date.now() + REPLY_WAIT_MS }),
     };

@@ -1,6 +1,7 @@
 /** Value types every part of the configuration uses: durations, names, secrets. */
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration';
+import { isTimeZone } from '../lib/time-zone';
 
 export const duration = z
   .string({ invalid_type_error: 'expected a duration such as 30s, 5m or 1h' })
@@ -17,3 +18,5 @@ export const secretRef = z
   .strict()
   .refine((s) => Boolean(s.file) !== Boolean(s.env), { message: 'give exactly one of "file" or "env"' });
 export type SecretRef = z.infer<typeof secretRef>;
+
+export const timeZone = z.string().refine(isTimeZone, { message: 'expected an IANA time zone such as Europe/Madrid, America/New_York or UTC' });

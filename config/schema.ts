@@ -5,13 +5,13 @@
  */
 import { z } from 'zod';
 import { LANGUAGES } from '../lib/i18n';
-import { duration, name, secretRef } from './schema-parts';
+import { duration, name, secretRef, timeZone } from './schema-parts';
 import { ticketsSchema } from './tickets-schema';
 
 export type { SecretRef } from './schema-parts';
 
 /** Capabilities a role can grant. Declarative data: the engine stays generic. */
-export const CAPABILITIES = ['status', 'restart', 'approve', 'tickets'] as const;
+export const CAPABILITIES = ['status', 'restart', 'approve', 'tickets', 'remind'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 const stepCommon = {
@@ -112,6 +112,8 @@ const userSchema = z
     roles: z.array(z.string()).min(1),
     /** en, es, fr, it or ru; when absent, the chat platform's locale, else English. */
     language: z.enum(LANGUAGES).optional(),
+    /** Where the person reads times (IANA zone); when absent, their group's reminder zone, else UTC. */
+    timeZone: timeZone.optional(),
     /** Telegram user id (a number, as Telegram shows it). */
     telegram: z.union([z.number().int(), z.string().regex(/^\d+$/, 'expected a numeric Telegram user id')]).transform(String).optional(),
     /** Slack member id, e.g. U0123ABCD. */
@@ -213,6 +215,13 @@ const baseSchema = z
     chats: z.record(name, chatSchema).default({}),
     hosts: z.record(name, hostSchema).refine((h) => Object.keys(h).length > 0, 'expected at least one host'),
     tickets: ticketsSchema.optional(),
+    /** The HTTP API: each token acts as a user, with that user's roles. */
+    api: z
+      .object({
+        tokens: z.array(z.object({ user: name, token: secretRef }).strict()).default([]),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -240,6 +249,9 @@ export const configSchema = baseSchema.superRefine((cfg, ctx) => {
     checkChat(cfg.notify.approvals, ['notify', 'approvals']);
     checkChat(cfg.notify.admins, ['notify', 'admins']);
     checkTickets(cfg, ctx, checkChat);
+    cfg.api.tokens.forEach((token, i) => {
+      if (!seenUsers.has(token.user)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['api', 'tokens', i, 'user'], message: `unknown user "${token.user}"` });
+    });
     for (const [hostName, host] of Object.entries(cfg.hosts)) {
       for (const [svcName, svc] of Object.entries(host.services)) {
         (svc.steps ?? []).forEach((step, i) => checkChat(step.chat, ['hosts', hostName, 'services', svcName, 'steps', i, 'chat']));

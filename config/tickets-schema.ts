@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration';
 import { LANGUAGES } from '../lib/i18n';
-import { duration, name, secretRef } from './schema-parts';
+import { duration, name, secretRef, timeZone } from './schema-parts';
 
 /** A duration, or "off". */
 const intervalOrOff = z
@@ -56,6 +56,36 @@ export const ticketSystemSchema = z
   });
 export type TicketSystemConfig = z.infer<typeof ticketSystemSchema>;
 
+/** "09:00": a time of day on a 24-hour clock. */
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM on a 24-hour clock, such as 09:00 or 17:30');
+
+/** When a group's deadline reminders run (a Temporal Schedule per group). */
+export const remindersSchema = z
+  .object({
+    times: z.array(timeOfDay).min(1, 'expected at least one time of day, such as ["09:00", "13:00", "17:00"]'),
+    timeZone: timeZone.default('UTC'),
+    /** Tickets due within this window (and those overdue) are listed. */
+    window: duration.refine((ms) => ms >= 60_000 && ms <= 30 * 86_400_000, 'expected a window between 1m and 30d, such as 24h').default('24h'),
+    /** After downtime, a run missed by less than this still fires (once); older ones are skipped. */
+    catchUp: duration.refine((ms) => ms >= 10_000, 'expected at least 10s').default('1h'),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const seen = new Set<string>();
+    r.times.forEach((time, i) => {
+      if (seen.has(time)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['times', i], message: `${time} is listed twice` });
+      seen.add(time);
+    });
+  });
+export type RemindersConfig = z.infer<typeof remindersSchema>;
+
+/** Response and resolution targets per urgency word (e.g. High, P2), and "default" for the rest. */
+export const olaSchema = z
+  .object({
+    targets: z.record(z.string().min(1), z.object({ response: duration, resolution: duration }).strict()).refine((t) => Object.keys(t).length > 0, 'expected at least one urgency, e.g. High: { response: 15m, resolution: 4h }'),
+  })
+  .strict();
+
 export const ticketGroupSchema = z
   .object({
     system: name,
@@ -65,6 +95,8 @@ export const ticketGroupSchema = z
     chat: z.string().min(1),
     /** Language of the group's messages (en when absent). */
     language: z.enum(LANGUAGES).optional(),
+    /** Deadline reminders: times of day in a time zone; none when absent. */
+    reminders: remindersSchema.optional(),
   })
   .strict();
 export type TicketGroupConfig = z.infer<typeof ticketGroupSchema>;
@@ -75,6 +107,8 @@ export const ticketsSchema = z
     groups: z.record(name, ticketGroupSchema).refine((g) => Object.keys(g).length > 0, 'expected at least one group'),
     /** Where `ticket <title>` files tickets from chats that belong to no group. */
     defaultGroup: name.optional(),
+    /** OLA targets for `ola`; without them `ola` says how to set them. */
+    ola: olaSchema.optional(),
   })
   .strict();
 export type TicketsConfig = z.infer<typeof ticketsSchema>;

@@ -69,6 +69,14 @@ test.each([
   ['a bad poll interval', (c: any) => (c.tickets = tickets({ systems: { rt: { ...rt, pollInterval: 'often' } } })), 'tickets.systems.rt.pollInterval: expected "off" or a duration of at least 1s'],
   ['a ticket login in an unknown system', (c: any) => (c.tickets = tickets(), (c.users[0].tickets = { jira: 'alice' })), 'users[0].tickets.jira: unknown ticket system "jira"; defined: rt'],
   ['an unknown default group', (c: any) => (c.tickets = tickets({ defaultGroup: 'sales' })), 'tickets.defaultGroup: unknown group "sales"'],
+  ['a reminder time that is no time', (c: any) => (c.tickets = tickets({ groups: { desk: { system: 'rt', queue: 'Desk', chat: 'ops', reminders: { times: ['09:00', '25:00'] } } } })), 'tickets.groups.desk.reminders.times[1]: expected a time of day as HH:MM on a 24-hour clock'],
+  ['a reminder time zone that does not exist', (c: any) => (c.tickets = tickets({ groups: { desk: { system: 'rt', queue: 'Desk', chat: 'ops', reminders: { times: ['09:00'], timeZone: 'Europe/Atlantis' } } } })), 'tickets.groups.desk.reminders.timeZone: expected an IANA time zone such as Europe/Madrid'],
+  ['a reminder window too wide', (c: any) => (c.tickets = tickets({ groups: { desk: { system: 'rt', queue: 'Desk', chat: 'ops', reminders: { times: ['09:00'], window: '90d' } } } })), 'tickets.groups.desk.reminders.window: expected a window between 1m and 30d'],
+  ['a reminder window that is no duration', (c: any) => (c.tickets = tickets({ groups: { desk: { system: 'rt', queue: 'Desk', chat: 'ops', reminders: { times: ['09:00'], window: 'a day' } } } })), 'tickets.groups.desk.reminders.window: expected a duration'],
+  ['a reminder time listed twice', (c: any) => (c.tickets = tickets({ groups: { desk: { system: 'rt', queue: 'Desk', chat: 'ops', reminders: { times: ['09:00', '09:00'] } } } })), 'tickets.groups.desk.reminders.times[1]: 09:00 is listed twice'],
+  ['an OLA target that is no duration', (c: any) => (c.tickets = tickets({ ola: { targets: { High: { response: 'quick', resolution: '4h' } } } })), 'tickets.ola.targets.High.response: expected a duration'],
+  ["a user's unknown time zone", (c: any) => (c.users[0].timeZone = 'Mars/Olympus'), 'users[0].timeZone: expected an IANA time zone'],
+  ['an API token for an unknown user', (c: any) => (c.api = { tokens: [{ user: 'zed', token: { env: 'T' } }] }), 'api.tokens[0].user: unknown user "zed"'],
 ])('rejects %s, naming the key', (_name, mutate, expected) => {
   const config = minimal();
   mutate(config);
@@ -90,7 +98,7 @@ test('a broken file stops the worker at start-up with every bad key named', () =
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--config', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   expect(run.status).toBe(1);
   expect(run.stderr).toContain(`Invalid configuration in ${file}`);
-  expect(run.stderr).toContain('roles.engineer.can[1]: expected one of status, restart, approve, tickets, got "reboot"');
+  expect(run.stderr).toContain('roles.engineer.can[1]: expected one of status, restart, approve, tickets, remind, got "reboot"');
   expect(run.stderr).toContain('hosts.web1.privateKey: give exactly one of "file" or "env"');
   expect(run.stderr).toContain('hosts.web1.services.app.steps[0].timeout: expected a duration');
 });

@@ -16,6 +16,7 @@ import { TelegramOutbound } from '../activities/chat/telegram-outbound';
 import { WebConsoleOutbound } from '../activities/chat/web-console-outbound';
 import { HostExecutors } from '../activities/hosts/executors';
 import { createHostActivities } from '../activities/hosts/activities';
+import { createDeadlineActivities } from '../activities/deadlines/activities';
 import { createTicketActivities } from '../activities/tickets/activities';
 import { createTicketSystems } from '../activities/tickets/systems';
 import { chatTaskQueue } from '../workflows/outbox/definitions';
@@ -53,6 +54,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Work
   };
   const workers: Worker[] = [];
   if (queues.includes('desk')) {
+    const systems = createTicketSystems(config);
     workers.push(
       await Worker.create({
         ...common,
@@ -60,7 +62,11 @@ export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Work
         ...(setup.workflowBundlePath
           ? { workflowBundle: { codePath: setup.workflowBundlePath } }
           : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
-        activities: { ...createChatActivities({ config, client }), ...createTicketActivities({ config, client, systems: createTicketSystems(config) }) },
+        activities: {
+          ...createChatActivities({ config, client }),
+          ...createTicketActivities({ config, client, systems }),
+          ...createDeadlineActivities({ config, client, systems }),
+        },
       }),
     );
   }

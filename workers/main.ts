@@ -7,6 +7,7 @@ import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporali
 import { configPathFromEnv, loadConfig, ConfigError } from '../config/load';
 import { createWorkers, type QueueName } from './create-workers';
 import { TASK_QUEUES } from './task-queues';
+import { syncReminderSchedules } from './reminder-schedules';
 import { ensureTicketPollers } from './ticket-pollers';
 
 function queuesFromArgs(argv: string[]): QueueName[] | undefined {
@@ -35,6 +36,8 @@ async function main() {
   if (queues.includes(TASK_QUEUES.desk)) {
     const pollers = await ensureTicketPollers(client, config);
     if (pollers.length) console.log(`dutydesk: polling ${pollers.map((p) => p.replace(/^ticket-poller-/, '')).join(', ')} for ticket changes`);
+    const schedules = await syncReminderSchedules(client, config);
+    for (const [what, ids] of Object.entries(schedules)) if (ids.length) console.log(`dutydesk: reminder schedules ${what}: ${ids.join(', ')}`);
   }
   console.log(`dutydesk worker ready on ${workers.map((w) => w.options.taskQueue).join(', ')} (Temporal ${address})`);
   try {

@@ -4,3 +4,5 @@ export { outboxWorkflow } from './outbox/outbox-workflow';
 export { ticketWorkflow } from './ticket/ticket-workflow';
 export { ticketPollerWorkflow } from './ticket/poller-workflow';
 export { newTicketWorkflow } from './ticket/new-ticket-workflow';
+export { deadlineReminderWorkflow, personalDeadlinesWorkflow } from './deadlines/reminder-workflow';
+export { olaReportWorkflow } from './deadlines/ola-workflow';

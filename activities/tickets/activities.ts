@@ -3,7 +3,7 @@
  * ticket messages in the chats' outboxes. Keys tie each message to its
  * ticket and round, so a retried activity never posts twice.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../config/load';
 import { primaryChat, primaryDirectChat } from '../../config/restart-plan';
@@ -13,7 +13,8 @@ import { TASK_QUEUES } from '../../workers/task-queues';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import { observedSignal, ticketWorkflowId, type Announcement, type NewTicketRequest, type TakenBy, type TicketWorkflowInput } from '../../workflows/ticket/definitions';
 import { enqueueChatMessage, textLimit } from '../chat/outbox-client';
-import { TicketSystemRefused, type Ticket, type TicketSystem } from './port';
+import { guard, refused } from './guard';
+import type { Ticket, TicketSystem } from './port';
 import { groupOf, userByLogin, type TicketSystems } from './systems';
 
 export interface TicketActivityDeps {
@@ -22,22 +23,8 @@ export interface TicketActivityDeps {
   systems: TicketSystems;
 }
 
-/** Refusals become non-retryable failures with the system's own words; the rest is retried. */
-async function guard<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof TicketSystemRefused) throw ApplicationFailure.nonRetryable(err.message, 'TicketSystemRefused');
-    throw err;
-  }
-}
-
 export function createTicketActivities({ config, client, systems }: TicketActivityDeps) {
-  const system = (name: string): TicketSystem => {
-    const found = systems.get(name);
-    if (!found) throw ApplicationFailure.nonRetryable(`no ticket system "${name}" in the configuration`, 'TicketSystemRefused');
-    return found;
-  };
+  const system = (name: string): TicketSystem => systems.get(name) ?? refused(`no ticket system "${name}" in the configuration`);
   const displayName = (systemName: string, login: string | undefined) => (login ? userByLogin(config, systemName, login)?.name ?? login : undefined);
   const groupKey = (systemName: string, id: string, round: number) => `ticket/${systemName}/${id}/${round}`;
 

@@ -4,7 +4,8 @@
  * by user name). Ticket ids are issue keys (NET-12); queues are project keys.
  */
 import { basicAuth, httpCall } from './http';
-import type { NewTicket, Ticket, TicketChanges, TicketDetail, TicketSystem } from './port';
+import type { NewTicket, Ticket, TicketChanges, TicketDetail, TicketSystem, TimedTicket } from './port';
+import { createdIn, DAY_MS, dueBy } from './ranges';
 
 export interface JiraOptions {
   url: string;
@@ -34,6 +35,7 @@ interface JiraIssue {
     duedate?: string | null;
     created: string;
     updated: string;
+    resolutiondate?: string | null;
     project: { key: string };
     description?: unknown;
     comment?: { comments: { author: JiraUser; body: unknown; created: string }[] };
@@ -107,7 +109,8 @@ export class JiraClient implements TicketSystem {
       state: category === 'done' ? 'done' : category === 'new' ? 'new' : 'open',
       owner: this.login(f.assignee),
       urgency: f.priority?.name,
-      due: f.duedate ? new Date(`${f.duedate}T00:00:00Z`).toISOString() : undefined,
+      // A due date is a day: due by its end.
+      due: f.duedate ? new Date(`${f.duedate}T23:59:59Z`).toISOString() : undefined,
       created: jiraDate(f.created),
       updated: jiraDate(f.updated),
       requester: this.login(f.reporter),
@@ -116,11 +119,12 @@ export class JiraClient implements TicketSystem {
   }
 
   /** v3 pages with nextPageToken (/search/jql), v2 with startAt (/search). */
-  private async search(jql: string): Promise<JiraIssue[]> {
+  private async search(jql: string, extra: { fields?: string; expand?: string } = {}): Promise<JiraIssue[]> {
     const found: JiraIssue[] = [];
     let nextPageToken: string | undefined;
     for (let startAt = 0; ; ) {
-      const params = new URLSearchParams({ jql, fields: FIELDS, maxResults: '100' });
+      const params = new URLSearchParams({ jql, fields: extra.fields ? `${FIELDS},${extra.fields}` : FIELDS, maxResults: '100' });
+      if (extra.expand) params.set('expand', extra.expand);
       if (this.options.version === 3) {
         if (nextPageToken) params.set('nextPageToken', nextPageToken);
         const page = await this.call<{ issues: JiraIssue[]; nextPageToken?: string; isLast?: boolean }>('GET', `search/jql?${params}`, 'search');
@@ -145,8 +149,7 @@ export class JiraClient implements TicketSystem {
   async changes(queues: string[], cursor: string | undefined, since: Date): Promise<TicketChanges> {
     const after: JiraCursor = cursor ? (JSON.parse(cursor) as JiraCursor) : { at: since.toISOString(), ids: [] };
     const minutes = Math.max(1, Math.ceil((Date.now() - Date.parse(after.at)) / 60_000) + 1);
-    const projects = queues.map((q) => `"${q.replace(/"/g, '\\"')}"`).join(', ');
-    const issues = await this.search(`project in (${projects}) AND updated >= "-${minutes}m" ORDER BY updated ASC`);
+    const issues = await this.search(`project in (${this.projects(queues)}) AND updated >= "-${minutes}m" ORDER BY updated ASC`);
     const tickets = issues.map((i) => this.toTicket(i)).filter((t) => t.updated > after.at || (t.updated === after.at && !after.ids.includes(t.id)));
     let next = after;
     for (const t of tickets) {
@@ -154,6 +157,41 @@ export class JiraClient implements TicketSystem {
       else if (t.updated === next.at) next = { at: next.at, ids: [...next.ids, t.id] };
     }
     return { tickets, cursor: JSON.stringify(next) };
+  }
+
+  private projects(queues: string[]): string {
+    return queues.map((q) => `"${q.replace(/"/g, '\\"')}"`).join(', ');
+  }
+
+  /** JQL compares due dates by day: ask up to the day after, keep the exact range. */
+  async dueBefore(queues: string[], until: Date): Promise<Ticket[]> {
+    const day = new Date(until.getTime() + DAY_MS).toISOString().slice(0, 10);
+    const issues = await this.search(`project in (${this.projects(queues)}) AND statusCategory != Done AND duedate <= "${day}" ORDER BY duedate ASC`);
+    return issues.map((i) => this.toTicket(i)).filter(dueBy(until));
+  }
+
+  /**
+   * Responded: the configured response field, else the first change of
+   * assignee or status in the changelog. JQL dates are in the account's
+   * zone, so a day more is asked on each side.
+   */
+  async createdBetween(queues: string[], from: Date, to: Date): Promise<TimedTicket[]> {
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const jql = `project in (${this.projects(queues)}) AND created >= "${day(from.getTime() - DAY_MS)}" AND created < "${day(to.getTime() + 2 * DAY_MS)}" ORDER BY created ASC`;
+    const field = this.options.responseField;
+    const issues = await this.search(jql, { fields: ['resolutiondate', ...(field ? [field] : [])].join(','), expand: field ? undefined : 'changelog' });
+    return issues
+      .map((issue): TimedTicket => {
+        const marked = field ? (issue.fields as Record<string, unknown>)[field] : undefined;
+        const firstChange = (issue.changelog?.histories ?? [])
+          .filter((h) => h.items.some((i) => i.field === 'assignee' || i.field === 'status'))
+          .map((h) => jiraDate(h.created))
+          .sort()[0];
+        const responded = typeof marked === 'string' && marked ? jiraDate(marked) : field ? undefined : firstChange;
+        const resolved = issue.fields.resolutiondate ? jiraDate(issue.fields.resolutiondate) : undefined;
+        return { ...this.toTicket(issue), responded, resolved };
+      })
+      .filter(createdIn(from, to));
   }
 
   async get(id: string): Promise<TicketDetail> {

@@ -35,6 +35,13 @@ export interface TicketDetail extends Ticket {
   lastComment?: { author: string; text: string; at: string };
 }
 
+/** A ticket with the times OLA figures are computed from. */
+export interface TimedTicket extends Ticket {
+  /** When someone first responded (RT's Started; Jira's response field, else its first assignment or status change). */
+  responded?: string;
+  resolved?: string;
+}
+
 export interface TicketChanges {
   tickets: Ticket[];
   /** Opaque; handed back on the next call. */
@@ -53,6 +60,10 @@ export interface TicketSystem {
   /** Tickets in these queues changed since the cursor (all recent ones when the cursor is undefined). */
   changes(queues: string[], cursor: string | undefined, since: Date): Promise<TicketChanges>;
   get(id: string): Promise<TicketDetail>;
+  /** Open tickets in these queues whose deadline is before `until` (overdue ones included). */
+  dueBefore(queues: string[], until: Date): Promise<Ticket[]>;
+  /** Tickets in these queues created in [from, to), with their response and resolution times. */
+  createdBetween(queues: string[], from: Date, to: Date): Promise<TimedTicket[]>;
   /** Makes `owner` responsible (undefined: the group keeps it, nobody in particular) and marks the response time. */
   take(id: string, owner: string | undefined, note: string): Promise<void>;
   comment(id: string, text: string): Promise<void>;

@@ -3,6 +3,7 @@
  * TicketSQL for "changed since", the cursor, and links to the web UI.
  */
 import type { Ticket } from './port';
+import { DAY_MS } from './ranges';
 
 export interface RtOptions {
   /** Base URL, e.g. https://rt.example.com (no /REST/...). */
@@ -55,10 +56,25 @@ function quote(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+function inQueues(queues: string[]): string {
+  return `(${queues.map((q) => `Queue = ${quote(q)}`).join(' OR ')})`;
+}
+
+/**
+ * TicketSQL reads dates in the bot account's time zone, so the queries below
+ * ask for a day more on each side and callers keep the exact range.
+ */
+export function dueBeforeQuery(queues: string[], until: Date): string {
+  return `${inQueues(queues)} AND Status = '__Active__' AND Due > '1970-01-02 00:00:00' AND Due < ${quote(rtDate(new Date(until.getTime() + DAY_MS)))}`;
+}
+
+export function createdBetweenQuery(queues: string[], from: Date, to: Date): string {
+  return `${inQueues(queues)} AND Created >= ${quote(rtDate(new Date(from.getTime() - DAY_MS)))} AND Created < ${quote(rtDate(new Date(to.getTime() + DAY_MS)))}`;
+}
+
 export function changesQuery(queues: string[], cursor: string | undefined, since: Date): { query: string; after: RtCursor } {
   const after: RtCursor = cursor ? (JSON.parse(cursor) as RtCursor) : { at: rtDate(since), ids: [] };
-  const inQueues = queues.map((q) => `Queue = ${quote(q)}`).join(' OR ');
-  return { query: `(${inQueues}) AND LastUpdated >= ${quote(after.at)}`, after };
+  return { query: `${inQueues(queues)} AND LastUpdated >= ${quote(after.at)}`, after };
 }
 
 /** Drops tickets the cursor has seen and moves the cursor past the rest. */

@@ -5,8 +5,9 @@
  */
 import { httpCall } from './http';
 import { RtSession } from './rt-session';
-import { TicketSystemRefused, TicketSystemUnavailable, type NewTicket, type Ticket, type TicketChanges, type TicketDetail, type TicketSystem } from './port';
-import { advance, changesQuery, rtOwner, rtState, rtTicketUrl, rtUrgency, type RtOptions } from './rt-common';
+import { TicketSystemRefused, TicketSystemUnavailable, type NewTicket, type Ticket, type TicketChanges, type TicketDetail, type TicketSystem, type TimedTicket } from './port';
+import { advance, changesQuery, createdBetweenQuery, dueBeforeQuery, rtOwner, rtState, rtTicketUrl, rtUrgency, type RtOptions } from './rt-common';
+import { createdIn, dueBy } from './ranges';
 
 type Fields = Record<string, string>;
 
@@ -88,7 +89,7 @@ export class RtRest1 implements TicketSystem {
     return payload;
   }
 
-  private toTicket(f: Fields): Ticket {
+  private toTicket(f: Fields): TimedTicket {
     const id = (f.id ?? '').replace(/^ticket\//, '');
     return {
       id,
@@ -101,13 +102,16 @@ export class RtRest1 implements TicketSystem {
       due: rest1Date(f.Due),
       created: rest1Date(f.Created) ?? '',
       updated: rest1Date(f.LastUpdated) ?? '',
+      responded: rest1Date(f.Started),
+      resolved: rest1Date(f.Resolved),
       requester: f.Requestors?.split(',')[0]?.trim() || undefined,
       url: rtTicketUrl(this.options, id),
     };
   }
 
-  private async search(query: string): Promise<Ticket[]> {
-    const params = new URLSearchParams({ query, orderby: '+LastUpdated', format: 'l', fields: 'id,Subject,Status,Priority,Queue,Owner,Due,Created,LastUpdated,Requestors' });
+  private async search(query: string, orderBy = 'LastUpdated'): Promise<TimedTicket[]> {
+    const fields = 'id,Subject,Status,Priority,Queue,Owner,Due,Created,LastUpdated,Started,Resolved,Requestors';
+    const params = new URLSearchParams({ query, orderby: `+${orderBy}`, format: 'l', fields });
     const body = await this.call(`search/ticket?${params}`, 'ticket search');
     if (/^No matching results\.?$/m.test(body)) return [];
     return parseRest1Records(body).map((f) => this.toTicket(f));
@@ -116,6 +120,14 @@ export class RtRest1 implements TicketSystem {
   async changes(queues: string[], cursor: string | undefined, since: Date): Promise<TicketChanges> {
     const { query, after } = changesQuery(queues, cursor, since);
     return advance(await this.search(query), after);
+  }
+
+  async dueBefore(queues: string[], until: Date): Promise<Ticket[]> {
+    return (await this.search(dueBeforeQuery(queues, until), 'Due')).filter(dueBy(until));
+  }
+
+  async createdBetween(queues: string[], from: Date, to: Date): Promise<TimedTicket[]> {
+    return (await this.search(createdBetweenQuery(queues, from, to), 'Created')).filter(createdIn(from, to));
   }
 
   private async userName(id: string): Promise<string> {

@@ -1,8 +1,9 @@
 /** Request Tracker 5 through its REST 2.0 API (JSON). */
 import { basicAuth, httpCall } from './http';
 import { isJson, RtSession } from './rt-session';
-import { TicketSystemRefused, TicketSystemUnavailable, type NewTicket, type Ticket, type TicketChanges, type TicketDetail, type TicketSystem } from './port';
-import { advance, changesQuery, rtOwner, rtState, rtTicketUrl, rtUrgency, type RtOptions } from './rt-common';
+import { TicketSystemRefused, TicketSystemUnavailable, type NewTicket, type Ticket, type TicketChanges, type TicketDetail, type TicketSystem, type TimedTicket } from './port';
+import { advance, changesQuery, createdBetweenQuery, dueBeforeQuery, rtOwner, rtState, rtTicketUrl, rtUrgency, type RtOptions } from './rt-common';
+import { createdIn, dueBy } from './ranges';
 
 interface RtRef {
   id: string;
@@ -18,6 +19,8 @@ interface RtTicketJson {
   Due: string;
   Created: string;
   LastUpdated: string;
+  Started?: string;
+  Resolved?: string;
   Requestor?: RtRef[];
 }
 interface RtTransactionJson {
@@ -40,7 +43,7 @@ interface Page<T> {
   pages: number;
 }
 
-const TICKET_FIELDS = 'Subject,Status,Priority,Queue,Owner,Due,Created,LastUpdated,Requestor';
+const TICKET_FIELDS = 'Subject,Status,Priority,Queue,Owner,Due,Created,LastUpdated,Started,Resolved,Requestor';
 const UNSET = '1970-01-01T00:00:00Z';
 const PAGE_SIZE = 100;
 
@@ -75,8 +78,9 @@ export class RtRest2 implements TicketSystem {
     }
   }
 
-  private toTicket(t: RtTicketJson): Ticket {
+  private toTicket(t: RtTicketJson): TimedTicket {
     const id = String(t.id);
+    const date = (value: string | undefined) => (value && value !== UNSET ? value : undefined);
     const priority = Number(t.Priority) || 0;
     return {
       id,
@@ -86,16 +90,18 @@ export class RtRest2 implements TicketSystem {
       state: rtState(t.Status),
       owner: rtOwner(t.Owner.Name ?? t.Owner.id),
       urgency: rtUrgency(priority),
-      due: t.Due && t.Due !== UNSET ? t.Due : undefined,
+      due: date(t.Due),
       created: t.Created,
       updated: t.LastUpdated,
+      responded: date(t.Started),
+      resolved: date(t.Resolved),
       requester: t.Requestor?.[0]?.id,
       url: rtTicketUrl(this.options, id),
     };
   }
 
-  private async search(query: string, orderBy = 'LastUpdated'): Promise<Ticket[]> {
-    const found: Ticket[] = [];
+  private async search(query: string, orderBy = 'LastUpdated'): Promise<TimedTicket[]> {
+    const found: TimedTicket[] = [];
     for (let page = 1; ; page++) {
       const params = new URLSearchParams({ query, fields: TICKET_FIELDS, 'fields[Queue]': 'Name', 'fields[Owner]': 'Name', orderby: orderBy, order: 'ASC', per_page: String(PAGE_SIZE), page: String(page) });
       const result = await this.call<Page<RtTicketJson>>('GET', `tickets?${params}`, 'ticket search');
@@ -107,6 +113,14 @@ export class RtRest2 implements TicketSystem {
   async changes(queues: string[], cursor: string | undefined, since: Date): Promise<TicketChanges> {
     const { query, after } = changesQuery(queues, cursor, since);
     return advance(await this.search(query), after);
+  }
+
+  async dueBefore(queues: string[], until: Date): Promise<Ticket[]> {
+    return (await this.search(dueBeforeQuery(queues, until), 'Due')).filter(dueBy(until));
+  }
+
+  async createdBetween(queues: string[], from: Date, to: Date): Promise<TimedTicket[]> {
+    return (await this.search(createdBetweenQuery(queues, from, to), 'Created')).filter(createdIn(from, to));
   }
 
   private async userName(id: string): Promise<string> {

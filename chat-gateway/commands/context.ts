@@ -5,6 +5,7 @@ import type { Language } from '../../lib/i18n';
 import type { ChatMessage } from '../../activities/chat/port';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import type { RestartClient } from '../restart/restart-client';
+import type { DeadlineClient } from '../deadlines/deadline-client';
 import type { TicketClient } from '../tickets/ticket-client';
 
 /** Takes the speaker's next message in this chat instead of a command (e.g. a ticket's text). */
@@ -17,9 +18,17 @@ export interface CommandContext {
   config: LoadedConfig;
   restarts: RestartClient;
   tickets: TicketClient;
+  deadlines: DeadlineClient;
   reply(message: ChatMessage | string): Promise<void>;
   /** The next message from this person in this chat goes to the handler (for 10 minutes). */
   expectReply(handler: ReplyHandler): void;
+}
+
+/** The gateway's clients of Temporal, one per feature. */
+export interface Services {
+  restarts: RestartClient;
+  tickets: TicketClient;
+  deadlines: DeadlineClient;
 }
 
 /** A chat command as data: the dispatcher checks the capability, the handler does the work. */

@@ -17,6 +17,7 @@ import { createGateway } from '../../chat-gateway/app';
 import type { ConsoleMessage } from '../../chat-gateway/web-console/store';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 import { createWorkers } from '../../workers/create-workers';
+import { syncReminderSchedules } from '../../workers/reminder-schedules';
 import { ensureTicketPollers } from '../../workers/ticket-pollers';
 import { freePort, waitFor } from './wait';
 
@@ -122,6 +123,7 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
   const processes: ChildProcess[] = [];
   await gateway.startPlatforms();
   await ensureTicketPollers(env.client, config);
+  await syncReminderSchedules(env.client, config);
 
   const post = async (route: string, body: unknown) => {
     const res = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

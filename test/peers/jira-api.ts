@@ -28,6 +28,7 @@ interface Issue {
   duedate?: string;
   created: string;
   updated: string;
+  resolutiondate?: string;
   fields: Record<string, unknown>;
   comments: { author: string; body: string; created: string }[];
   histories: { created: string; items: { field: string; from: string | null; to: string | null }[] }[];
@@ -103,6 +104,22 @@ export class JiraApi {
     const issue = this.issues.get(key)!;
     this.touch(issue, [{ field: 'status', from: issue.status, to: status }]);
     issue.status = status;
+    issue.resolutiondate = status === 'Done' ? issue.updated : undefined;
+  }
+
+  /** As an import would: an issue with known times (ms), its history included. */
+  seed(project: string, summary: string, times: { created: number; assigned?: number; resolved?: number; due?: string; assignee?: string; priority?: string; status?: Issue['status'] }): Issue {
+    const issue = this.create(project, summary, '', times.priority ?? 'Medium');
+    issue.created = jiraTime(times.created);
+    issue.updated = issue.created;
+    issue.duedate = times.due;
+    issue.status = times.status ?? (times.resolved ? 'Done' : times.assigned ? 'In Progress' : 'To Do');
+    if (times.assignee) {
+      issue.assignee = times.assignee;
+      if (times.assigned) issue.histories.push({ created: jiraTime(times.assigned), items: [{ field: 'assignee', from: null, to: this.idOf(times.assignee, 3) }] });
+    }
+    if (times.resolved) issue.resolutiondate = jiraTime(times.resolved);
+    return issue;
   }
 
   private touch(issue: Issue, items: Issue['histories'][number]['items']) {
@@ -155,6 +172,7 @@ export class JiraApi {
         duedate: issue.duedate ?? null,
         created: issue.created,
         updated: issue.updated,
+        resolutiondate: issue.resolutiondate ?? null,
         project: { key: issue.project },
         description: issue.description ? this.text(issue.description, version) : null,
         comment: { comments: issue.comments.map((c) => ({ author: this.personJson(c.author, version), body: this.text(c.body, version), created: c.created })) },
@@ -164,16 +182,33 @@ export class JiraApi {
     };
   }
 
-  /** The JQL dutydesk sends: project in ("A", "B") AND updated >= "-Nm" ORDER BY updated ASC. Anything else is a 400, as a real Jira would for what it cannot parse. */
+  /**
+   * The JQL dutydesk sends, after `project in ("A", "B") AND`: updated >= "-Nm"
+   * (changes), statusCategory != Done AND duedate <= "day" (deadlines), created
+   * >= "day" AND created < "day" (OLA). Anything else is a 400, as a real Jira
+   * would answer what it cannot parse. Dates are read in UTC, the account's zone here.
+   */
   private search(jql: string): Issue[] | undefined {
-    const m = /^project in \(((?:"[^"]+"(?:, )?)+)\) AND updated >= "-(\d+)m" ORDER BY updated ASC$/.exec(jql);
+    const m = /^project in \(((?:"[^"]+"(?:, )?)+)\) AND (.*) ORDER BY (updated|duedate|created) ASC$/.exec(jql);
     if (!m) return undefined;
     const projects = [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]);
-    // Jira compares to the minute.
-    const since = Math.floor((Date.now() - Number(m[2]) * 60_000) / 60_000) * 60_000;
-    return [...this.issues.values()]
-      .filter((i) => projects.includes(i.project) && Date.parse(i.updated.replace('+0000', 'Z')) >= since)
-      .sort((a, b) => a.updated.localeCompare(b.updated));
+    const time = (jira: string) => Date.parse(jira.replace('+0000', 'Z'));
+    const day = (text: string) => Date.parse(`${text}T00:00:00Z`);
+    let keep: (i: Issue) => boolean;
+    let m2: RegExpExecArray | null;
+    if ((m2 = /^updated >= "-(\d+)m"$/.exec(m[2]))) {
+      // Jira compares to the minute.
+      const since = Math.floor((Date.now() - Number(m2[1]) * 60_000) / 60_000) * 60_000;
+      keep = (i) => time(i.updated) >= since;
+    } else if ((m2 = /^statusCategory != Done AND duedate <= "(\d{4}-\d\d-\d\d)"$/.exec(m[2]))) {
+      const until = day(m2[1]);
+      keep = (i) => i.status !== 'Done' && i.duedate !== undefined && day(i.duedate) <= until;
+    } else if ((m2 = /^created >= "(\d{4}-\d\d-\d\d)" AND created < "(\d{4}-\d\d-\d\d)"$/.exec(m[2]))) {
+      const [from, to] = [day(m2[1]), day(m2[2])];
+      keep = (i) => time(i.created) >= from && time(i.created) < to;
+    } else return undefined;
+    const order = m[3] as 'updated' | 'duedate' | 'created';
+    return [...this.issues.values()].filter((i) => projects.includes(i.project) && keep(i)).sort((a, b) => (a[order] ?? '').localeCompare(b[order] ?? ''));
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
@@ -204,7 +239,7 @@ export class JiraApi {
       if (!found) return send(400, { errorMessages: [`Error in the JQL Query: ${url.searchParams.get('jql')}`] });
       const max = Number(url.searchParams.get('maxResults') ?? 50);
       const start = version === 3 ? Number(url.searchParams.get('nextPageToken') ?? 0) : Number(url.searchParams.get('startAt') ?? 0);
-      const page = found.slice(start, start + max).map((i) => this.json(i, version, false));
+      const page = found.slice(start, start + max).map((i) => this.json(i, version, url.searchParams.get('expand') === 'changelog'));
       if (version === 2) return send(200, { startAt: start, maxResults: max, total: found.length, issues: page });
       const next = start + max < found.length ? String(start + max) : undefined;
       return send(200, { issues: page, ...(next ? { nextPageToken: next } : { isLast: true }) });

@@ -1,0 +1,28 @@
+/**
+ * The gateway's calls into Temporal for deadlines and OLA: run `deadlines`
+ * for one person, trigger the groups' reminder schedules, compute OLA
+ * figures. No state here: Temporal holds all of it.
+ */
+import { randomUUID } from 'node:crypto';
+import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { TASK_QUEUES } from '../../workers/task-queues';
+import { reminderScheduleId, type OlaRequest, type OlaResult, type PersonalDeadlinesInput } from '../../workflows/deadlines/definitions';
+
+export class DeadlineClient {
+  constructor(private readonly client: Client) {}
+
+  async personal(input: PersonalDeadlinesInput): Promise<void> {
+    await this.client.workflow.start('personalDeadlinesWorkflow', { workflowId: `deadlines-${input.userId}-${randomUUID()}`, taskQueue: TASK_QUEUES.desk, args: [input] });
+  }
+
+  /** As "Trigger" in the Temporal UI: each group's schedule starts a run now, beside any running one. */
+  async trigger(groups: string[]): Promise<void> {
+    for (const group of groups) await this.client.schedule.getHandle(reminderScheduleId(group)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+  }
+
+  /** Starts the OLA report; with `answer` it replies in chat, without it the figures are returned. */
+  async ola(request: OlaRequest): Promise<OlaResult | undefined> {
+    const handle = await this.client.workflow.start('olaReportWorkflow', { workflowId: `ola-${randomUUID()}`, taskQueue: TASK_QUEUES.desk, args: [request] });
+    return request.answer ? undefined : ((await handle.result()) as OlaResult);
+  }
+}
