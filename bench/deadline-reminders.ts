@@ -21,8 +21,8 @@ async function main() {
   const jira = await new JiraApi('bot@example.com', 'bench-token', engineers).start();
   const now = Date.now();
   for (let i = 0; i < count; i++) {
-    // Due over the next 24 h (a few already overdue); one ticket in ten unassigned.
-    const due = new Date(now + ((i % 25) - 1) * HOUR).toISOString().slice(0, 10);
+    // Due over the next day (one in twenty overdue since yesterday); one ticket in ten unassigned.
+    const due = new Date(now + (i % 20 === 0 ? -24 : i % 24) * HOUR).toISOString().slice(0, 10);
     jira.seed('OPS', `Ticket ${i + 1}: disk usage above threshold on host-${i % 300}`, { created: now - 48 * HOUR, due, assignee: i % 10 === 9 ? undefined : engineers[i % engineerCount], assigned: now - 47 * HOUR });
   }
   process.env.BENCH_JIRA_TOKEN = jira.token;

@@ -3,6 +3,7 @@
  * or edit an earlier one). The outbox workflow calls it in order per chat;
  * rate limits become Temporal retries after the platform's own retry_after.
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import { DeliveryRefused, RateLimited, type ChatMessage, type ChatOutbound } from './port';
@@ -11,22 +12,39 @@ export interface DeliveryDeps {
   outbound: ChatOutbound;
 }
 
+/** Rate limits retry after the platform's own delay; refusals are final; the rest backs off. */
+async function asFailure<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof RateLimited) {
+      throw ApplicationFailure.create({ message: err.message, type: 'RateLimited', nextRetryDelay: err.retryAfterMs });
+    }
+    if (err instanceof DeliveryRefused) throw ApplicationFailure.nonRetryable(err.message, 'DeliveryRefused');
+    throw err; // 5xx, network: retried with backoff
+  }
+}
+
 export function createDeliveryActivities({ outbound }: DeliveryDeps) {
   return {
     async deliverChatMessage(input: { chat: ChatRef; key: string; message: ChatMessage; editMessageId?: string }): Promise<{ messageId: string }> {
-      try {
+      return asFailure(async () => {
         if (input.editMessageId) {
           await outbound.edit(input.chat, input.editMessageId, input.message);
           return { messageId: input.editMessageId };
         }
-        return await outbound.send(input.chat, input.message, input.key);
-      } catch (err) {
-        if (err instanceof RateLimited) {
-          throw ApplicationFailure.create({ message: err.message, type: 'RateLimited', nextRetryDelay: err.retryAfterMs });
-        }
-        if (err instanceof DeliveryRefused) throw ApplicationFailure.nonRetryable(err.message, 'DeliveryRefused');
-        throw err; // 5xx, network: retried with backoff
+        return outbound.send(input.chat, input.message, input.key);
+      });
+    },
+
+    /** Several new messages in order, for platforms that drop a repeated key (a retry resends the batch). */
+    async deliverChatMessages(input: { chat: ChatRef; items: { key: string; message: ChatMessage }[] }): Promise<{ messageIds: string[] }> {
+      const messageIds: string[] = [];
+      for (const item of input.items) {
+        messageIds.push((await asFailure(() => outbound.send(input.chat, item.message, item.key))).messageId);
+        Context.current().heartbeat(messageIds.length);
       }
+      return { messageIds };
     },
   };
 }

@@ -12,6 +12,7 @@ import type { UserConfig } from '../../config/schema';
 import { primaryChat, primaryDirectChat } from '../../config/restart-plan';
 import { t } from '../../lib/i18n';
 import { formatDuration } from '../../lib/duration';
+import { inParallel } from '../../lib/in-parallel';
 import { renderGroupDigest, renderOlaReport, renderPersonalDigest, type DueTicket, type ReaderContext } from '../../lib/messages/deadlines';
 import { computeOla, type OlaTargets, type TicketTimes } from '../../lib/ola';
 import type { ChatRef } from '../../workflows/restart/definitions';
@@ -29,6 +30,9 @@ export interface DeadlineActivityDeps {
 
 /** Digests are split well under every platform's limit, so no message is ever cut. */
 const DIGEST_LIMIT = 3500;
+
+/** Outboxes filled at the same time by one run. */
+const PARALLEL_CHATS = 8;
 
 const limitFor = (chat: ChatRef) => Math.min(DIGEST_LIMIT, textLimit(chat.platform));
 
@@ -71,20 +75,24 @@ export function createDeadlineActivities({ config, client, systems }: DeadlineAc
 
       const byOwner = new Map<string, Ticket[]>();
       for (const tk of tickets) if (tk.owner) byOwner.set(tk.owner, [...(byOwner.get(tk.owner) ?? []), tk]);
+      const deliveries: { chat: ChatRef; key: string; texts: string[] }[] = [];
       for (const [login, own] of [...byOwner].sort(([a], [b]) => a.localeCompare(b))) {
         const user = userByLogin(config, g.system, login);
         if (!user) continue; // not a dutydesk user: the group digest names them
         const chat = primaryDirectChat(config, user.id);
         const ctx: ReaderContext = { language: user.language ?? g.language ?? 'en', timeZone: zoneOf(user, g.reminders?.timeZone), now: input.now };
-        const texts = renderPersonalDigest(own.map((tk) => dueTicket(g.system, tk)), input.windowMs, ctx, limitFor(chat));
-        result.messages += await send(chat, `${input.runKey}/dm/${user.id}`, texts);
+        deliveries.push({ chat, key: `${input.runKey}/dm/${user.id}`, texts: renderPersonalDigest(own.map((tk) => dueTicket(g.system, tk)), input.windowMs, ctx, limitFor(chat)) });
         result.engineers++;
       }
       const chat = primaryChat(config, g.chat);
       const ctx: ReaderContext = { language: g.language ?? 'en', timeZone: g.reminders?.timeZone ?? 'UTC', now: input.now };
       const title = config.chats[g.chat]?.title ?? input.group;
-      const texts = renderGroupDigest(title, tickets.map((tk) => dueTicket(g.system, tk)), input.windowMs, ctx, limitFor(chat));
-      result.messages += await send(chat, `${input.runKey}/group`, texts);
+      deliveries.unshift({ chat, key: `${input.runKey}/group`, texts: renderGroupDigest(title, tickets.map((tk) => dueTicket(g.system, tk)), input.windowMs, ctx, limitFor(chat)) });
+      // Chats are independent (each outbox keeps its own order): several are filled at once.
+      await inParallel(deliveries, PARALLEL_CHATS, async (d) => {
+        const sent = await send(d.chat, d.key, d.texts);
+        result.messages += sent;
+      });
       return result;
     },
 

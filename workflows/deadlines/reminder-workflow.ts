@@ -19,6 +19,14 @@ const reminders = proxyActivities<DeadlineActivities>({
   scheduleToCloseTimeout: '30m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', nonRetryableErrorTypes: ['TicketSystemRefused'] },
 });
+const onDemand = proxyActivities<DeadlineActivities>({
+  taskQueue: TASK_QUEUES.desk,
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: '1m',
+  // Someone is waiting in chat: retried for a few minutes, then told.
+  scheduleToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['TicketSystemRefused'] },
+});
 const answer = proxyActivities<DeadlineActivities>({
   taskQueue: TASK_QUEUES.desk,
   startToCloseTimeout: '30s',
@@ -32,15 +40,8 @@ export async function deadlineReminderWorkflow(input: ReminderRunInput): Promise
 
 /** Answers `deadlines` in the chat it came from, or says why it could not. */
 export async function personalDeadlinesWorkflow(input: PersonalDeadlinesInput): Promise<number> {
-  const quick = proxyActivities<DeadlineActivities>({
-    taskQueue: TASK_QUEUES.desk,
-    startToCloseTimeout: '2m',
-    heartbeatTimeout: '1m',
-    scheduleToCloseTimeout: '5m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['TicketSystemRefused'] },
-  });
   try {
-    return await quick.sendPersonalDeadlines({ ...input, now: Date.now() });
+    return await onDemand.sendPersonalDeadlines({ ...input, now: Date.now() });
   } catch (err) {
     await answer.sendDeadlineFailure({ chat: input.chat, language: input.language, key: `${input.key}/failed`, messageKey: 'deadline.failed', error: rootMessage(err) });
     return 0;

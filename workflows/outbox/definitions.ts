@@ -20,6 +20,12 @@ export interface OutboxItem {
 export interface OutboxPolicy {
   /** Least time between two deliveries to this chat (the platform's per-chat limit). */
   minIntervalMs: number;
+  /**
+   * Up to this many waiting new messages go in one delivery. Only for
+   * platforms that drop a repeated key themselves (the web console), since a
+   * retried batch sends its first messages again.
+   */
+  batch?: number;
 }
 
 export interface OutboxState {

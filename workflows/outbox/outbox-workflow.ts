@@ -3,7 +3,7 @@
  * timer, retries (429 retry_after, 5xx, network) are the activity's retry
  * policy, so a crash or restart loses nothing and repeats nothing it recorded.
  */
-import { condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { createDeliveryActivities } from '../../activities/chat/delivery';
 import { rootMessage } from '../../lib/failure';
 import { chatTaskQueue, enqueueSignal, outboxQuery, type OutboxItem, type OutboxState } from './definitions';
@@ -31,6 +31,26 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
     await condition(() => state.queue.length > 0);
     const wait = (state.lastDeliveredAt ?? 0) + state.policy.minIntervalMs - Date.now();
     if (wait > 0) await sleep(wait);
+    // New messages waiting together go in one delivery where the platform allows it.
+    if ((state.policy.batch ?? 1) > 1 && patched('outbox-batches')) {
+      const batch = takeBatch(state, state.policy.batch as number);
+      if (batch.length > 1) {
+        const prefix = workflowInfo().workflowId;
+        try {
+          const { messageIds } = await delivery.deliverChatMessages({ chat: state.chat, items: batch.map((b) => ({ key: `${prefix}/${b.key}`, message: b.message })) });
+          batch.forEach((b, i) => remember(state, b.key, messageIds[i]));
+          state.delivered += batch.length;
+        } catch (err) {
+          state.failed = [...state.failed, ...batch.map((b) => ({ key: b.key, error: rootMessage(err) }))].slice(-KEEP_FAILED);
+        }
+        state.lastDeliveredAt = Date.now();
+        deliveredThisRun += batch.length;
+        if (deliveredThisRun >= DELIVERIES_PER_RUN || workflowInfo().continueAsNewSuggested) await continueAsNew<typeof outboxWorkflow>(state);
+        continue;
+      }
+      state.queue.unshift(...batch);
+      if (!state.queue.length) continue; // every one of them was a repeat
+    }
     // Taken only now, so edits that arrived while pacing are already merged into it.
     const item = state.queue.shift() as OutboxItem;
     const messageId = sentId(state, item.key);
@@ -61,6 +81,16 @@ function enqueue(state: OutboxState, item: OutboxItem): void {
     return; // a retried enqueue of a message still waiting
   }
   state.queue.push(item);
+}
+
+/** The new, not yet sent messages at the head of the queue, up to `max` (taken off the queue). */
+function takeBatch(state: OutboxState, max: number): OutboxItem[] {
+  const batch: OutboxItem[] = [];
+  while (batch.length < max && state.queue.length && state.queue[0].mode === 'new' && !state.queue[0].message.file) {
+    const item = state.queue.shift() as OutboxItem;
+    if (!sentId(state, item.key)) batch.push(item);
+  }
+  return batch;
 }
 
 function sentId(state: OutboxState, key: string): string | undefined {
