@@ -11,6 +11,7 @@ import { baseConfig, startDesk } from '../test/helpers/desk';
 import { JiraApi } from '../test/peers/jira-api';
 import { waitFor } from '../test/helpers/wait';
 import { reminderScheduleId, type ReminderRunResult } from '../workflows/deadlines/definitions';
+import { runBench } from './stats';
 
 const [count = 10_000, engineerCount = 50] = process.argv.slice(2).map(Number);
 const HOUR = 3_600_000;
@@ -79,10 +80,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

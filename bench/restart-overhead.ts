@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { baseConfig, startDesk } from '../test/helpers/desk';
 import { startSshd } from '../test/helpers/sshd';
 import { followChat } from '../test/helpers/console-events';
-import { percentile } from './stats';
+import { percentile, runBench } from './stats';
 
 const [rounds = 15, stepCount = 6, stepSeconds = 0.2] = process.argv.slice(2).map(Number);
 
@@ -81,10 +81,4 @@ async function main() {
   await sshd.stop();
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -9,6 +9,7 @@ import { enqueueChatMessage } from '../activities/chat/outbox-client';
 import { baseConfig, startDesk } from '../test/helpers/desk';
 import { waitFor } from '../test/helpers/wait';
 import { TelegramBotApi } from '../test/peers/telegram-bot-api';
+import { runBench } from './stats';
 
 const [total = 1000, chats = 50, perSecond = 28] = process.argv.slice(2).map(Number);
 const CEILING = 30;
@@ -59,10 +60,4 @@ async function main() {
   await api.stop();
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -12,7 +12,7 @@ import { startRt } from '../test/helpers/rt';
 import { freePort } from '../test/helpers/wait';
 import { followChat } from '../test/helpers/console-events';
 import { RtSession } from '../activities/tickets/rt-session';
-import { percentile } from './stats';
+import { percentile, runBench } from './stats';
 
 const [count = 200, pollSeconds = 2, parallel = 3] = process.argv.slice(2).map(Number);
 const SECRET = 'bench-webhook-secret';
@@ -95,10 +95,4 @@ async function main() {
   await rt.remove();
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -2,8 +2,8 @@
  * What Request Tracker's two APIs share: its lifecycle words, priorities,
  * TicketSQL for "changed since", the cursor, and links to the web UI.
  */
-import type { Ticket } from './port';
-import { DAY_MS } from './ranges';
+import type { Ticket, TicketChanges, TimedTicket } from './port';
+import { createdIn, DAY_MS, dueBy } from './ranges';
 
 export interface RtOptions {
   /** Base URL, e.g. https://rt.example.com (no /REST/...). */
@@ -87,4 +87,25 @@ export function advance(tickets: Ticket[], after: RtCursor): { tickets: Ticket[]
     else if (at === next.at && !next.ids.includes(t.id)) next = { at, ids: [...next.ids, t.id] };
   }
   return { tickets: fresh, cursor: JSON.stringify(next) };
+}
+
+/**
+ * The searches both RT APIs answer the same way, over TicketSQL: each API
+ * supplies only how it runs a search.
+ */
+export abstract class RtSearches {
+  protected abstract search(query: string, orderBy?: string): Promise<TimedTicket[]>;
+
+  async changes(queues: string[], cursor: string | undefined, since: Date): Promise<TicketChanges> {
+    const { query, after } = changesQuery(queues, cursor, since);
+    return advance(await this.search(query), after);
+  }
+
+  async dueBefore(queues: string[], until: Date): Promise<Ticket[]> {
+    return (await this.search(dueBeforeQuery(queues, until), 'Due')).filter(dueBy(until));
+  }
+
+  async createdBetween(queues: string[], from: Date, to: Date): Promise<TimedTicket[]> {
+    return (await this.search(createdBetweenQuery(queues, from, to), 'Created')).filter(createdIn(from, to));
+  }
 }

@@ -5,9 +5,8 @@
  */
 import { httpCall } from './http';
 import { RtSession } from './rt-session';
-import { TicketSystemRefused, TicketSystemUnavailable, type NewTicket, type Ticket, type TicketChanges, type TicketDetail, type TicketSystem, type TimedTicket } from './port';
-import { advance, changesQuery, createdBetweenQuery, dueBeforeQuery, rtOwner, rtState, rtTicketUrl, rtUrgency, type RtOptions } from './rt-common';
-import { createdIn, dueBy } from './ranges';
+import { TicketSystemRefused, TicketSystemUnavailable, type NewTicket, type TicketDetail, type TicketSystem, type TimedTicket } from './port';
+import { RtSearches, rtOwner, rtState, rtTicketUrl, rtUrgency, type RtOptions } from './rt-common';
 
 type Fields = Record<string, string>;
 
@@ -52,12 +51,13 @@ function content(fields: Record<string, string>): string {
     .join('\n');
 }
 
-export class RtRest1 implements TicketSystem {
+export class RtRest1 extends RtSearches implements TicketSystem {
   private readonly userNames = new Map<string, string>();
 
   private readonly session: RtSession;
 
   constructor(private readonly options: RtOptions) {
+    super();
     this.session = new RtSession(options);
   }
 
@@ -109,25 +109,12 @@ export class RtRest1 implements TicketSystem {
     };
   }
 
-  private async search(query: string, orderBy = 'LastUpdated'): Promise<TimedTicket[]> {
+  protected async search(query: string, orderBy = 'LastUpdated'): Promise<TimedTicket[]> {
     const fields = 'id,Subject,Status,Priority,Queue,Owner,Due,Created,LastUpdated,Started,Resolved,Requestors';
     const params = new URLSearchParams({ query, orderby: `+${orderBy}`, format: 'l', fields });
     const body = await this.call(`search/ticket?${params}`, 'ticket search');
     if (/^No matching results\.?$/m.test(body)) return [];
     return parseRest1Records(body).map((f) => this.toTicket(f));
-  }
-
-  async changes(queues: string[], cursor: string | undefined, since: Date): Promise<TicketChanges> {
-    const { query, after } = changesQuery(queues, cursor, since);
-    return advance(await this.search(query), after);
-  }
-
-  async dueBefore(queues: string[], until: Date): Promise<Ticket[]> {
-    return (await this.search(dueBeforeQuery(queues, until), 'Due')).filter(dueBy(until));
-  }
-
-  async createdBetween(queues: string[], from: Date, to: Date): Promise<TimedTicket[]> {
-    return (await this.search(createdBetweenQuery(queues, from, to), 'Created')).filter(createdIn(from, to));
   }
 
   private async userName(id: string): Promise<string> {

@@ -1,9 +1,8 @@
 /** Request Tracker 5 through its REST 2.0 API (JSON). */
 import { basicAuth, httpCall } from './http';
 import { isJson, RtSession } from './rt-session';
-import { TicketSystemRefused, TicketSystemUnavailable, type NewTicket, type Ticket, type TicketChanges, type TicketDetail, type TicketSystem, type TimedTicket } from './port';
-import { advance, changesQuery, createdBetweenQuery, dueBeforeQuery, rtOwner, rtState, rtTicketUrl, rtUrgency, type RtOptions } from './rt-common';
-import { createdIn, dueBy } from './ranges';
+import { TicketSystemRefused, TicketSystemUnavailable, type NewTicket, type Ticket, type TicketDetail, type TicketSystem, type TimedTicket } from './port';
+import { RtSearches, rtOwner, rtState, rtTicketUrl, rtUrgency, type RtOptions } from './rt-common';
 
 interface RtRef {
   id: string;
@@ -47,11 +46,12 @@ const TICKET_FIELDS = 'Subject,Status,Priority,Queue,Owner,Due,Created,LastUpdat
 const UNSET = '1970-01-01T00:00:00Z';
 const PAGE_SIZE = 100;
 
-export class RtRest2 implements TicketSystem {
+export class RtRest2 extends RtSearches implements TicketSystem {
   private readonly userNames = new Map<string, string>();
   private readonly session: RtSession;
 
   constructor(private readonly options: RtOptions) {
+    super();
     this.session = new RtSession(options);
   }
 
@@ -100,7 +100,7 @@ export class RtRest2 implements TicketSystem {
     };
   }
 
-  private async search(query: string, orderBy = 'LastUpdated'): Promise<TimedTicket[]> {
+  protected async search(query: string, orderBy = 'LastUpdated'): Promise<TimedTicket[]> {
     const found: TimedTicket[] = [];
     for (let page = 1; ; page++) {
       const params = new URLSearchParams({ query, fields: TICKET_FIELDS, 'fields[Queue]': 'Name', 'fields[Owner]': 'Name', orderby: orderBy, order: 'ASC', per_page: String(PAGE_SIZE), page: String(page) });
@@ -108,19 +108,6 @@ export class RtRest2 implements TicketSystem {
       found.push(...result.items.map((t) => this.toTicket(t)));
       if (result.page >= result.pages || result.items.length === 0) return found;
     }
-  }
-
-  async changes(queues: string[], cursor: string | undefined, since: Date): Promise<TicketChanges> {
-    const { query, after } = changesQuery(queues, cursor, since);
-    return advance(await this.search(query), after);
-  }
-
-  async dueBefore(queues: string[], until: Date): Promise<Ticket[]> {
-    return (await this.search(dueBeforeQuery(queues, until), 'Due')).filter(dueBy(until));
-  }
-
-  async createdBetween(queues: string[], from: Date, to: Date): Promise<TimedTicket[]> {
-    return (await this.search(createdBetweenQuery(queues, from, to), 'Created')).filter(createdIn(from, to));
   }
 
   private async userName(id: string): Promise<string> {

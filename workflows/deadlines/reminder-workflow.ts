@@ -3,39 +3,13 @@
  * for one person. The clock is the workflow's (the time the run started), so
  * a retried activity renders the same "time left" and its outbox keys match.
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { createDeadlineActivities } from '../../activities/deadlines/activities';
+import { workflowInfo } from '@temporalio/workflow';
 import { rootMessage } from '../../lib/failure';
-import { TASK_QUEUES } from '../../workers/task-queues';
+import { answer, onDemand, scheduled } from './activity-proxies';
 import type { PersonalDeadlinesInput, ReminderRunInput, ReminderRunResult } from './definitions';
 
-type DeadlineActivities = ReturnType<typeof createDeadlineActivities>;
-
-const reminders = proxyActivities<DeadlineActivities>({
-  taskQueue: TASK_QUEUES.desk,
-  startToCloseTimeout: '5m',
-  heartbeatTimeout: '1m',
-  // The ticket system down: retried with backoff for a while, then the run fails visibly in the UI.
-  scheduleToCloseTimeout: '30m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', nonRetryableErrorTypes: ['TicketSystemRefused'] },
-});
-const onDemand = proxyActivities<DeadlineActivities>({
-  taskQueue: TASK_QUEUES.desk,
-  startToCloseTimeout: '2m',
-  heartbeatTimeout: '1m',
-  // Someone is waiting in chat: retried for a few minutes, then told.
-  scheduleToCloseTimeout: '5m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['TicketSystemRefused'] },
-});
-const answer = proxyActivities<DeadlineActivities>({
-  taskQueue: TASK_QUEUES.desk,
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
-
 export async function deadlineReminderWorkflow(input: ReminderRunInput): Promise<ReminderRunResult> {
-  const { workflowId } = workflowInfo();
-  return reminders.sendDeadlineReminders({ ...input, now: Date.now(), runKey: workflowId });
+  return scheduled.sendDeadlineReminders({ ...input, now: Date.now(), runKey: workflowInfo().workflowId });
 }
 
 /** Answers `deadlines` in the chat it came from, or says why it could not. */

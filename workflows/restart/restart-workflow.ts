@@ -29,7 +29,6 @@ import {
   type RestartProgress,
   type RestartRequest,
   type StepPlan,
-  type StepProgress,
 } from './definitions';
 
 type ChatActivities = ReturnType<typeof createChatActivities>;
