@@ -14,6 +14,8 @@ import { RestartClient } from './restart/restart-client';
 import { TicketClient } from './tickets/ticket-client';
 import { DeadlineClient } from './deadlines/deadline-client';
 import { apiRouter } from './api/routes';
+import { DumpClient } from './dumps/dump-client';
+import { dumpLinkRouter } from './dumps/links';
 import { ticketWebhookRouter } from './tickets/webhook';
 import { consoleRouter } from './web-console/routes';
 import { ConsoleStore } from './web-console/store';
@@ -50,7 +52,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const restarts = new RestartClient(deps.client);
   const tickets = new TicketClient(deps.client);
   const deadlines = new DeadlineClient(deps.client);
-  const services = { restarts, tickets, deadlines };
+  const services = { restarts, tickets, deadlines, dumps: new DumpClient(deps.client) };
   const dispatcher = new Dispatcher(deps.config, services, deps.log, notifyAdmins);
   const app = express();
   app.disable('x-powered-by');
@@ -58,6 +60,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // Slack first: its receiver needs the raw body to check request signatures.
   if (deps.config.slack) app.use(createSlackApp({ config: deps.config, client: deps.client, dispatcher, restarts, tickets, log: deps.log }).router);
   app.use(apiRouter(deps.config, services, deps.log ?? console.error));
+  app.use(dumpLinkRouter(deps.config));
   // Before the console: webhooks are checked against the raw body.
   if (deps.config.tickets) app.use(ticketWebhookRouter(deps.config, tickets, deps.log));
   const filesDir = deps.consoleFile ? path.join(path.dirname(deps.consoleFile), 'console-files') : path.join(os.tmpdir(), 'dutydesk-console-files');

@@ -10,6 +10,7 @@ import { supportedLanguage, t } from '../lib/i18n';
 import type { ChatRef } from '../workflows/restart/definitions';
 import type { ButtonHandler, Command, CommandContext, ReplyHandler, Services } from './commands/context';
 import { deadlinesCommand, olaCommand, remindCommand } from './commands/deadlines';
+import { dumpButtons, dumpCommand } from './commands/dumps';
 import { helpCommand } from './commands/help';
 import { cancelCommand, hostsCommand, restartButtons, restartCommand, statusCommand } from './commands/restart';
 import { ticketButtons, ticketCommand } from './commands/tickets';
@@ -30,7 +31,7 @@ export interface Incoming {
 
 export class Dispatcher {
   readonly commands: Command[];
-  private readonly buttons: ButtonHandler[] = [...restartButtons, ...ticketButtons];
+  private readonly buttons: ButtonHandler[] = [...restartButtons, ...ticketButtons, ...dumpButtons];
   /** Answers the bot asked for, by "<user> <platform>:<chat>"; in memory, as a conversation is short. */
   private readonly awaiting = new Map<string, { handler: ReplyHandler; until: number }>();
 
@@ -40,7 +41,7 @@ export class Dispatcher {
     private readonly log: (line: string) => void = console.error,
     private readonly notifyAdmins?: (stranger: Incoming) => Promise<void>,
   ) {
-    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand];
+    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand, dumpCommand];
   }
 
   private context(incoming: Incoming): CommandContext | undefined {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration';
 import { isTimeZone } from '../lib/time-zone';
+import { parseSize } from '../lib/size';
 
 export const duration = z
   .string({ invalid_type_error: 'expected a duration such as 30s, 5m or 1h' })
@@ -20,3 +21,8 @@ export const secretRef = z
 export type SecretRef = z.infer<typeof secretRef>;
 
 export const timeZone = z.string().refine(isTimeZone, { message: 'expected an IANA time zone such as Europe/Madrid, America/New_York or UTC' });
+
+export const size = z
+  .union([z.string(), z.number()])
+  .refine((v) => parseSize(v) !== undefined, { message: 'expected a size such as 512MiB, 2GiB or 200MB' })
+  .transform((v) => parseSize(v) as number);

@@ -7,11 +7,12 @@ import { z } from 'zod';
 import { LANGUAGES } from '../lib/i18n';
 import { duration, name, secretRef, timeZone } from './schema-parts';
 import { ticketsSchema } from './tickets-schema';
+import { dumpsSchema, javaServiceSchema } from './dumps-schema';
 
 export type { SecretRef } from './schema-parts';
 
 /** Capabilities a role can grant. Declarative data: the engine stays generic. */
-export const CAPABILITIES = ['status', 'restart', 'approve', 'tickets', 'remind'] as const;
+export const CAPABILITIES = ['status', 'restart', 'approve', 'tickets', 'remind', 'dump'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 const stepCommon = {
@@ -57,6 +58,8 @@ const serviceSchema = z
     /** A restart script on the host; lines "::step <name> <title>", "::done <name>", "::fail <name> <reason>" mark its steps. */
     script: z.string().min(1).optional(),
     scriptTimeout: duration.optional(),
+    /** A Java service: heap and thread dumps from chat (README, "Heap and thread dumps"). */
+    java: javaServiceSchema.optional(),
   })
   .strict()
   .superRefine((svc, ctx) => {
@@ -215,6 +218,7 @@ const baseSchema = z
     chats: z.record(name, chatSchema).default({}),
     hosts: z.record(name, hostSchema).refine((h) => Object.keys(h).length > 0, 'expected at least one host'),
     tickets: ticketsSchema.optional(),
+    dumps: dumpsSchema.default({}),
     /** The HTTP API: each token acts as a user, with that user's roles. */
     api: z
       .object({

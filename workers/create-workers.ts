@@ -17,6 +17,7 @@ import { WebConsoleOutbound } from '../activities/chat/web-console-outbound';
 import { HostExecutors } from '../activities/hosts/executors';
 import { createHostActivities } from '../activities/hosts/activities';
 import { createDeadlineActivities } from '../activities/deadlines/activities';
+import { createDumpActivities } from '../activities/dumps/activities';
 import { createTicketActivities } from '../activities/tickets/activities';
 import { createTicketSystems } from '../activities/tickets/systems';
 import { chatTaskQueue } from '../workflows/outbox/definitions';
@@ -75,7 +76,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Work
       await Worker.create({
         ...common,
         taskQueue: TASK_QUEUES.hosts,
-        activities: createHostActivities({ executors, client }),
+        activities: { ...createHostActivities({ executors, client }), ...createDumpActivities({ config, executors, client }) },
         maxConcurrentActivityTaskExecutions: config.worker.hostConcurrency,
       }),
     );

@@ -6,3 +6,4 @@ export { ticketPollerWorkflow } from './ticket/poller-workflow';
 export { newTicketWorkflow } from './ticket/new-ticket-workflow';
 export { deadlineReminderWorkflow, personalDeadlinesWorkflow } from './deadlines/reminder-workflow';
 export { olaReportWorkflow } from './deadlines/ola-workflow';
+export { dumpWorkflow } from './dump/dump-workflow';

@@ -31,6 +31,11 @@ const TEXT_LIMITS: Record<ChatRef['platform'], number> = { web: Infinity, telegr
 export function textLimit(platform: ChatRef['platform']): number {
   return TEXT_LIMITS[platform];
 }
+/** The biggest file a bot may send: Telegram's Bot API 50 MB, Slack's 1 GB, the console's upload limit. */
+const FILE_LIMITS: Record<ChatRef['platform'], number> = { web: 200 * 1024 * 1024, telegram: 50 * 1000 * 1000, slack: 1024 * 1024 * 1024 };
+export function fileLimit(platform: ChatRef['platform']): number {
+  return FILE_LIMITS[platform];
+}
 const CAPTION_LIMITS: Record<ChatRef['platform'], number> = { web: Infinity, telegram: TELEGRAM_CAPTION_LIMIT, slack: 3_000 };
 
 /**

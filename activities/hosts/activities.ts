@@ -17,7 +17,7 @@ export interface HostActivityDeps {
 }
 
 /** Heartbeats while work runs, so a dead worker is noticed in seconds and its step retried elsewhere. */
-async function withHeartbeat<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withHeartbeat<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ctx = Context.current();
   const timer = setInterval(() => ctx.heartbeat(), 1000);
   try {

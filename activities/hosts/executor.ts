@@ -19,8 +19,16 @@ export interface ExecResult {
   timedOut: boolean;
 }
 
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  /** Bytes copied so far, called as the copy goes. */
+  onProgress?: (bytes: number) => void;
+}
+
 export interface HostExecutor {
   exec(command: string, options: ExecOptions): Promise<ExecResult>;
+  /** Copies a file from the host to a local path (SFTP for SSH hosts); resolves with its size. */
+  download(remotePath: string, localPath: string, options?: DownloadOptions): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 /** Runs commands on the worker's own machine: the demo inventory's "hosts". */
 import { spawn } from 'node:child_process';
-import { lineSplitter, OutputTail, type ExecOptions, type ExecResult, type HostExecutor } from './executor';
+import { copyFile, stat } from 'node:fs/promises';
+import { lineSplitter, OutputTail, type DownloadOptions, type ExecOptions, type ExecResult, type HostExecutor } from './executor';
 
 export class LocalExecutor implements HostExecutor {
   constructor(private readonly cwd: string = process.cwd()) {}
@@ -46,6 +47,14 @@ export class LocalExecutor implements HostExecutor {
         resolve({ code: timedOut || options.signal?.aborted ? null : code, stdout: stdout.toString(), stderr: stderr.toString(), timedOut });
       });
     });
+  }
+
+  async download(remotePath: string, localPath: string, options: DownloadOptions = {}): Promise<number> {
+    options.signal?.throwIfAborted();
+    await copyFile(remotePath, localPath);
+    const { size } = await stat(localPath);
+    options.onProgress?.(size);
+    return size;
   }
 
   async close(): Promise<void> {}

@@ -4,7 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { Client, type ClientChannel } from 'ssh2';
-import { lineSplitter, OutputTail, type ExecOptions, type ExecResult, type HostExecutor } from './executor';
+import { lineSplitter, OutputTail, type DownloadOptions, type ExecOptions, type ExecResult, type HostExecutor } from './executor';
+
+/** SFTP reads in flight and their size: enough to keep a fast link full. */
+const SFTP_CONCURRENCY = 64;
+const SFTP_CHUNK = 64 * 1024;
 
 export interface SshTarget {
   name: string;
@@ -111,6 +115,37 @@ export class SshExecutor implements HostExecutor {
         });
       });
     });
+  }
+
+  async download(remotePath: string, localPath: string, options: DownloadOptions = {}): Promise<number> {
+    const client = await this.connect();
+    const sftp = await new Promise<import('ssh2').SFTPWrapper>((resolve, reject) =>
+      client.sftp((err, s) => (err ? reject(new Error(`cannot open SFTP on ${this.target.name}: ${err.message}`)) : resolve(s))),
+    );
+    const abort = () => sftp.end();
+    options.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      let total = 0;
+      await new Promise<void>((resolve, reject) =>
+        sftp.fastGet(
+          remotePath,
+          localPath,
+          {
+            concurrency: SFTP_CONCURRENCY,
+            chunkSize: SFTP_CHUNK,
+            step: (transferred, _chunk, size) => {
+              total = size;
+              options.onProgress?.(transferred);
+            },
+          },
+          (err) => (err ? reject(new Error(`SFTP download of ${remotePath} from ${this.target.name} failed: ${err.message}`)) : resolve()),
+        ),
+      );
+      return total;
+    } finally {
+      options.signal?.removeEventListener('abort', abort);
+      sftp.end();
+    }
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import type { ChatMessage } from '../../activities/chat/port';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import type { RestartClient } from '../restart/restart-client';
 import type { DeadlineClient } from '../deadlines/deadline-client';
+import type { DumpClient } from '../dumps/dump-client';
 import type { TicketClient } from '../tickets/ticket-client';
 
 /** Takes the speaker's next message in this chat instead of a command (e.g. a ticket's text). */
@@ -19,6 +20,7 @@ export interface CommandContext {
   restarts: RestartClient;
   tickets: TicketClient;
   deadlines: DeadlineClient;
+  dumps: DumpClient;
   reply(message: ChatMessage | string): Promise<void>;
   /** The next message from this person in this chat goes to the handler (for 10 minutes). */
   expectReply(handler: ReplyHandler): void;
@@ -29,6 +31,7 @@ export interface Services {
   restarts: RestartClient;
   tickets: TicketClient;
   deadlines: DeadlineClient;
+  dumps: DumpClient;
 }
 
 /** A chat command as data: the dispatcher checks the capability, the handler does the work. */

@@ -4,7 +4,7 @@
  * by the chat activities (which send them) and the gateway (status answers).
  */
 import type { ChatButton, ChatMessage } from '../../activities/chat/port';
-import type { RestartProgress, StepState } from '../../workflows/restart/definitions';
+import type { RestartProgress, StepProgress, StepState } from '../../workflows/restart/definitions';
 import { formatDuration } from '../duration';
 import { t } from '../i18n';
 
@@ -32,7 +32,13 @@ export function phaseLine(p: RestartProgress, language: string): string {
   return t(language, `restart.phase.${p.phase}`, { took, error: p.error ?? '', name: by });
 }
 
-export function stepLines(p: RestartProgress, ctx: Pick<RenderContext, 'language' | 'now'>): string[] {
+/** One line per step: its mark, title, when and how long; why it failed. Shared by every step-by-step run. */
+export function stepLines(
+  p: { steps: StepProgress[] },
+  ctx: Pick<RenderContext, 'language' | 'now'>,
+  options: { title?: (s: StepProgress) => string; doneDetail?: boolean } = {},
+): string[] {
+  const title = options.title ?? ((s: StepProgress) => s.title);
   return p.steps.map((s) => {
     const mark = STEP_MARKS[s.state];
     const time =
@@ -41,8 +47,9 @@ export function stepLines(p: RestartProgress, ctx: Pick<RenderContext, 'language
         : s.startedAt && s.finishedAt
           ? ` · ${clock(s.startedAt)} · ${formatDuration(s.finishedAt - s.startedAt)}`
           : '';
-    const detail = s.state === 'failed' && s.detail ? ` — ${s.detail}` : '';
-    return `${mark} ${s.title}${time}${detail}`;
+    const shown = s.state === 'failed' || (options.doneDetail && s.state === 'done');
+    const detail = shown && s.detail ? ` — ${s.detail}` : '';
+    return `${mark} ${title(s)}${time}${detail}`;
   });
 }
 

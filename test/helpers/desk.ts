@@ -145,9 +145,14 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
       return (await post('/console/api/press', { user, chat, messageId, action })).status;
     },
     messages,
-    botMessage(chat, match, what, timeoutMs = 60_000) {
+    async botMessage(chat, match, what, timeoutMs = 60_000) {
       // Newest first, so an earlier message of the same kind never answers for a later one.
-      return waitFor(async () => (await messages(chat)).reverse().find((m) => m.from === 'bot' && match(m)), what, timeoutMs);
+      try {
+        return await waitFor(async () => (await messages(chat)).reverse().find((m) => m.from === 'bot' && match(m)), what, timeoutMs);
+      } catch (err) {
+        const last = (await messages(chat)).slice(-3).map((m) => `  ${m.from}: ${m.text.slice(0, 400)}`);
+        throw new Error(`${(err as Error).message}\nlast messages in ${chat}:\n${last.join('\n')}`);
+      }
     },
     async startWorkerProcess() {
       // node itself (not the tsx wrapper), so a kill reaches the worker and nothing else.

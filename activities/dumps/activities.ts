@@ -1,0 +1,206 @@
+/**
+ * Dump activities, on the hosts queue: find the JVM, check the disk before
+ * anything is written, take the dump with the JDK's own jcmd as the
+ * process's user, fetch it over SFTP and check its SHA-256, remove it from
+ * the host, hand it over in chat (a document, or a signed link when too big).
+ * Refusals (no process, no space, no jcmd) fail at once with a message for
+ * the user; lost connections are retried.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import { readSecret, type LoadedConfig } from '../../config/load';
+import { t } from '../../lib/i18n';
+import { renderDumpHandOver, renderDumpProgress } from '../../lib/messages/dumps';
+import { formatSize } from '../../lib/size';
+import { signedDumpUrl } from '../../lib/signed-link';
+import { runLink } from '../../lib/temporal-ui';
+import type { DumpKind, DumpProgress, DumpRequest, FetchedDump, FoundProcess, JavaTarget } from '../../workflows/dump/definitions';
+import { enqueueChatMessage, fileLimit } from '../chat/outbox-client';
+import type { HostExecutors } from '../hosts/executors';
+import { withHeartbeat } from '../hosts/activities';
+import { asUser, shellQuote } from '../hosts/shell';
+import { matchingProcesses, parseDfAvailable, parseHeapUsed, parseProcessTable } from './jvm-probe';
+
+export interface DumpActivityDeps {
+  config: LoadedConfig;
+  executors: HostExecutors;
+  client: Client;
+}
+
+/** Room a thread dump series is given in the disk check (they are small). */
+const THREAD_DUMP_BYTES = 4 * 1024 * 1024;
+
+function refused(message: string): never {
+  throw ApplicationFailure.nonRetryable(message, 'DumpRefused');
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export function createDumpActivities({ config, executors, client }: DumpActivityDeps) {
+  const run = async (host: string, command: string, timeoutMs: number, signal?: AbortSignal) => executors.for(host).exec(command, { timeoutMs, signal });
+  const firstLine = (text: string) => text.trim().split('\n').pop() ?? '';
+
+  return {
+    /** The service's JVM: by systemd unit, or by its command line; none or several is said with what was found. */
+    async findJavaProcess(input: { host: string; java: JavaTarget; language: string }): Promise<FoundProcess> {
+      const { host, java, language } = input;
+      if (java.unit) {
+        const r = await run(host, `pid=$(systemctl show -p MainPID --value ${shellQuote(java.unit)}) && [ "$pid" != 0 ] && ps -o pid=,user=,args= -p "$pid"`, 30_000);
+        const [found] = parseProcessTable(r.stdout);
+        if (r.code !== 0 || !found) refused(t(language, 'dump.noUnitProcess', { unit: java.unit, host }));
+        return found;
+      }
+      const r = await run(host, 'echo $$; ps -eo pid=,user=,args=', 30_000);
+      if (r.code !== 0) throw new Error(`ps failed on ${host}: ${firstLine(r.stderr)}`);
+      const [own, ...rest] = r.stdout.split('\n');
+      const found = matchingProcesses(parseProcessTable(rest.join('\n')), java.match as string, [Number(own)]);
+      if (found.length === 0) refused(t(language, 'dump.noProcess', { host, match: java.match as string }));
+      if (found.length > 1) {
+        const list = found.map((p) => `${p.pid} ${p.user} ${p.command.slice(0, 120)}`).join('\n');
+        refused(t(language, 'dump.severalProcesses', { host, count: found.length, match: java.match as string, list }));
+      }
+      return found[0];
+    },
+
+    /** Before anything is written: the dump must fit and leave the reserve free. */
+    async checkDumpSpace(input: { host: string; pid: number; kind: DumpKind; java: JavaTarget; language: string }): Promise<{ free: number; needed: number; summary: string }> {
+      const { host, pid, java, language } = input;
+      let dumpBytes = THREAD_DUMP_BYTES * java.threadCount;
+      if (input.kind === 'heap') {
+        const info = await run(host, asUser(`${java.jcmd} ${pid} GC.heap_info`, java.runAs), 60_000);
+        const used = parseHeapUsed(info.stdout);
+        if (info.code !== 0 || used === undefined) refused(t(language, 'dump.jcmdFailed', { host, pid, error: firstLine(info.stdout + '\n' + info.stderr) }));
+        dumpBytes = Math.ceil(used * java.safetyFactor);
+      }
+      const df = await run(host, asUser(`mkdir -p ${shellQuote(java.dumpDir)} && df -Pk ${shellQuote(java.dumpDir)}`, java.runAs), 30_000);
+      const free = parseDfAvailable(df.stdout);
+      if (df.code !== 0 || free === undefined) refused(t(language, 'dump.noDumpDir', { host, dir: java.dumpDir, error: firstLine(df.stderr) }));
+      const needed = dumpBytes + java.reserveBytes;
+      const vars = { host, dir: java.dumpDir, free: formatSize(free), needed: formatSize(needed), dump: formatSize(dumpBytes), reserve: formatSize(java.reserveBytes) };
+      if (free < needed) refused(t(language, 'dump.noSpace', vars));
+      return { free, needed, summary: t(language, 'dump.spaceOk', vars) };
+    },
+
+    /** jcmd GC.heap_dump as the process's user, then gzip; returns the file and its SHA-256 on the host. */
+    async takeHeapDump(input: { host: string; pid: number; java: JavaTarget; remotePath: string; language: string }): Promise<{ path: string; size: number; sha256: string }> {
+      const { host, pid, java, remotePath, language } = input;
+      const file = shellQuote(remotePath);
+      // A retry starts clean: jcmd refuses to overwrite a file.
+      const command = `umask 022 && rm -f ${file} ${file}.gz && ${java.jcmd} ${pid} GC.heap_dump ${file} && gzip -1 ${file} && sha256sum ${file}.gz && stat -c %s ${file}.gz`;
+      return withHeartbeat(async (signal) => {
+        const r = await run(host, asUser(command, java.runAs), 2 * 3_600_000, signal);
+        if (r.code !== 0) refused(t(language, 'dump.jcmdFailed', { host, pid, error: firstLine(r.stdout + '\n' + r.stderr) }));
+        return hashed(`${remotePath}.gz`, r.stdout);
+      });
+    },
+
+    /** N thread dumps (jcmd Thread.print -l) at the interval, one file as a timeline, gzipped. */
+    async takeThreadDumps(input: { host: string; pid: number; java: JavaTarget; remotePath: string; language: string }): Promise<{ path: string; size: number; sha256: string }> {
+      const { host, pid, java, remotePath, language } = input;
+      const file = shellQuote(remotePath);
+      const ctx = Context.current();
+      const start = ctx.info.heartbeatDetails as number | undefined;
+      if (!start) {
+        const r = await run(host, asUser(`umask 022 && rm -f ${file} ${file}.gz && : > ${file}`, java.runAs), 30_000);
+        if (r.code !== 0) refused(t(language, 'dump.noDumpDir', { host, dir: java.dumpDir, error: firstLine(r.stderr) }));
+      }
+      // After a worker crash the series goes on from the dump it had reached.
+      for (let n = start ?? 1; n <= java.threadCount; n++) {
+        if (n > 1) await pause(java.threadIntervalMs, () => ctx.heartbeat(n), ctx.cancellationSignal);
+        const header = `===== dutydesk thread dump ${n}/${java.threadCount} of PID ${pid} at $(date -u +%Y-%m-%dT%H:%M:%SZ) =====`;
+        const r = await run(host, asUser(`echo "${header}" >> ${file} && ${java.jcmd} ${pid} Thread.print -l >> ${file}`, java.runAs), 120_000, ctx.cancellationSignal);
+        if (r.code !== 0) refused(t(language, 'dump.jcmdFailed', { host, pid, error: firstLine(r.stdout + '\n' + r.stderr) }));
+        ctx.heartbeat(n + 1);
+      }
+      const r = await run(host, asUser(`gzip -1 -f ${file} && sha256sum ${file}.gz && stat -c %s ${file}.gz`, java.runAs), 300_000);
+      if (r.code !== 0) throw new Error(`gzip failed on ${host}: ${firstLine(r.stderr)}`);
+      return hashed(`${remotePath}.gz`, r.stdout);
+    },
+
+    /** Over SFTP into dumps.dir, written as .part and renamed once its SHA-256 matches the host's. */
+    async fetchDump(input: { host: string; remotePath: string; name: string; expectedSha256: string }): Promise<FetchedDump> {
+      const dir = config.dumps.dir;
+      await mkdir(dir, { recursive: true });
+      const localPath = path.join(dir, input.name);
+      const partial = `${localPath}.part`;
+      return withHeartbeat(async (signal) => {
+        await executors.for(input.host).download(input.remotePath, partial, { signal });
+        const sha256 = await sha256Of(partial);
+        if (sha256 !== input.expectedSha256) {
+          await rm(partial, { force: true });
+          throw new Error(`the copy of ${input.name} does not match the host's SHA-256 (${sha256.slice(0, 12)}… ≠ ${input.expectedSha256.slice(0, 12)}…); fetching again`);
+        }
+        await rename(partial, localPath);
+        return { localPath, name: input.name, size: (await stat(localPath)).size, sha256 };
+      });
+    },
+
+    async removeHostFiles(input: { host: string; paths: string[]; runAs?: string }): Promise<void> {
+      const r = await run(input.host, asUser(`rm -f ${input.paths.map(shellQuote).join(' ')}`, input.runAs), 60_000);
+      if (r.code !== 0) throw new Error(`could not remove ${input.paths.join(', ')} on ${input.host}: ${firstLine(r.stderr)}`);
+    },
+
+    /** Small files as a document in the chat; bigger ones as an expiring signed link (or where they are kept). */
+    async handOverDump(input: { request: DumpRequest; fetched: FetchedDump; workflowId: string; runId: string }): Promise<void> {
+      const { request, fetched } = input;
+      const limit = Math.min(config.dumps.chatFileLimit, fileLimit(request.chat.platform));
+      const expires = Date.now() + config.dumps.linkTtl;
+      const secret = config.dumps.linkSecret ? readSecret(config.dumps.linkSecret, config).trim() : undefined;
+      const base = config.dumps.publicUrl ?? `http://${config.gateway.listen.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`;
+      const link = fetched.size > limit && secret ? signedDumpUrl(base, fetched.name, expires, secret) : undefined;
+      const message = renderDumpHandOver(request, fetched, { language: request.language, limit, link, expires });
+      // Every dump of a service shares its workflow id: the run tells this hand-over from the last one.
+      await enqueueChatMessage(client, request.chat, { key: `${input.workflowId}/${input.runId}/handover`, mode: 'new', message });
+      await pruneDumps(config.dumps.dir, config.dumps.retention);
+    },
+
+    async publishDumpProgress({ progress }: { progress: DumpProgress }): Promise<void> {
+      const runUrl = runLink(config.temporal.uiUrl, config.temporal.namespace, progress.workflowId, progress.runId);
+      const message = renderDumpProgress(progress, { language: progress.request.language, runUrl, now: Date.now() });
+      await enqueueChatMessage(client, progress.request.chat, { key: `${progress.workflowId}/${progress.runId}/progress`, mode: 'upsert', message });
+    },
+  };
+}
+
+/** Waits, heartbeating every second so a long interval is not taken for a dead worker. */
+async function pause(ms: number, beat: () => void, signal: AbortSignal): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    signal.throwIfAborted();
+    beat();
+    await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
+  }
+}
+
+/** "<sha256>  <file>" then the size, as printed by sha256sum and stat. */
+function hashed(file: string, stdout: string): { path: string; size: number; sha256: string } {
+  const lines = stdout.trim().split('\n');
+  const sha256 = /^([0-9a-f]{64})\s/.exec(lines[lines.length - 2] ?? '')?.[1];
+  const size = Number(lines[lines.length - 1]);
+  if (!sha256 || !Number.isFinite(size)) throw new Error(`could not read the SHA-256 and size of ${file}: ${stdout.slice(-200)}`);
+  return { path: file, size, sha256 };
+}
+
+/** Local copies older than the retention are deleted (the gateway's links to them then answer 404). */
+export async function pruneDumps(dir: string, retentionMs: number): Promise<string[]> {
+  const removed: string[] = [];
+  const cutoff = Date.now() - retentionMs;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const file = path.join(dir, name);
+    const info = await stat(file).catch(() => undefined);
+    if (info?.isFile() && info.mtimeMs < cutoff) {
+      await rm(file, { force: true });
+      removed.push(name);
+    }
+  }
+  return removed;
+}

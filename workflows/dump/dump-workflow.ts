@@ -1,0 +1,109 @@
+/**
+ * A heap dump or a series of thread dumps of a Java service, step by step,
+ * with one chat message edited live: find the process, check the disk,
+ * dump, fetch over SFTP and verify, remove from the host, hand over.
+ * One run per service process (workflow id dump-<host>-<service>). A cancel
+ * stops after the current step; partial files on the host are removed.
+ */
+import { ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createDumpActivities } from '../../activities/dumps/activities';
+import { rootMessage } from '../../lib/failure';
+import { TASK_QUEUES } from '../../workers/task-queues';
+import type { Person } from '../restart/definitions';
+import { cancelDumpSignal, dumpProgressQuery, type DumpProgress, type DumpRequest } from './definitions';
+
+type DumpActivities = ReturnType<typeof createDumpActivities>;
+
+/** Short host commands: a lost connection is retried a few times. */
+const probe = proxyActivities<DumpActivities>({
+  taskQueue: TASK_QUEUES.hosts,
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: '20s',
+  retry: { initialInterval: '1s', maximumAttempts: 4, nonRetryableErrorTypes: ['DumpRefused'] },
+});
+/** Dumps and transfers take as long as the heap is big; a dead worker is noticed by its heartbeat. */
+const heavy = proxyActivities<DumpActivities>({
+  taskQueue: TASK_QUEUES.hosts,
+  startToCloseTimeout: '2h',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: ['DumpRefused'] },
+});
+const chat = proxyActivities<DumpActivities>({
+  taskQueue: TASK_QUEUES.hosts,
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+
+class Cancelled extends Error {}
+
+/** 2026-11-25T10:42:07.123Z → 20261125-104207: sortable, safe in file names. */
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+export async function dumpWorkflow(request: DumpRequest): Promise<DumpProgress> {
+  const { workflowId, runId } = workflowInfo();
+  const { host, service, kind, java } = request;
+  const steps = ['find', 'space', kind === 'heap' ? 'heap' : 'threads', 'fetch', ...(java.removeAfterFetch ? ['cleanup'] : []), 'handover'];
+  const progress: DumpProgress = {
+    workflowId,
+    runId,
+    request,
+    requestedAt: Date.now(),
+    steps: steps.map((name) => ({ name, title: name, state: 'pending' })),
+    phase: 'running',
+  };
+  const publish = () => chat.publishDumpProgress({ progress });
+  setHandler(dumpProgressQuery, () => progress);
+  setHandler(cancelDumpSignal, (by: Person) => {
+    if (progress.phase !== 'running' || progress.cancelledBy) return;
+    progress.cancelledBy = by;
+    void publish();
+  });
+
+  async function step<T>(name: string, work: () => Promise<T>, detail?: (result: T) => string | undefined): Promise<T> {
+    if (progress.cancelledBy) throw new Cancelled();
+    const s = progress.steps.find((x) => x.name === name)!;
+    s.state = 'running';
+    s.startedAt = Date.now();
+    await publish();
+    try {
+      const result = await work();
+      s.state = 'done';
+      s.detail = detail?.(result);
+      return result;
+    } catch (err) {
+      s.state = 'failed';
+      s.detail = rootMessage(err);
+      throw err;
+    } finally {
+      s.finishedAt = Date.now();
+    }
+  }
+
+  const base = `${service}-${host}-${stamp(Date.now())}`;
+  const remote = kind === 'heap' ? `${java.dumpDir}/${base}.hprof` : `${java.dumpDir}/${base}.threads.txt`;
+  // Everything the dump step may leave on the host, removed after fetching or on failure.
+  const hostFiles = [remote, `${remote}.gz`];
+  try {
+    const found = await step('find', () => probe.findJavaProcess({ host, java, language: request.language }), (p) => `PID ${p.pid} (${p.user})`);
+    progress.process = found;
+    await step('space', () => probe.checkDumpSpace({ host, pid: found.pid, kind, java, language: request.language }), (s) => s.summary);
+    const args = { host, pid: found.pid, java, remotePath: remote, language: request.language };
+    const dumped = await step(kind === 'heap' ? 'heap' : 'threads', () => (kind === 'heap' ? heavy.takeHeapDump(args) : heavy.takeThreadDumps(args)));
+    const fetched = await step('fetch', () => heavy.fetchDump({ host, remotePath: dumped.path, name: dumped.path.split('/').pop() as string, expectedSha256: dumped.sha256 }));
+    progress.fetched = fetched;
+    if (java.removeAfterFetch) await step('cleanup', () => probe.removeHostFiles({ host, paths: hostFiles, runAs: java.runAs }));
+    await step('handover', () => chat.handOverDump({ request, fetched, workflowId, runId }));
+    progress.phase = 'done';
+  } catch (err) {
+    progress.phase = err instanceof Cancelled || progress.cancelledBy ? 'cancelled' : 'failed';
+    if (progress.phase === 'failed') progress.error = rootMessage(err);
+    // Nothing half-done stays on the host.
+    await probe.removeHostFiles({ host, paths: hostFiles, runAs: java.runAs }).catch(() => undefined);
+  }
+  progress.finishedAt = Date.now();
+  await publish();
+  if (progress.phase === 'failed') throw ApplicationFailure.nonRetryable(progress.error ?? 'the dump failed', 'DumpFailed');
+  return progress;
+}
