@@ -3,7 +3,7 @@
  * data folder, Web UI), the worker and the gateway, as child processes.
  * Prints where the console and the Temporal UI are; Ctrl-C stops everything.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -100,6 +100,21 @@ async function maybeStartLocalRt(config: ReturnType<typeof loadConfig>, env: Rec
   return `${localRt.url}/  (user ${localRt.user}, password ${where})`;
 }
 
+/**
+ * Starts the demo's Java service (the JVM that `dump heap demo-java` dumps)
+ * when the config has it and java is installed; it keeps running after
+ * Ctrl-C, as a host's service would, and the next start reuses it.
+ */
+function maybeStartDemoJava(config: ReturnType<typeof loadConfig>): string | undefined {
+  if (!config.hosts['demo-java']) return undefined;
+  const started = spawnSync('bash', ['demo/bin/demo-service.sh', 'start', 'inventory', '18083', 'java'], { cwd: root, encoding: 'utf8' });
+  if (started.status !== 0) {
+    console.log(`dutydesk: the demo's Java service did not start (${(started.stderr || started.stdout).trim()}); dumps of demo-java will say so.`);
+    return undefined;
+  }
+  return 'Try: "dump threads demo-java" or "dump heap demo-java" (heap and thread dumps of a real JVM).';
+}
+
 async function main() {
   const configPath = configPathFromEnv();
   const config = loadConfig(configPath);
@@ -111,6 +126,7 @@ async function main() {
     DUTYDESK_CONFIG: configPath,
     DUTYDESK_DATA_DIR: dataDir,
     DUTYDESK_CONSOLE_TOKEN: process.env.DUTYDESK_CONSOLE_TOKEN ?? randomBytes(24).toString('hex'),
+    DUTYDESK_DUMP_LINK_SECRET: process.env.DUTYDESK_DUMP_LINK_SECRET ?? keptSecret(path.join(dataDir, 'dump-link-secret')),
   };
 
   process.on('SIGINT', () => void stop(0));
@@ -126,6 +142,7 @@ async function main() {
     ...searchAttributeArgs(),
   ]);
   const rtStarted = maybeStartLocalRt(config, env);
+  const javaLine = maybeStartDemoJava(config);
   await waitForPort(tHost, tPort, 60_000);
   const rtLine = await rtStarted;
 
@@ -142,6 +159,7 @@ async function main() {
   console.log(`  Config:            ${path.relative(root, configPath)}`);
   console.log('  Try: pick "Alice", type "restart demo-web". Ctrl-C stops everything.');
   if (rtLine) console.log('  Tickets: type "ticket Printer on fire", or create one in RT; it appears in the Ops group.');
+  if (javaLine) console.log(`  ${javaLine}`);
   console.log('');
 }
 

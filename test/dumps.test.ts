@@ -13,6 +13,8 @@ import { gunzipSync } from 'node:zlib';
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
 import { startJvm, type TestJvm } from './helpers/jvm';
 import { startSshd, type Sshd } from './helpers/sshd';
+import { startFlakyProxy, type FlakyProxy } from './helpers/flaky-proxy';
+import { mountSmallFs, type SmallFs } from './helpers/small-fs';
 import { signedDumpUrl } from '../lib/signed-link';
 import type { ConsoleMessage } from '../chat-gateway/web-console/store';
 
@@ -21,7 +23,10 @@ let jvm: TestJvm;
 let desk: Desk;
 let dumpDir: string;
 let localDir: string;
+let proxy: FlakyProxy;
+let smallFs: SmallFs;
 const sleepers: ChildProcess[] = [];
+const crowd: ChildProcess[] = [];
 const LINK_SECRET = 'dump-link-test-secret';
 
 beforeAll(async () => {
@@ -29,7 +34,13 @@ beforeAll(async () => {
   jvm = await startJvm({ heapMiB: 16 });
   // Two processes alike, for the "several match" answer.
   for (let i = 0; i < 2; i++) sleepers.push(spawn('sleep', ['3141']));
+  // A busy host: the process table is much longer than the part of a command's output a step keeps.
+  for (let i = 0; i < 30; i++) crowd.push(spawn('bash', ['-c', 'sleep 3142', `busy-${i}-${'x'.repeat(400)}`]));
   dumpDir = path.join(sshd.dir, 'dumps');
+  // An 8 MiB filesystem: a 16 MiB heap's dump cannot fit there.
+  smallFs = mountSmallFs(8);
+  // The same host reached through a link that drops once, 4 MiB into the SFTP transfer.
+  proxy = await startFlakyProxy({ host: '127.0.0.1', port: sshd.port }, 4 * 1024 * 1024);
   localDir = path.join(sshd.dir, 'worker-dumps');
   mkdirSync(localDir);
   process.env.TEST_DUMP_LINK_SECRET = LINK_SECRET;
@@ -44,11 +55,13 @@ beforeAll(async () => {
           services: {
             app: { ...noop, java },
             hungry: { ...noop, java: { ...java, reserve: '1000TiB' } },
+            tight: { ...noop, java: { ...java, dumpDir: smallFs.dir } },
             ghost: { ...noop, java: { ...java, match: 'no-such-java-service-anywhere' } },
             twins: { ...noop, java: { ...java, match: '^sleep 3141$' } },
             plain: noop,
           },
         },
+        jvm2: { ...ssh, port: proxy.port, services: { app: { ...noop, java: { ...java, dumpDir: path.join(sshd.dir, 'dumps2') } } } },
       },
       {
         roles: {
@@ -65,7 +78,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await desk?.stop();
   await jvm?.stop();
-  sleepers.forEach((s) => s.kill());
+  [...sleepers, ...crowd].forEach((s) => s.kill());
+  await proxy?.stop();
+  smallFs?.remove();
   await sshd?.stop();
 });
 
@@ -157,6 +172,25 @@ test('the disk guard refuses before anything is written, saying what is free and
   expect(hostFiles()).toEqual([]);
 });
 
+test('on a filesystem too small for the dump, the guard refuses and nothing is written there', async () => {
+  const asked = await desk.say('bob', 'dm-bob', 'dump heap jvm1 tight');
+  const failed = await finished(asked, '🧠 Heap dump of tight on jvm1');
+  expect(failed.text).toMatch(new RegExp(`Not enough disk space in ${smallFs.dir} on jvm1: 8\\.0 MiB free, \\d+\\.\\d MiB needed`));
+  expect(readdirSync(smallFs.dir)).toEqual([]);
+});
+
+test('an SFTP transfer cut by the network is fetched again, checked and handed over', async () => {
+  const asked = await desk.say('bob', 'dm-bob', 'dump heap jvm2 app');
+  const done = await finished(asked, '🧠 Heap dump of app on jvm2');
+  expect(done.text).toMatch(/✅ Done in/);
+  expect(proxy.cuts()).toBe(1);
+  const handOver = await desk.botMessage('dm-bob', (m) => m.text.startsWith('📦 🧠 Heap dump of app on jvm2'), 'the heap dump link');
+  const bytes = Buffer.from(await (await fetch(/(http:\/\/\S+\/dumps\/\S+)/.exec(handOver.text)![1])).arrayBuffer());
+  expect(handOver.text).toContain(`SHA-256 ${createHash('sha256').update(bytes).digest('hex')}`);
+  expect(gunzipSync(bytes).subarray(0, 18).toString('latin1')).toBe('JAVA PROFILE 1.0.2');
+  expect(readdirSync(path.join(sshd.dir, 'dumps2'))).toEqual([]);
+});
+
 test('no process, or several, end with what was found', async () => {
   const asked = await desk.say('bob', 'dm-bob', 'dump threads jvm1 ghost');
   const none = await finished(asked, '🧵 3 thread dumps of ghost on jvm1');
@@ -173,8 +207,8 @@ test('bad requests get answers that say what exists, and roles are checked', asy
     return (await desk.botMessage(`dm-${user}`, (m) => Number(m.id) > Number(asked.id), `the answer to "${text}"`)).text;
   };
   expect(await answer('alice', 'dump')).toBe('Usage: dump heap <host> <service>, or dump threads <host> <service>');
-  expect(await answer('alice', 'dump heap nohost')).toContain('Unknown host "nohost". Hosts: jvm1.');
-  expect(await answer('alice', 'dump heap jvm1')).toContain('jvm1 runs several services: app, hungry, ghost, twins');
+  expect(await answer('alice', 'dump heap nohost')).toContain('Unknown host "nohost". Hosts: jvm1, jvm2.');
+  expect(await answer('alice', 'dump heap jvm1')).toContain('jvm1 runs several services: app, hungry, tight, ghost, twins');
   expect(await answer('alice', 'dump heap jvm1 plain')).toContain('plain on jvm1 has no java settings');
   expect(await answer('carol', 'dump heap jvm1 app')).toContain('You may not use "dump"');
 });

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -24,6 +24,7 @@ import { enqueueChatMessage, fileLimit } from '../chat/outbox-client';
 import type { HostExecutors } from '../hosts/executors';
 import { withHeartbeat } from '../hosts/activities';
 import { asUser, shellQuote } from '../hosts/shell';
+import { pruneOlderThan } from '../storage/prune';
 import { matchingProcesses, parseDfAvailable, parseHeapUsed, parseProcessTable } from './jvm-probe';
 
 export interface DumpActivityDeps {
@@ -31,6 +32,9 @@ export interface DumpActivityDeps {
   executors: HostExecutors;
   client: Client;
 }
+
+/** Characters of `ps` output read when looking for the JVM. */
+const PROCESS_TABLE_LIMIT = 16 * 1024 * 1024;
 
 /** Room a thread dump series is given in the disk check (they are small). */
 const THREAD_DUMP_BYTES = 4 * 1024 * 1024;
@@ -46,7 +50,8 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 export function createDumpActivities({ config, executors, client }: DumpActivityDeps) {
-  const run = async (host: string, command: string, timeoutMs: number, signal?: AbortSignal) => executors.for(host).exec(command, { timeoutMs, signal });
+  const run = async (host: string, command: string, timeoutMs: number, signal?: AbortSignal, stdoutLimit?: number) =>
+    executors.for(host).exec(command, { timeoutMs, signal, stdoutLimit });
   const firstLine = (text: string) => text.trim().split('\n').pop() ?? '';
 
   return {
@@ -59,7 +64,8 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
         if (r.code !== 0 || !found) refused(t(language, 'dump.noUnitProcess', { unit: java.unit, host }));
         return found;
       }
-      const r = await run(host, 'echo $$; ps -eo pid=,user=,args=', 30_000);
+      // The whole process table: a busy host's runs to hundreds of kilobytes.
+      const r = await run(host, 'echo $$; ps -eo pid=,user=,args=', 30_000, undefined, PROCESS_TABLE_LIMIT);
       if (r.code !== 0) throw new Error(`ps failed on ${host}: ${firstLine(r.stderr)}`);
       const [own, ...rest] = r.stdout.split('\n');
       const found = matchingProcesses(parseProcessTable(rest.join('\n')), java.match as string, [Number(own)]);
@@ -160,7 +166,8 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
       const message = renderDumpHandOver(request, fetched, { language: request.language, limit, link, expires });
       // Every dump of a service shares its workflow id: the run tells this hand-over from the last one.
       await enqueueChatMessage(client, request.chat, { key: `${input.workflowId}/${input.runId}/handover`, mode: 'new', message });
-      await pruneDumps(config.dumps.dir, config.dumps.retention);
+      // Local copies older than the retention go (the gateway's links to them then answer 404).
+      await pruneOlderThan(config.dumps.dir, config.dumps.retention);
     },
 
     async publishDumpProgress({ progress }: { progress: DumpProgress }): Promise<void> {
@@ -188,19 +195,4 @@ function hashed(file: string, stdout: string): { path: string; size: number; sha
   const size = Number(lines[lines.length - 1]);
   if (!sha256 || !Number.isFinite(size)) throw new Error(`could not read the SHA-256 and size of ${file}: ${stdout.slice(-200)}`);
   return { path: file, size, sha256 };
-}
-
-/** Local copies older than the retention are deleted (the gateway's links to them then answer 404). */
-export async function pruneDumps(dir: string, retentionMs: number): Promise<string[]> {
-  const removed: string[] = [];
-  const cutoff = Date.now() - retentionMs;
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const file = path.join(dir, name);
-    const info = await stat(file).catch(() => undefined);
-    if (info?.isFile() && info.mtimeMs < cutoff) {
-      await rm(file, { force: true });
-      removed.push(name);
-    }
-  }
-  return removed;
 }

@@ -9,6 +9,8 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Called with each complete line of standard output, as it arrives. */
   onLine?: (line: string) => void;
+  /** Characters of standard output kept (the last ones); default 4000, enough to say why a step failed. */
+  stdoutLimit?: number;
 }
 
 export interface ExecResult {

@@ -15,7 +15,7 @@ export class LocalExecutor implements HostExecutor {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      const stdout = new OutputTail();
+      const stdout = new OutputTail(options.stdoutLimit);
       const stderr = new OutputTail();
       const lines = lineSplitter(options.onLine);
       let timedOut = false;

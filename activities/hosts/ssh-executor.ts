@@ -9,6 +9,8 @@ import { lineSplitter, OutputTail, type DownloadOptions, type ExecOptions, type 
 /** SFTP reads in flight and their size: enough to keep a fast link full. */
 const SFTP_CONCURRENCY = 64;
 const SFTP_CHUNK = 64 * 1024;
+/** A transfer with no data for this long is given up (and retried by the activity). */
+const SFTP_STALL_MS = 60_000;
 
 export interface SshTarget {
   name: string;
@@ -83,7 +85,7 @@ export class SshExecutor implements HostExecutor {
           client.end();
           return reject(new Error(`cannot run a command on ${this.target.name}: ${err.message}`));
         }
-        const stdout = new OutputTail();
+        const stdout = new OutputTail(options.stdoutLimit);
         const stderr = new OutputTail();
         const lines = lineSplitter(options.onLine);
         let timedOut = false;
@@ -122,30 +124,47 @@ export class SshExecutor implements HostExecutor {
     const sftp = await new Promise<import('ssh2').SFTPWrapper>((resolve, reject) =>
       client.sftp((err, s) => (err ? reject(new Error(`cannot open SFTP on ${this.target.name}: ${err.message}`)) : resolve(s))),
     );
-    const abort = () => sftp.end();
-    options.signal?.addEventListener('abort', abort, { once: true });
-    try {
+    // fastGet never calls back when the connection dies under it: a lost
+    // connection, a stall or a cancel ends the attempt, so the activity retries.
+    return new Promise<number>((resolve, reject) => {
       let total = 0;
-      await new Promise<void>((resolve, reject) =>
-        sftp.fastGet(
-          remotePath,
-          localPath,
-          {
-            concurrency: SFTP_CONCURRENCY,
-            chunkSize: SFTP_CHUNK,
-            step: (transferred, _chunk, size) => {
-              total = size;
-              options.onProgress?.(transferred);
-            },
+      let lastProgress = Date.now();
+      let settled = false;
+      const finish = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(stallCheck);
+        client.off('close', lost);
+        options.signal?.removeEventListener('abort', aborted);
+        sftp.end();
+        if (!err) return resolve(total);
+        // The connection may be half dead: closing it makes the next command open a new one.
+        client.end();
+        reject(err);
+      };
+      const lost = () => finish(new Error(`the connection to ${this.target.name} was lost during the SFTP download of ${remotePath}`));
+      const aborted = () => finish(new Error(`the SFTP download of ${remotePath} was cancelled`));
+      const stallCheck = setInterval(() => {
+        if (Date.now() - lastProgress > SFTP_STALL_MS) finish(new Error(`the SFTP download of ${remotePath} from ${this.target.name} stalled: no data for ${SFTP_STALL_MS / 1000} s`));
+      }, 1000);
+      client.once('close', lost);
+      options.signal?.addEventListener('abort', aborted, { once: true });
+      if (options.signal?.aborted) return aborted();
+      sftp.fastGet(
+        remotePath,
+        localPath,
+        {
+          concurrency: SFTP_CONCURRENCY,
+          chunkSize: SFTP_CHUNK,
+          step: (transferred, _chunk, size) => {
+            total = size;
+            lastProgress = Date.now();
+            options.onProgress?.(transferred);
           },
-          (err) => (err ? reject(new Error(`SFTP download of ${remotePath} from ${this.target.name} failed: ${err.message}`)) : resolve()),
-        ),
+        },
+        (err) => finish(err ? new Error(`SFTP download of ${remotePath} from ${this.target.name} failed: ${err.message}`) : undefined),
       );
-      return total;
-    } finally {
-      options.signal?.removeEventListener('abort', abort);
-      sftp.end();
-    }
+    });
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # A small demo web service for the embedded default, so a restart runs real
 # commands on any machine: start | stop | drain | enable | running | status.
-# Usage: demo-service.sh <command> <name> <port>
+# With "java" as the fourth argument the service is the demo's Java
+# inventory service (demo/java), which heap and thread dumps can be taken of.
+# Usage: demo-service.sh <command> <name> <port> [java]
 set -euo pipefail
-cmd=${1:?command}; name=${2:?name}; port=${3:?port}
+cmd=${1:?command}; name=${2:?name}; port=${3:?port}; kind=${4:-node}
 dir=${DUTYDESK_DEMO_DIR:-.data/demo}/$name
 mkdir -p "$dir"
 pidfile=$dir/pid
@@ -13,6 +15,13 @@ running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 case $cmd in
   start)
     if running; then echo "$name already running (pid $(cat "$pidfile"))"; exit 0; fi
+    if [ "$kind" = java ]; then
+      command -v java >/dev/null || { echo "java is not installed: the demo's Java service cannot start" >&2; exit 1; }
+      nohup java -Xmx256m demo/java/DemoInventory.java "$port" > "$dir/out.log" 2>&1 < /dev/null &
+      echo $! > "$pidfile"
+      echo "$name started (pid $!) on port $port"
+      exit 0
+    fi
     # /health answers 503 while drained, so the load balancer (and our check) sees it.
     nohup node -e '
       const http = require("http"); const fs = require("fs");

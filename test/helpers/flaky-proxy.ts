@@ -1,0 +1,52 @@
+/**
+ * A TCP proxy on loopback that cuts a connection once, after it has carried
+ * a given number of bytes towards the client: a network drop in the middle
+ * of a transfer, for the tests that check a transfer is retried.
+ */
+import net from 'node:net';
+
+export interface FlakyProxy {
+  port: number;
+  /** Connections cut so far. */
+  cuts(): number;
+  stop(): Promise<void>;
+}
+
+export async function startFlakyProxy(target: { host: string; port: number }, cutAfterBytes: number, times = 1): Promise<FlakyProxy> {
+  let cuts = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host);
+    sockets.add(client).add(upstream);
+    let carried = 0;
+    const cut = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.on('data', (chunk: Buffer) => {
+      carried += chunk.length;
+      if (cuts < times && carried > cutAfterBytes) {
+        cuts++;
+        return cut();
+      }
+      client.write(chunk);
+    });
+    client.on('data', (chunk) => upstream.write(chunk));
+    for (const s of [client, upstream]) {
+      s.on('error', cut);
+      s.on('close', () => {
+        sockets.delete(s);
+        cut();
+      });
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cuts: () => cuts,
+    async stop() {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
