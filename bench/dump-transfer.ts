@@ -22,7 +22,8 @@ const [heapMiB = 1024] = process.argv.slice(2).map(Number);
 async function main() {
   const sshd = await startSshd();
   console.log(`starting a JVM holding ${heapMiB} MiB of incompressible heap…`);
-  const jvm = await startJvm({ heapMiB, maxHeap: `${Math.ceil(heapMiB * 1.25 + 64)}m` });
+  // Twice the data: G1 needs room beside a heap this full of live objects.
+  const jvm = await startJvm({ heapMiB, maxHeap: `${heapMiB * 2}m` });
   const dumpDir = path.join(sshd.dir, 'dumps');
   const localDir = path.join(sshd.dir, 'worker-dumps');
   mkdirSync(localDir);
@@ -39,7 +40,10 @@ async function main() {
           services: { app: { steps: [{ name: 'noop', run: 'true' }], java: { match: jvm.match, dumpDir, reserve: '64MiB', removeAfterFetch: false } } },
         },
       },
-      { dumps: { dir: localDir } },
+      {
+        roles: { viewer: { can: ['status'] }, engineer: { can: ['status'] }, lead: { can: ['status', 'dump'], hostGroups: ['*'] } },
+        dumps: { dir: localDir },
+      },
     ),
   );
   try {

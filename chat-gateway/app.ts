@@ -15,6 +15,7 @@ import { TicketClient } from './tickets/ticket-client';
 import { DeadlineClient } from './deadlines/deadline-client';
 import { apiRouter } from './api/routes';
 import { DumpClient } from './dumps/dump-client';
+import { ForecastClient } from './forecast/forecast-client';
 import { dumpLinkRouter } from './dumps/links';
 import { ticketWebhookRouter } from './tickets/webhook';
 import { consoleRouter } from './web-console/routes';
@@ -52,7 +53,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const restarts = new RestartClient(deps.client);
   const tickets = new TicketClient(deps.client);
   const deadlines = new DeadlineClient(deps.client);
-  const services = { restarts, tickets, deadlines, dumps: new DumpClient(deps.client) };
+  const forecastTiming = { recheckMs: deps.config.forecast?.recheck ?? 5 * 60_000, watchForMs: deps.config.forecast?.watchFor ?? 7 * 86_400_000 };
+  const services = { restarts, tickets, deadlines, dumps: new DumpClient(deps.client), forecasts: new ForecastClient(deps.client, forecastTiming) };
   const dispatcher = new Dispatcher(deps.config, services, deps.log, notifyAdmins);
   const app = express();
   app.disable('x-powered-by');

@@ -11,6 +11,7 @@ import type { ChatRef } from '../workflows/restart/definitions';
 import type { ButtonHandler, Command, CommandContext, ReplyHandler, Services } from './commands/context';
 import { deadlinesCommand, olaCommand, remindCommand } from './commands/deadlines';
 import { dumpButtons, dumpCommand } from './commands/dumps';
+import { forecastButtons, forecastCommand } from './commands/forecast';
 import { helpCommand } from './commands/help';
 import { cancelCommand, hostsCommand, restartButtons, restartCommand, statusCommand } from './commands/restart';
 import { ticketButtons, ticketCommand } from './commands/tickets';
@@ -31,7 +32,7 @@ export interface Incoming {
 
 export class Dispatcher {
   readonly commands: Command[];
-  private readonly buttons: ButtonHandler[] = [...restartButtons, ...ticketButtons, ...dumpButtons];
+  private readonly buttons: ButtonHandler[] = [...restartButtons, ...ticketButtons, ...dumpButtons, ...forecastButtons];
   /** Answers the bot asked for, by "<user> <platform>:<chat>"; in memory, as a conversation is short. */
   private readonly awaiting = new Map<string, { handler: ReplyHandler; until: number }>();
 
@@ -41,7 +42,7 @@ export class Dispatcher {
     private readonly log: (line: string) => void = console.error,
     private readonly notifyAdmins?: (stranger: Incoming) => Promise<void>,
   ) {
-    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand, dumpCommand];
+    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand, dumpCommand, forecastCommand];
   }
 
   private context(incoming: Incoming): CommandContext | undefined {

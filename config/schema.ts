@@ -8,11 +8,12 @@ import { LANGUAGES } from '../lib/i18n';
 import { duration, name, secretRef, timeZone } from './schema-parts';
 import { ticketsSchema } from './tickets-schema';
 import { dumpsSchema, javaServiceSchema } from './dumps-schema';
+import { forecastSchema } from './forecast-schema';
 
 export type { SecretRef } from './schema-parts';
 
 /** Capabilities a role can grant. Declarative data: the engine stays generic. */
-export const CAPABILITIES = ['status', 'restart', 'approve', 'tickets', 'remind', 'dump'] as const;
+export const CAPABILITIES = ['status', 'restart', 'approve', 'tickets', 'remind', 'dump', 'forecast'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 const stepCommon = {
@@ -219,6 +220,8 @@ const baseSchema = z
     hosts: z.record(name, hostSchema).refine((h) => Object.keys(h).length > 0, 'expected at least one host'),
     tickets: ticketsSchema.optional(),
     dumps: dumpsSchema.default({}),
+    /** Completion forecasts of requests made of subtasks (README, "Completion forecasts"). */
+    forecast: forecastSchema.optional(),
     /** The HTTP API: each token acts as a user, with that user's roles. */
     api: z
       .object({

@@ -53,6 +53,28 @@ ensure_sshd() {
   # The package starts a system sshd on port 22 where it can; the tests run their own.
 }
 
+# PostgreSQL's server binaries: the tests and the demo run their own server on
+# a loopback port as the forecast's task database (scripts/postgres/local-postgres.ts).
+ensure_postgres() {
+  if compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then return; fi
+  log "installing PostgreSQL from Debian (the task database of the forecast tests and demo)…"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  # The package may start a cluster on port 5432 where it can; the tests run their own.
+}
+
+# DejaVu fonts, which Gantt charts are drawn with (resvg reads the system's fonts).
+ensure_fonts() {
+  if [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then return; fi
+  log "installing fonts-dejavu-core from Debian (for the forecast charts)…"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends fonts-dejavu-core >/dev/null
+}
+
 # Debian's docker-compose parses docker-compose.yml without a Docker engine.
 ensure_compose_checker() {
   if command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1; then return; fi

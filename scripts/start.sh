@@ -7,5 +7,8 @@ ensure_node_modules
 ensure_temporal_cli
 # The demo's ticket system; without it the demo runs, minus tickets.
 ensure_request_tracker || log "Request Tracker 5 could not be installed; the demo runs without tickets."
+# The forecast demo's task database and chart fonts; without them the demo runs, minus forecasts.
+ensure_postgres || log "PostgreSQL could not be installed; the demo runs without forecasts."
+ensure_fonts || log "fonts-dejavu-core could not be installed; forecast charts may lack text."
 cd "$ROOT"
 exec node_modules/.bin/tsx scripts/start.ts "$@"

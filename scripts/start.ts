@@ -11,12 +11,15 @@ import path from 'node:path';
 import { configPathFromEnv, ConfigError, loadConfig } from '../config/load';
 import { searchAttributeArgs } from '../lib/search-attributes';
 import { localRtInstalled, startLocalRt, type LocalRt } from './rt/local-rt';
+import { loadDemoTaskData } from './forecast/demo-taskdb';
+import { LOCAL_POSTGRES_DATABASE, LOCAL_POSTGRES_PASSWORD, localPostgresInstalled, startLocalPostgres, type LocalPostgres } from './postgres/local-postgres';
 
 const root = path.resolve(__dirname, '..');
 const dataDir = process.env.DUTYDESK_DATA_DIR ?? path.join(root, '.data');
 const children: { name: string; proc: ChildProcess }[] = [];
 let stopping = false;
 let localRt: LocalRt | undefined;
+let localPostgres: LocalPostgres | undefined;
 
 function hostPort(address: string): [string, number] {
   const i = address.lastIndexOf(':');
@@ -64,6 +67,7 @@ async function stop(code: number) {
     });
   }
   await localRt?.stop();
+  await localPostgres?.stop();
   process.exit(code);
 }
 
@@ -101,6 +105,30 @@ async function maybeStartLocalRt(config: ReturnType<typeof loadConfig>, env: Rec
 }
 
 /**
+ * Runs the task database the forecast section points at when it is a
+ * loopback PostgreSQL this machine can run (the demo's), and loads the demo
+ * request's statuses and history into it, relative to now.
+ */
+async function maybeStartDemoTaskDb(config: ReturnType<typeof loadConfig>, env: Record<string, string>): Promise<string | undefined> {
+  const db = config.forecast?.database;
+  if (!db || db.type !== 'postgres') return undefined;
+  const url = new URL(db.connectString);
+  if (url.hostname !== '127.0.0.1') return undefined;
+  if (!localPostgresInstalled()) {
+    console.log('dutydesk: PostgreSQL is not installed, so the demo runs without forecasts (apt-get install postgresql).');
+    return undefined;
+  }
+  const dir = path.join(dataDir, 'postgres');
+  console.log(`dutydesk: starting PostgreSQL for the forecast demo (data in ${path.relative(root, dir)})…`);
+  const port = Number(url.port || 5432);
+  localPostgres = await startLocalPostgres({ dir, port });
+  const xml = path.resolve(path.dirname(config.source), config.forecast!.requests.replace('{request}', 'REQ-2041'));
+  const connection = { host: '127.0.0.1', port, user: localPostgres.user, password: localPostgres.password, database: LOCAL_POSTGRES_DATABASE };
+  const { request, subtasks } = await loadDemoTaskData(connection, xml);
+  return `Forecasts: type "forecast ${request}" (${subtasks} subtasks, part way through, with a Gantt chart).`;
+}
+
+/**
  * Starts the demo's Java service (the JVM that `dump heap demo-java` dumps)
  * when the config has it and java is installed; it keeps running after
  * Ctrl-C, as a host's service would, and the next start reuses it.
@@ -127,6 +155,8 @@ async function main() {
     DUTYDESK_DATA_DIR: dataDir,
     DUTYDESK_CONSOLE_TOKEN: process.env.DUTYDESK_CONSOLE_TOKEN ?? randomBytes(24).toString('hex'),
     DUTYDESK_DUMP_LINK_SECRET: process.env.DUTYDESK_DUMP_LINK_SECRET ?? keptSecret(path.join(dataDir, 'dump-link-secret')),
+    // The demo's local PostgreSQL (loopback only, demo data) has a fixed password.
+    DUTYDESK_TASKDB_PASSWORD: process.env.DUTYDESK_TASKDB_PASSWORD ?? LOCAL_POSTGRES_PASSWORD,
   };
 
   process.on('SIGINT', () => void stop(0));
@@ -143,8 +173,13 @@ async function main() {
   ]);
   const rtStarted = maybeStartLocalRt(config, env);
   const javaLine = maybeStartDemoJava(config);
+  const taskDbStarted = maybeStartDemoTaskDb(config, env);
   await waitForPort(tHost, tPort, 60_000);
   const rtLine = await rtStarted;
+  const forecastLine = await taskDbStarted.catch((err: Error) => {
+    console.log(`dutydesk: the forecast demo's PostgreSQL did not start (${err.message.split('\n')[0]}); forecasts will say the database is unreachable.`);
+    return undefined;
+  });
 
   // node with tsx's loader (not the tsx wrapper), so signals reach the process itself.
   run('worker', process.execPath, ['--import', 'tsx', 'workers/main.ts'], env);
@@ -160,6 +195,7 @@ async function main() {
   console.log('  Try: pick "Alice", type "restart demo-web". Ctrl-C stops everything.');
   if (rtLine) console.log('  Tickets: type "ticket Printer on fire", or create one in RT; it appears in the Ops group.');
   if (javaLine) console.log(`  ${javaLine}`);
+  if (forecastLine) console.log(`  ${forecastLine}`);
   console.log('');
 }
 

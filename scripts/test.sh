@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # `npm test`: provisions what the tests need (npm packages, the Temporal CLI,
-# OpenSSH's sshd, docker-compose, Request Tracker 5), type-checks, then runs every test.
+# OpenSSH's sshd, PostgreSQL, fonts, docker-compose, Request Tracker 5),
+# type-checks, then runs every test.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 ensure_node_modules
 ensure_temporal_cli
 ensure_sshd
+ensure_postgres
+ensure_fonts
 ensure_compose_checker
 ensure_request_tracker
 cd "$ROOT"

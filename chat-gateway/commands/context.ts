@@ -7,6 +7,7 @@ import type { ChatRef } from '../../workflows/restart/definitions';
 import type { RestartClient } from '../restart/restart-client';
 import type { DeadlineClient } from '../deadlines/deadline-client';
 import type { DumpClient } from '../dumps/dump-client';
+import type { ForecastClient } from '../forecast/forecast-client';
 import type { TicketClient } from '../tickets/ticket-client';
 
 /** Takes the speaker's next message in this chat instead of a command (e.g. a ticket's text). */
@@ -21,6 +22,7 @@ export interface CommandContext {
   tickets: TicketClient;
   deadlines: DeadlineClient;
   dumps: DumpClient;
+  forecasts: ForecastClient;
   reply(message: ChatMessage | string): Promise<void>;
   /** The next message from this person in this chat goes to the handler (for 10 minutes). */
   expectReply(handler: ReplyHandler): void;
@@ -32,6 +34,7 @@ export interface Services {
   tickets: TicketClient;
   deadlines: DeadlineClient;
   dumps: DumpClient;
+  forecasts: ForecastClient;
 }
 
 /** A chat command as data: the dispatcher checks the capability, the handler does the work. */

@@ -117,7 +117,7 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
       workflowBundlePath: process.env.DUTYDESK_WORKFLOW_BUNDLE,
     });
     workers = created.workers;
-    closeExecutors = () => created.executors.closeAll();
+    closeExecutors = () => created.close();
     runs = workers.map((w) => w.run());
   }
   const processes: ChildProcess[] = [];

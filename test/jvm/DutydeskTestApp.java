@@ -11,10 +11,12 @@ public class DutydeskTestApp {
 
     public static void main(String[] args) throws Exception {
         int mib = args.length > 0 ? Integer.parseInt(args[0]) : 16;
-        byte[][] blocks = new byte[mib][];
+        // Quarter-MiB blocks: G1 stores 1 MiB arrays as "humongous" objects taking
+        // whole regions, so a 1 GiB heap of them would not fit in 1.3 GiB.
+        byte[][] blocks = new byte[mib * 4][];
         Random random = new Random(42);
-        for (int i = 0; i < mib; i++) {
-            blocks[i] = new byte[1024 * 1024];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = new byte[256 * 1024];
             random.nextBytes(blocks[i]);
         }
         keep = blocks;
