@@ -5,6 +5,9 @@ source "$(dirname "$0")/setup.sh"
 ensure_node_modules
 ensure_temporal_cli
 ensure_sshd
+ensure_postgres
+ensure_fonts
+ensure_jdk
 ensure_request_tracker
 cd "$ROOT"
 name=$1; shift

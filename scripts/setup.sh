@@ -65,6 +65,16 @@ ensure_postgres() {
   # The package may start a cluster on port 5432 where it can; the tests run their own.
 }
 
+# A JDK (java and jcmd): the dump tests dump a real JVM; the demo runs a Java service.
+ensure_jdk() {
+  if command -v java >/dev/null 2>&1 && command -v jcmd >/dev/null 2>&1; then return; fi
+  log "installing a JDK from Debian (for the dump tests and demo)…"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends default-jdk-headless >/dev/null
+}
+
 # DejaVu fonts, which Gantt charts are drawn with (resvg reads the system's fonts).
 ensure_fonts() {
   if [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then return; fi

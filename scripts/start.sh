@@ -10,5 +10,6 @@ ensure_request_tracker || log "Request Tracker 5 could not be installed; the dem
 # The forecast demo's task database and chart fonts; without them the demo runs, minus forecasts.
 ensure_postgres || log "PostgreSQL could not be installed; the demo runs without forecasts."
 ensure_fonts || log "fonts-dejavu-core could not be installed; forecast charts may lack text."
+ensure_jdk || log "No JDK could be installed; the demo runs without its Java service (dumps)."
 cd "$ROOT"
 exec node_modules/.bin/tsx scripts/start.ts "$@"

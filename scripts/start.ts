@@ -10,6 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { configPathFromEnv, ConfigError, loadConfig } from '../config/load';
 import { searchAttributeArgs } from '../lib/search-attributes';
+import { seedDemoDeadlines } from './rt/demo-deadlines';
 import { localRtInstalled, startLocalRt, type LocalRt } from './rt/local-rt';
 import { loadDemoTaskData } from './forecast/demo-taskdb';
 import { LOCAL_POSTGRES_DATABASE, LOCAL_POSTGRES_PASSWORD, localPostgresInstalled, startLocalPostgres, type LocalPostgres } from './postgres/local-postgres';
@@ -100,6 +101,8 @@ async function maybeStartLocalRt(config: ReturnType<typeof loadConfig>, env: Rec
   const webhook = rt.webhookSecret ? { url: `http://${config.gateway.listen}/tickets/${name}/webhook`, secret } : undefined;
   console.log(`dutydesk: starting Request Tracker 5 (data in ${path.relative(root, dir)})…`);
   localRt = await startLocalRt({ dir, port: Number(new URL(rt.url).port || 80), password, webhook });
+  // Something for the deadline reminders to tell (`remind now` as Bob).
+  await seedDemoDeadlines(localRt, path.join(dir, 'demo-deadlines.json')).catch((err: Error) => console.log(`dutydesk: demo tickets with deadlines not made: ${err.message}`));
   const where = process.env.DUTYDESK_RT_PASSWORD ? 'from DUTYDESK_RT_PASSWORD' : `in ${path.relative(root, path.join(dir, 'password'))}`;
   return `${localRt.url}/  (user ${localRt.user}, password ${where})`;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: provisions what the tests need (npm packages, the Temporal CLI,
-# OpenSSH's sshd, PostgreSQL, fonts, docker-compose, Request Tracker 5),
+# OpenSSH's sshd, PostgreSQL, fonts, a JDK, docker-compose, Request Tracker 5),
 # type-checks, then runs every test.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
@@ -9,6 +9,7 @@ ensure_temporal_cli
 ensure_sshd
 ensure_postgres
 ensure_fonts
+ensure_jdk
 ensure_compose_checker
 ensure_request_tracker
 cd "$ROOT"

@@ -34,6 +34,8 @@ beforeAll(async () => {
           { id: 'bob', name: 'Bob', roles: ['lead'], tickets: { jira: 'acc-bob', jira2: 'bob' } },
           { id: 'carol', name: 'Carol', roles: ['viewer'] },
           { id: 'dan', name: 'Dan', roles: ['engineer'], tickets: { jira: 'acc-dan', jira2: 'dan' } },
+          // Mapped to an account Jira does not know: Jira answers 400 to the assignment.
+          { id: 'erin', name: 'Erin', roles: ['engineer'], tickets: { jira: 'acc-erin-left-the-company' } },
         ],
         chats: { ops: { title: 'Ops', web: 'ops' }, legacy: { title: 'Legacy', web: 'legacy' } },
         slack: { botToken: { env: 'TEST_SLACK_TOKEN' }, signingSecret: { env: 'TEST_SLACK_SECRET' }, apiUrl: slack.apiUrl },
@@ -130,4 +132,19 @@ test('an unsigned Jira webhook is refused', async () => {
   const body = JSON.stringify({ issue: { key: 'OPS-999' } });
   const res = await fetch(`${desk.url}/tickets/jira/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   expect(res.status).toBe(401);
+});
+
+test('a take Jira refuses (4xx) ends with a message saying what Jira answered, and the ticket stays free', async () => {
+  const issue = jira.create('OPS', 'VPN drops every hour', 'Since Monday.', 'Medium');
+  const message = await announced('ops', issue.key);
+  await desk.press('erin', 'ops', message.id, button(message, 'Take for me'));
+  const refusal = await desk.botMessage('ops', (m) => m.text.startsWith(`⚠ Could not take #${issue.key}:`), 'the refusal');
+  expect(refusal.text).toContain("User 'acc-erin-left-the-company' cannot be assigned issues.");
+  expect(jira.issues.get(issue.key)?.assignee).toBeUndefined();
+  // The buttons stay, so someone else can take it.
+  const still = await announced('ops', issue.key);
+  expect(still.buttons.flat().map((b) => b.label)).toContain('Take for me');
+  await desk.press('dan', 'ops', message.id, button(message, 'Take for me'));
+  await announced('ops', issue.key, (m) => m.text.includes('✋ Taken by Dan at'));
+  expect(jira.issues.get(issue.key)?.assignee).toBe('dan');
 });
