@@ -41,8 +41,9 @@ beforeAll(async () => {
   smallFs = mountSmallFs(8);
   // The same host reached through a link that drops once, 4 MiB into the SFTP transfer.
   proxy = await startFlakyProxy({ host: '127.0.0.1', port: sshd.port }, 4 * 1024 * 1024);
-  localDir = path.join(sshd.dir, 'worker-dumps');
-  mkdirSync(localDir);
+  // Under a dot-folder, as npm start keeps dumps in .data/dumps.
+  localDir = path.join(sshd.dir, '.data', 'dumps');
+  mkdirSync(localDir, { recursive: true });
   process.env.TEST_DUMP_LINK_SECRET = LINK_SECRET;
   const ssh = { address: '127.0.0.1', port: sshd.port, user: sshd.user, privateKey: { file: sshd.keyFile }, hostKey: sshd.hostKeyFingerprint, groups: ['test'] };
   const noop = { steps: [{ name: 'noop', run: 'true' }] };

@@ -23,7 +23,8 @@ export function dumpLinkRouter(config: LoadedConfig): Router {
     if (name !== path.basename(name)) return res.status(403).json({ error: 'this link is not valid' });
     const file = path.join(config.dumps.dir, name);
     if (!existsSync(file)) return res.status(404).json({ error: 'the file is no longer kept (dumps.retention)' });
-    res.download(path.resolve(file), name);
+    // dumps.dir is often under a dot-folder (.data), which express refuses to serve unless told.
+    res.download(path.resolve(file), name, { dotfiles: 'allow' });
   });
   return router;
 }

@@ -146,7 +146,8 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir }:
     // Only files that a message hands over are served.
     const attachment = store.findAttachment(fileId);
     if (!attachment) return res.status(404).json({ error: 'no such file' });
-    res.download(path.join(filesDir, fileId), attachment.name);
+    // The data folder is often a dot-folder (.data), which express refuses to serve unless told.
+    res.download(path.resolve(filesDir, fileId), attachment.name, { dotfiles: 'allow' });
   });
 
   router.post('/console/bot/edit', (req, res) => {

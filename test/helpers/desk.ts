@@ -99,7 +99,8 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
   process.env.DUTYDESK_CONSOLE_TOKEN = BOT_TOKEN;
   const config = parseConfig(raw, configFile);
 
-  const gateway = createGateway({ config, client: env.client, botToken: BOT_TOKEN, log: () => undefined });
+  // Kept under a dot-folder, as npm start keeps it in .data/.
+  const gateway = createGateway({ config, client: env.client, botToken: BOT_TOKEN, log: () => undefined, consoleFile: path.join(dir, '.data', 'console-messages.json') });
   const { app } = gateway;
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
