@@ -93,7 +93,8 @@ export function createForecastActivities({ config, client, taskDb }: ForecastAct
       const lang = r.language;
       const label = (k: string) => t(lang, `forecast.chart.${k}` as MessageKey);
       const svg = renderGanttSvg(forecast, {
-        title: t(lang, 'forecast.title', { request: summary.request, title: summary.title ? ` — ${summary.title}` : '' }),
+        // The chat's leading emoji has no glyph in the chart's fonts.
+        title: t(lang, 'forecast.title', { request: summary.request, title: summary.title ? ` — ${summary.title}` : '' }).replace(/^\p{Extended_Pictographic}\s*/u, ''),
         timeZone: r.timeZone,
         locale: lang,
         labels: {
