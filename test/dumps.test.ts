@@ -184,6 +184,7 @@ test('an SFTP transfer cut by the network is fetched again, checked and handed o
   const asked = await desk.say('bob', 'dm-bob', 'dump heap jvm2 app');
   const done = await finished(asked, '🧠 Heap dump of app on jvm2');
   expect(done.text).toMatch(/✅ Done in/);
+  expect(done.text).toMatch(/✔ Fetch over SFTP and verify the SHA-256 · .* — \d+\.\d MiB in .* \(\d+ MiB\/s\)/);
   expect(proxy.cuts()).toBe(1);
   const handOver = await desk.botMessage('dm-bob', (m) => m.text.startsWith('📦 🧠 Heap dump of app on jvm2'), 'the heap dump link');
   const bytes = Buffer.from(await (await fetch(/(http:\/\/\S+\/dumps\/\S+)/.exec(handOver.text)![1])).arrayBuffer());

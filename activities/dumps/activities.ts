@@ -139,14 +139,16 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
       const localPath = path.join(dir, input.name);
       const partial = `${localPath}.part`;
       return withHeartbeat(async (signal) => {
+        const started = Date.now();
         await executors.for(input.host).download(input.remotePath, partial, { signal });
+        const transferMs = Date.now() - started;
         const sha256 = await sha256Of(partial);
         if (sha256 !== input.expectedSha256) {
           await rm(partial, { force: true });
           throw new Error(`the copy of ${input.name} does not match the host's SHA-256 (${sha256.slice(0, 12)}… ≠ ${input.expectedSha256.slice(0, 12)}…); fetching again`);
         }
         await rename(partial, localPath);
-        return { localPath, name: input.name, size: (await stat(localPath)).size, sha256 };
+        return { localPath, name: input.name, size: (await stat(localPath)).size, sha256, transferMs };
       });
     },
 

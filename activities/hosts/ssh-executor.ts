@@ -6,7 +6,11 @@ import { createHash } from 'node:crypto';
 import { Client, type ClientChannel } from 'ssh2';
 import { lineSplitter, OutputTail, type DownloadOptions, type ExecOptions, type ExecResult, type HostExecutor } from './executor';
 
-/** SFTP reads in flight and their size: enough to keep a fast link full (256 KiB reads, as OpenSSH's sftp-server allows, move a third more per second than 64 KiB). */
+/**
+ * SFTP reads in flight and their size: enough to keep a fast link full. 256 KiB
+ * reads (OpenSSH's sftp-server serves that much; smaller answers are asked for
+ * again) make a 1 GiB fetch as fast as scp, twice as fast as 64 KiB did.
+ */
 const SFTP_CONCURRENCY = 32;
 const SFTP_CHUNK = 256 * 1024;
 /** A transfer with no data for this long is given up (and retried by the activity). */

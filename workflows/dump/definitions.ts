@@ -47,6 +47,8 @@ export interface FetchedDump {
   name: string;
   size: number;
   sha256: string;
+  /** How long the transfer itself took (without the SHA-256 check). */
+  transferMs?: number;
 }
 
 export type DumpPhase = 'running' | 'done' | 'failed' | 'cancelled';

@@ -7,10 +7,12 @@
  */
 import { ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createDumpActivities } from '../../activities/dumps/activities';
+import { formatDuration } from '../../lib/duration';
 import { rootMessage } from '../../lib/failure';
+import { formatSize } from '../../lib/size';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import type { Person } from '../restart/definitions';
-import { cancelDumpSignal, dumpProgressQuery, type DumpProgress, type DumpRequest } from './definitions';
+import { cancelDumpSignal, dumpProgressQuery, type DumpProgress, type DumpRequest, type FetchedDump } from './definitions';
 
 type DumpActivities = ReturnType<typeof createDumpActivities>;
 
@@ -35,6 +37,12 @@ const chat = proxyActivities<DumpActivities>({
 });
 
 class Cancelled extends Error {}
+
+/** "1.0 GiB in 4.3 s (240 MiB/s)": how the transfer went. */
+function transferDetail(f: FetchedDump): string | undefined {
+  if (!f.transferMs) return undefined;
+  return `${formatSize(f.size)} in ${formatDuration(f.transferMs)} (${Math.round(f.size / 1024 ** 2 / (f.transferMs / 1000))} MiB/s)`;
+}
 
 /** 2026-11-25T10:42:07.123Z → 20261125-104207: sortable, safe in file names. */
 function stamp(ms: number): string {
@@ -91,7 +99,7 @@ export async function dumpWorkflow(request: DumpRequest): Promise<DumpProgress> 
     await step('space', () => probe.checkDumpSpace({ host, pid: found.pid, kind, java, language: request.language }), (s) => s.summary);
     const args = { host, pid: found.pid, java, remotePath: remote, language: request.language };
     const dumped = await step(kind === 'heap' ? 'heap' : 'threads', () => (kind === 'heap' ? heavy.takeHeapDump(args) : heavy.takeThreadDumps(args)));
-    const fetched = await step('fetch', () => heavy.fetchDump({ host, remotePath: dumped.path, name: dumped.path.split('/').pop() as string, expectedSha256: dumped.sha256 }));
+    const fetched = await step('fetch', () => heavy.fetchDump({ host, remotePath: dumped.path, name: dumped.path.split('/').pop() as string, expectedSha256: dumped.sha256 }), transferDetail);
     progress.fetched = fetched;
     if (java.removeAfterFetch) await step('cleanup', () => probe.removeHostFiles({ host, paths: hostFiles, runAs: java.runAs }));
     await step('handover', () => chat.handOverDump({ request, fetched, workflowId, runId }));
