@@ -6,6 +6,7 @@
  * give figures for tickets with known times. No test waits for a schedule's
  * hour: runs are triggered, as "Trigger" in the Temporal UI does.
  */
+import { wallClock } from '../lib/time-zone';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { parseConfig } from '../config/load';
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
@@ -95,6 +96,14 @@ test('each group with reminders has a schedule with the configured times, zone, 
     [[{ start: 17, end: 17, step: 1 }], [{ start: 0, end: 0, step: 1 }]],
   ]);
   expect(described.spec.timezone).toBe('Europe/Madrid');
+  // The server's own plan of the next runs: on a Madrid clock, each at one of the configured times, in order, none missed.
+  const next = described.info.nextActionTimes.map((d) => d.getTime());
+  expect(next.length).toBeGreaterThanOrEqual(3);
+  for (const at of next) expect([9, 13, 17].map((h) => `${h}:0`)).toContain(`${wallClock(at, 'Europe/Madrid').hour}:${wallClock(at, 'Europe/Madrid').minute}`);
+  expect(next[0]).toBeGreaterThan(Date.now() - 60_000);
+  expect(next[0]).toBeLessThanOrEqual(Date.now() + 17 * HOUR);
+  // 17:00 to 09:00 is the longest gap (16 h; 17 h on the night clocks go back).
+  next.slice(1).forEach((at, i) => expect(at - next[i]).toBeLessThanOrEqual(17 * HOUR));
   expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'deadlineReminderWorkflow', args: [{ group: 'desk', windowMs: 24 * HOUR }] });
   expect(described.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: HOUR });
   const network = await desk.env.client.schedule.getHandle(reminderScheduleId('network')).describe();
