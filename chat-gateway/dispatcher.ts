@@ -8,6 +8,7 @@ import type { LoadedConfig } from '../config/load';
 import type { ChatMessage } from '../activities/chat/port';
 import { supportedLanguage, t } from '../lib/i18n';
 import type { ChatRef } from '../workflows/restart/definitions';
+import type { IncomingFile } from './incoming-files';
 import type { ButtonHandler, Command, CommandContext, ReplyHandler, Services } from './commands/context';
 import { deadlinesCommand, olaCommand, remindCommand } from './commands/deadlines';
 import { dumpButtons, dumpCommand } from './commands/dumps';
@@ -27,6 +28,8 @@ export interface Incoming {
   /** A name to show admins when the person is unknown. */
   displayName?: string;
   chat: ChatRef;
+  /** A file sent with the message, already saved where the worker can read it. */
+  file?: IncomingFile;
   reply(message: ChatMessage | string): Promise<void>;
 }
 
@@ -55,6 +58,7 @@ export class Dispatcher {
       chat: incoming.chat,
       config: this.config,
       ...this.services,
+      file: incoming.file,
       reply: incoming.reply,
       expectReply: (handler) => void this.awaiting.set(key, { handler, until: Date.now() + REPLY_WAIT_MS }),
     };

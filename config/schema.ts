@@ -3,6 +3,7 @@
  * (roles that exist, chats that exist, services with steps) that a type alone
  * cannot express. Every message names the key and says what is expected.
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { LANGUAGES } from '../lib/i18n';
 import { duration, name, secretRef, timeZone } from './schema-parts';
@@ -159,6 +160,8 @@ const baseSchema = z
         internalUrl: z.string().url().optional(),
         /** Token the worker's chat activities present to the web console's bot API. */
         consoleToken: secretRef.optional(),
+        /** Where files people send the bot are kept for a day; the worker reads them too (a shared volume in docker-compose). */
+        incomingDir: z.string().min(1).default(() => path.join(process.env.DUTYDESK_DATA_DIR ?? '.data', 'incoming')),
       })
       .strict()
       .default({}),

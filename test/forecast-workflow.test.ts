@@ -181,6 +181,24 @@ test('bad input is answered with what was wrong', async () => {
   expect(await answer('carol', 'forecast REQ-1')).toContain('You may not use "forecast"');
 });
 
+test('a request\'s XML sent with the command is used, its mistakes answered at once', async () => {
+  // Not in the configured folder: only the file sent along knows this request.
+  const xml = '<request id="REQ-UP" title="Sent in chat">\n  <task id="up-snapshot" type="snapshot"/>\n  <task id="up-switch" type="switch"/>\n</request>\n';
+  const asked = await desk.sayWithFile('alice', 'dm-alice', 'forecast', { name: 'req-up.xml', content: xml });
+  expect(asked.text).toBe('forecast\n📎 req-up.xml');
+  const answer = await next('dm-alice', asked, (m) => m.text.startsWith('🔮 Forecast for REQ-UP'), 'the forecast of the sent XML');
+  // Nothing started: the snapshot (10 min) then the switch (15 min).
+  expect(answer.text).toContain('🔮 Forecast for REQ-UP — Sent in chat');
+  expect(answer.text).toMatch(/ETA: .+, in 25 min \(80% range: /);
+  expect(answer.attachment?.kind).toBe('photo');
+
+  const typo = await desk.sayWithFile('alice', 'dm-alice', 'forecast REQ-UP', { name: 'req-up.xml', content: '<request>\n  <task id="a" type="t">\n</request>\n' });
+  const refused = await next('dm-alice', typo, () => true, 'the refusal');
+  expect(refused.text).toMatch(/^❌ No forecast for REQ-UP: its subtask file is not valid\. Line \d+, column \d+: /);
+  const anonymous = await desk.sayWithFile('alice', 'dm-alice', 'forecast', { name: 'plan.xml', content: '<request><task id="a" type="t"/></request>' });
+  expect((await next('dm-alice', anonymous, () => true, 'the question')).text).toBe('The file plan.xml names no request: add id="…" to its <request>, or send it with "forecast <request>".');
+});
+
 test('the database away is retried, said once, and the answer comes when it is back', async () => {
   await pg.stop();
   const asked = await desk.say('alice', 'dm-alice', 'forecast REQ-1');

@@ -34,7 +34,7 @@ import { pruneOlderThan } from '../storage/prune';
 import type { TaskDatabase } from '../taskdb/port';
 import { TaskDbError } from '../taskdb/errors';
 import { renderGanttPng } from './gantt-png';
-import { readRequestXml, RequestRefused } from './request-source';
+import { readRequestXml, readXmlFile, RequestRefused } from './request-source';
 import { summarizeForecast } from './summary';
 
 export interface ForecastActivityDeps {
@@ -63,11 +63,13 @@ export function createForecastActivities({ config, client, taskDb }: ForecastAct
   }
 
   /** The forecast as of now; refusals as ApplicationFailures the workflow can tell people about. */
-  async function forecastNow(request: string, seed: number): Promise<{ forecast: Forecast; summary: ForecastSummary }> {
+  async function forecastNow(request: string, seed: number, xmlFile?: string): Promise<{ forecast: Forecast; summary: ForecastSummary }> {
     const settings = config.forecast;
     if (!settings || !taskDb) refused({ key: 'forecast.notConfigured', vars: {} });
     try {
-      const { xml } = await readRequestXml(settings.requests, request, path.dirname(config.source), settings.xml.maxSize);
+      const xml = xmlFile
+        ? await readXmlFile(xmlFile, request, settings.xml.maxSize)
+        : (await readRequestXml(settings.requests, request, path.dirname(config.source), settings.xml.maxSize)).xml;
       const tree = parseTaskXml(xml, { maxBytes: settings.xml.maxSize, maxDepth: settings.xml.maxDepth, maxSubtasks: settings.xml.maxSubtasks });
       const now = Date.now();
       const [statuses, past] = await Promise.all([taskDb.subtaskStatuses(request), durationHistory(now)]);
@@ -127,7 +129,7 @@ export function createForecastActivities({ config, client, taskDb }: ForecastAct
       const attempt = Context.current().info.attempt;
       let made: { forecast: Forecast; summary: ForecastSummary };
       try {
-        made = await forecastNow(request, input.seed);
+        made = await forecastNow(request, input.seed, input.xmlFile);
       } catch (err) {
         // On the first failed attempt askers hear that it takes longer, once.
         if (attempt === 1 && !(err instanceof ApplicationFailure)) {

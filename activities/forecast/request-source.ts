@@ -29,8 +29,8 @@ export function requestLocation(template: string, request: string, configDir: st
 export async function readRequestXml(template: string, request: string, configDir: string, maxBytes: number): Promise<{ xml: string; where: string }> {
   if (!REQUEST_ID.test(request)) throw new RequestRefused({ key: 'forecast.badRequestId', vars: { request } });
   const where = requestLocation(template, request, configDir);
-  const tooBig = () => new RequestRefused({ key: 'forecast.xmlTooBig', vars: { request, where, limit: formatSize(maxBytes) } });
   if (/^https?:\/\//i.test(where)) {
+    const tooBig = () => new RequestRefused({ key: 'forecast.xmlTooBig', vars: { request, where, limit: formatSize(maxBytes) } });
     const res = await fetch(where, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
     if (res.status === 404 || res.status === 410) throw new RequestRefused({ key: 'forecast.xmlNotFound', vars: { request, where } });
     // 5xx and the like may pass: the activity's retry tries again.
@@ -45,14 +45,19 @@ export async function readRequestXml(template: string, request: string, configDi
     }
     return { xml: Buffer.concat(chunks).toString('utf8'), where };
   }
+  return { xml: await readXmlFile(where, request, maxBytes), where };
+}
+
+/** A request's XML from a file: the configured place, or one sent in chat (saved by the gateway). */
+export async function readXmlFile(where: string, request: string, maxBytes: number): Promise<string> {
   const file = await open(where, 'r').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new RequestRefused({ key: 'forecast.xmlNotFound', vars: { request, where } });
     throw new RequestRefused({ key: 'forecast.xmlUnreadable', vars: { request, where, error: err.message } });
   });
   try {
     const { size } = await file.stat();
-    if (size > maxBytes) throw tooBig();
-    return { xml: await file.readFile('utf8'), where };
+    if (size > maxBytes) throw new RequestRefused({ key: 'forecast.xmlTooBig', vars: { request, where, limit: formatSize(maxBytes) } });
+    return await file.readFile('utf8');
   } finally {
     await file.close();
   }

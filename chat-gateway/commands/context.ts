@@ -9,6 +9,7 @@ import type { DeadlineClient } from '../deadlines/deadline-client';
 import type { DumpClient } from '../dumps/dump-client';
 import type { ForecastClient } from '../forecast/forecast-client';
 import type { TicketClient } from '../tickets/ticket-client';
+import type { IncomingFile } from '../incoming-files';
 
 /** Takes the speaker's next message in this chat instead of a command (e.g. a ticket's text). */
 export type ReplyHandler = (ctx: CommandContext, text: string) => Promise<void>;
@@ -17,6 +18,8 @@ export interface CommandContext {
   /** The speaker, with the language resolved (config, else platform locale, else English). */
   user: UserConfig & { language: Language };
   chat: ChatRef;
+  /** A file sent with the message (a request's XML for forecast), saved where the worker can read it. */
+  file?: IncomingFile;
   config: LoadedConfig;
   restarts: RestartClient;
   tickets: TicketClient;

@@ -4,11 +4,12 @@
  * - /console/bot: the bot's side, used by the worker's chat activities (bearer token).
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Request, type Response, type Router } from 'express';
 import type { LoadedConfig } from '../../config/load';
 import type { Dispatcher } from '../dispatcher';
+import { INCOMING_FILE_LIMIT, saveIncomingFile, type IncomingFile } from '../incoming-files';
 import type { ChatMessage } from '../../activities/chat/port';
 import type { ConsoleMessage, ConsoleStore } from './store';
 
@@ -87,15 +88,29 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir }:
     });
   });
 
-  /** A user typed in a chat. Answers 202 at once; the bot's replies arrive as messages. */
+  /** A file to send with the next message (e.g. a request's XML): saved where the worker can read it. */
+  router.post('/console/api/upload', express.raw({ type: () => true, limit: INCOMING_FILE_LIMIT }), async (req, res) => {
+    const name = String(req.query.name ?? '');
+    if (!name || !Buffer.isBuffer(req.body)) return badRequest(res, 'POST the file as the body, with ?name=<its file name>');
+    const saved = await saveIncomingFile(config.gateway.incomingDir, name, req.body);
+    res.status(201).json({ uploadId: path.basename(saved.path), name: saved.name, size: saved.size });
+  });
+
+  /** A user typed in a chat (with an uploaded file, maybe). Answers 202 at once; the bot's replies arrive as messages. */
   router.post('/console/api/messages', (req, res) => {
-    const { user, chat, text } = req.body ?? {};
+    const { user, chat, text, uploadId } = req.body ?? {};
     if (typeof user !== 'string' || typeof chat !== 'string' || typeof text !== 'string' || !text.trim()) {
-      return badRequest(res, 'send JSON { "user": "<user id>", "chat": "<chat id>", "text": "<command>" }');
+      return badRequest(res, 'send JSON { "user": "<user id>", "chat": "<chat id>", "text": "<command>", "uploadId"?: "<from /console/api/upload>" }');
     }
-    const posted = store.post(chat, { text }, { from: 'user', userId: user });
+    let file: IncomingFile | undefined;
+    if (uploadId !== undefined) {
+      const where = path.join(config.gateway.incomingDir, String(uploadId));
+      if (typeof uploadId !== 'string' || uploadId !== path.basename(uploadId) || !existsSync(where)) return badRequest(res, '"uploadId" must be one that /console/api/upload gave (files are kept a day)');
+      file = { path: where, name: uploadId.replace(/^[0-9a-f-]{36}-/, ''), size: statSync(where).size };
+    }
+    const posted = store.post(chat, { text: file ? `${text}\n📎 ${file.name}` : text }, { from: 'user', userId: user });
     res.status(202).json(posted);
-    void dispatcher.text(incoming(store, user, chat), text);
+    void dispatcher.text({ ...incoming(store, user, chat), ...(file ? { file } : {}) }, text);
   });
 
   router.post('/console/api/press', (req, res) => {

@@ -205,5 +205,8 @@ export const en = {
   'forecast.chart.collapsed': '{count} subtasks in {rows} rows',
   'usage.forecast': 'Usage: forecast <request> [watch [margin]], for example: forecast REQ-2041, forecast REQ-2041 watch 30m; forecast stop <request>',
   'help.forecast': 'forecast <request> [watch [margin]]: when the request will be done, with a Gantt chart; "watch" tells you when it moves',
+  'forecast.noRequestId': 'The file {name} names no request: add id="…" to its <request>, or send it with "forecast <request>".',
+  'error.fileTooBig': 'That file is too big for me: {error}.',
+  'error.fileNotTaken': 'I could not take that file: {error}.',
 };
 export type MessageKey = keyof typeof en;

@@ -207,4 +207,7 @@ export const es: Record<MessageKey, string> = {
   'forecast.chart.collapsed': '{count} subtareas en {rows} filas',
   'usage.forecast': 'Uso: forecast <solicitud> [watch [margen]], por ejemplo: forecast REQ-2041, forecast REQ-2041 watch 30m; forecast stop <solicitud>',
   'help.forecast': 'forecast <solicitud> [watch [margen]]: cuándo estará lista la solicitud, con un diagrama de Gantt; "watch" te avisa cuando cambia',
+  'forecast.noRequestId': 'El fichero {name} no indica ninguna solicitud: añade id="…" a su <request>, o envíalo con "forecast <solicitud>".',
+  'error.fileTooBig': 'Ese fichero es demasiado grande para mí: {error}.',
+  'error.fileNotTaken': 'No he podido recibir ese fichero: {error}.',
 };

@@ -207,4 +207,7 @@ export const fr: Record<MessageKey, string> = {
   'forecast.chart.collapsed': '{count} sous-tâches en {rows} lignes',
   'usage.forecast': 'Usage : forecast <demande> [watch [marge]], par exemple : forecast REQ-2041, forecast REQ-2041 watch 30m ; forecast stop <demande>',
   'help.forecast': 'forecast <demande> [watch [marge]] : quand la demande sera finie, avec un diagramme de Gantt ; "watch" vous prévient quand cela bouge',
+  'forecast.noRequestId': 'Le fichier {name} ne nomme aucune demande : ajoutez id="…" à son <request>, ou envoyez-le avec "forecast <demande>".',
+  'error.fileTooBig': 'Ce fichier est trop gros pour moi : {error}.',
+  'error.fileNotTaken': 'Je n’ai pas pu recevoir ce fichier : {error}.',
 };

@@ -207,4 +207,7 @@ export const it: Record<MessageKey, string> = {
   'forecast.chart.collapsed': '{count} sottoattività in {rows} righe',
   'usage.forecast': 'Uso: forecast <richiesta> [watch [margine]], per esempio: forecast REQ-2041, forecast REQ-2041 watch 30m; forecast stop <richiesta>',
   'help.forecast': 'forecast <richiesta> [watch [margine]]: quando sarà pronta la richiesta, con un diagramma di Gantt; "watch" ti avvisa quando cambia',
+  'forecast.noRequestId': 'Il file {name} non indica alcuna richiesta: aggiungi id="…" al suo <request>, o invialo con "forecast <richiesta>".',
+  'error.fileTooBig': 'Quel file è troppo grande per me: {error}.',
+  'error.fileNotTaken': 'Non sono riuscito a ricevere quel file: {error}.',
 };

@@ -207,4 +207,7 @@ export const ru: Record<MessageKey, string> = {
   'forecast.chart.collapsed': '{count} подзадач в {rows} строках',
   'usage.forecast': 'Использование: forecast <заявка> [watch [допуск]], например: forecast REQ-2041, forecast REQ-2041 watch 30m; forecast stop <заявка>',
   'help.forecast': 'forecast <заявка> [watch [допуск]]: когда заявка будет готова, с диаграммой Ганта; "watch" сообщит, когда прогноз сдвинется',
+  'forecast.noRequestId': 'В файле {name} не указана заявка: добавьте id="…" в его <request> или отправьте его с "forecast <заявка>".',
+  'error.fileTooBig': 'Этот файл слишком большой для меня: {error}.',
+  'error.fileNotTaken': 'Не удалось принять этот файл: {error}.',
 };

@@ -77,6 +77,8 @@ export interface Desk {
   configFile: string;
   url: string;
   say(user: string, chat: string, text: string): Promise<ConsoleMessage>;
+  /** As say, with a file sent along (the console's 📎). */
+  sayWithFile(user: string, chat: string, text: string, file: { name: string; content: string | Buffer }): Promise<ConsoleMessage>;
   press(user: string, chat: string, messageId: string, action: string): Promise<number>;
   messages(chat: string): Promise<ConsoleMessage[]>;
   /** Waits for a bot message in the chat that matches, and returns its latest version. */
@@ -139,6 +141,14 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
     url,
     async say(user, chat, text) {
       const { status, body } = await post('/console/api/messages', { user, chat, text });
+      if (status !== 202) throw new Error(`console refused the message: ${status} ${JSON.stringify(body)}`);
+      return body as ConsoleMessage;
+    },
+    async sayWithFile(user, chat, text, file) {
+      const upload = await fetch(`${url}/console/api/upload?name=${encodeURIComponent(file.name)}`, { method: 'POST', body: file.content });
+      const uploaded = (await upload.json()) as { uploadId?: string; error?: string };
+      if (upload.status !== 201 || !uploaded.uploadId) throw new Error(`console refused the file: ${upload.status} ${JSON.stringify(uploaded)}`);
+      const { status, body } = await post('/console/api/messages', { user, chat, text, uploadId: uploaded.uploadId });
       if (status !== 202) throw new Error(`console refused the message: ${status} ${JSON.stringify(body)}`);
       return body as ConsoleMessage;
     },

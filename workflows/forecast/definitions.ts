@@ -18,6 +18,8 @@ export interface ForecastAsk {
   timeZone: string;
   /** Also tell them when the forecast moves by more than this (ms). */
   watchMarginMs?: number;
+  /** The request's XML as sent in chat (a file the gateway saved): used from now on instead of forecast.requests. */
+  xmlFile?: string;
 }
 
 /** A person told again whenever the ETA moves by more than the margin. */
@@ -54,6 +56,8 @@ export interface ForecastRoundInput {
   runId: string;
   /** The Monte Carlo seed: the same for every round of a request, so only new data moves the ETA. */
   seed: number;
+  /** An XML file sent in chat, instead of forecast.requests. */
+  xmlFile?: string;
 }
 
 export interface ForecastRoundResult {
@@ -77,6 +81,7 @@ export interface ForecastWorkflowInput {
   asks?: ForecastAsk[];
   round?: number;
   last?: ForecastSummary;
+  xmlFile?: string;
 }
 
 export interface ForecastState {

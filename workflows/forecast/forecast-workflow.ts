@@ -49,6 +49,8 @@ export async function forecastWorkflow(input: ForecastWorkflowInput): Promise<Fo
   const watchers = new Map<string, ForecastWatcher>((input.watchers ?? []).map((w) => [watcherKey(w), w]));
   let round = input.round ?? 0;
   let last = input.last;
+  // The latest XML sent in chat for this request, if any, replaces the configured one.
+  let xmlFile = input.xmlFile;
 
   setHandler(askForecastSignal, (ask) => void asks.push(ask));
   setHandler(stopWatchingSignal, (who) => void watchers.delete(watcherKey(who)));
@@ -68,14 +70,15 @@ export async function forecastWorkflow(input: ForecastWorkflowInput): Promise<Fo
       if (asks.length === 0 && watchers.size === 0) break;
     }
     if (inThisRun >= ROUNDS_PER_RUN) {
-      await continueAsNew<typeof forecastWorkflow>({ ...input, asks, watchers: [...watchers.values()], round, last });
+      await continueAsNew<typeof forecastWorkflow>({ ...input, asks, watchers: [...watchers.values()], round, last, xmlFile });
     }
     const batch = asks.splice(0);
     for (const ask of batch) {
+      if (ask.xmlFile) xmlFile = ask.xmlFile;
       if (ask.watchMarginMs !== undefined) watchers.set(watcherKey(ask), { ...ask, watchMarginMs: ask.watchMarginMs, since: Date.now() });
     }
     round++;
-    const roundInput = { request, round, asks: batch, watchers: [...watchers.values()], workflowId, runId, seed: seedOf(request) };
+    const roundInput = { request, round, asks: batch, watchers: [...watchers.values()], workflowId, runId, seed: seedOf(request), ...(xmlFile ? { xmlFile } : {}) };
     try {
       const result = await rounds.forecastRound(roundInput);
       last = result.summary;

@@ -1,0 +1,55 @@
+/**
+ * Files people send the bot (a request's XML, say): each platform adapter
+ * saves one here before the command runs, under a name of our own, in a
+ * folder the worker can read too (the shared data volume in docker-compose).
+ * Kept a day; the size is limited while reading, not after.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pruneOlderThan } from '../activities/storage/prune';
+import { formatSize } from '../lib/size';
+
+export interface IncomingFile {
+  /** Where it was saved. */
+  path: string;
+  /** The name the sender gave it. */
+  name: string;
+  size: number;
+}
+
+/** The largest file the bot takes (Telegram's bots can download 20 MB at most). */
+export const INCOMING_FILE_LIMIT = 20 * 1024 * 1024;
+const KEEP_MS = 24 * 3_600_000;
+
+export class FileTooBig extends Error {
+  constructor(name: string, limit: number) {
+    super(`${name} is bigger than ${formatSize(limit)}`);
+  }
+}
+
+/** Saves the bytes (a buffer, or chunks as they arrive) and says where. */
+export async function saveIncomingFile(dir: string, name: string, content: Buffer | AsyncIterable<Uint8Array>, limit = INCOMING_FILE_LIMIT): Promise<IncomingFile> {
+  await mkdir(dir, { recursive: true });
+  await pruneOlderThan(dir, KEEP_MS);
+  const safe = path.basename(name).replace(/[^\w.-]+/g, '_').slice(-80) || 'file';
+  const file = path.join(dir, `${randomUUID()}-${safe}`);
+  let bytes: Buffer;
+  if (Buffer.isBuffer(content)) bytes = content;
+  else {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of content) {
+      size += chunk.length;
+      if (size > limit) throw new FileTooBig(name, limit);
+      chunks.push(Buffer.from(chunk));
+    }
+    bytes = Buffer.concat(chunks);
+  }
+  if (bytes.length > limit) throw new FileTooBig(name, limit);
+  await writeFile(file, bytes).catch(async (err) => {
+    await rm(file, { force: true });
+    throw err;
+  });
+  return { path: file, name, size: bytes.length };
+}
