@@ -23,6 +23,9 @@ function telegramConfig(apiRoot: string, hosts: Record<string, unknown>) {
   config.users = config.users.map((u) => ({ ...u, telegram: { alice: 1001, bob: 1002, carol: 1003, dan: 1004 }[u.id] })) as typeof config.users;
   (config.chats as Record<string, unknown>).ops = { title: 'Ops', web: 'ops', telegram: OPS };
   config.notify = { approvals: 'ops', admins: 'ops' } as typeof config.notify;
+  // Forecasts, for a request's XML sent as a document (its database is never reached here).
+  (config.roles as Record<string, { can: string[] }>).engineer.can.push('forecast');
+  Object.assign(config, { forecast: { requests: '/nonexistent/{request}.xml', database: { type: 'postgres', connectString: 'postgres://nobody@127.0.0.1:1/tasks' } } });
   return config;
 }
 
@@ -136,3 +139,18 @@ test('a burst of 12 alerts to one chat arrives complete and in order through 429
     await strict.stop();
   }
 }, 150_000);
+
+test('a document with the command as its caption is downloaded (getFile) and used: a broken request XML is answered with its line', async () => {
+  const broken = Buffer.from('<request id="REQ-7">\n  <task id="a" type="t">\n</request>\n');
+  api.userSendsDocument(ALICE, ALICE.id, '/forecast', { name: 'req-7.xml', bytes: broken });
+  const answer = await lastBot(ALICE.id, (t) => t.startsWith('❌ No forecast for'), 'the answer to the document');
+  expect(answer.text).toMatch(/^❌ No forecast for req-7\.xml: its subtask file is not valid\. Line 2, column 3: <task> is never closed\./);
+  expect(api.calls.some((c) => c.method === 'getFile')).toBe(true);
+
+  // A stranger's file is not even downloaded.
+  const getFiles = api.calls.filter((c) => c.method === 'getFile').length;
+  const refusals = api.botMessages(STRANGER.id).length;
+  api.userSendsDocument(STRANGER, STRANGER.id, 'forecast', { name: 'x.xml', bytes: broken });
+  await waitFor(() => api.botMessages(STRANGER.id).length > refusals, 'the refusal to the stranger');
+  expect(api.calls.filter((c) => c.method === 'getFile')).toHaveLength(getFiles);
+});

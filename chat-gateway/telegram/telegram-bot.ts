@@ -14,6 +14,7 @@ import { callbackKey, decodeCallback } from '../../lib/callback-data';
 import { supportedLanguage, t } from '../../lib/i18n';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import type { Dispatcher } from '../dispatcher';
+import { FileTooBig, INCOMING_FILE_LIMIT, saveIncomingFile, type IncomingFile } from '../incoming-files';
 
 export interface TelegramBotDeps {
   config: LoadedConfig;
@@ -33,13 +34,41 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
   /** Answers are keyed by the update they answer, so a redelivered update is not answered twice. */
   const replier = (chat: ChatRef, key: string | number) => outboxReplier(client, chat, `tg-update/${key}`);
 
+  /** "/restart@dutydesk_bot web1" in groups: the bot's name dropped from the command. */
+  const commandText = (text: string) => text.replace(/^\/(\w+)@\w+/, '/$1');
+  const who = (from: { language_code?: string; first_name: string; last_name?: string; username?: string }) => ({
+    locale: from.language_code,
+    displayName: [from.first_name, from.last_name].filter(Boolean).join(' ') + (from.username ? ` (@${from.username})` : ''),
+  });
+
   bot.on(message('text'), async (ctx) => {
     const chat: ChatRef = { platform: 'telegram', chatId: String(ctx.chat.id) };
-    // "/restart@dutydesk_bot web1" in groups: drop the bot's name from the command.
-    const text = ctx.message.text.replace(/^\/(\w+)@\w+/, '/$1');
+    const text = commandText(ctx.message.text);
     if (ctx.chat.type !== 'private' && !text.startsWith('/')) return; // group chatter is not for us
-    const who = { locale: ctx.from.language_code, displayName: [ctx.from.first_name, ctx.from.last_name].filter(Boolean).join(' ') + (ctx.from.username ? ` (@${ctx.from.username})` : '') };
-    await dispatcher.text({ userId: userIdOf(ctx.from.id), chat, reply: replier(chat, ctx.update.update_id), ...who }, text);
+    await dispatcher.text({ userId: userIdOf(ctx.from.id), chat, reply: replier(chat, ctx.update.update_id), ...who(ctx.from) }, text);
+  });
+
+  // A file with the command as its caption (a request's XML for forecast): downloaded for known people only.
+  bot.on(message('document'), async (ctx) => {
+    const chat: ChatRef = { platform: 'telegram', chatId: String(ctx.chat.id) };
+    const text = commandText(ctx.message.caption ?? '');
+    if (ctx.chat.type !== 'private' && !text.startsWith('/')) return;
+    const userId = userIdOf(ctx.from.id);
+    const reply = replier(chat, ctx.update.update_id);
+    const incoming = { userId, chat, reply, ...who(ctx.from) };
+    if (!config.users.some((u) => u.id === userId)) return dispatcher.text(incoming, text);
+    const document = ctx.message.document;
+    const lang = languageOf(userId) ?? supportedLanguage(ctx.from.language_code);
+    let file: IncomingFile;
+    try {
+      if ((document.file_size ?? 0) > INCOMING_FILE_LIMIT) throw new FileTooBig(document.file_name ?? 'the file', INCOMING_FILE_LIMIT);
+      const res = await fetch(await ctx.telegram.getFileLink(document.file_id));
+      if (!res.ok || !res.body) throw new Error(`Telegram answered ${res.status} to the download`);
+      file = await saveIncomingFile(config.gateway.incomingDir, document.file_name ?? 'file', res.body as unknown as AsyncIterable<Uint8Array>);
+    } catch (err) {
+      return reply(t(lang, err instanceof FileTooBig ? 'error.fileTooBig' : 'error.fileNotTaken', { error: (err as Error).message }));
+    }
+    await dispatcher.text({ ...incoming, file }, text);
   });
 
   bot.on('callback_query', async (ctx) => {

@@ -43,6 +43,8 @@ export class TelegramBotApi {
   tooManyRequests = 0;
   private failNext = 0;
   private readonly chatLast = new Map<number, number>();
+  /** Files users sent, by file_id: what getFile and the file download serve. */
+  private readonly files = new Map<string, { name: string; bytes: Buffer }>();
   private readonly groupWindow = new Map<number, number[]>();
   private botWindow: number[] = [];
 
@@ -82,6 +84,23 @@ export class TelegramBotApi {
       from: { ...user, is_bot: false },
       date: Math.floor(Date.now() / 1000),
       text,
+    };
+    this.store(message);
+    this.push({ update_id: this.nextUpdateId++, message });
+    return message;
+  }
+
+  /** A document with a caption, as a user attaches a file; the bot downloads it with getFile and /file/bot<token>/<path>. */
+  userSendsDocument(user: { id: number; first_name: string; language_code?: string }, chatId: number, caption: string, file: { name: string; bytes: Buffer }): TgMessage {
+    const fileId = `doc-${this.nextMessageId}`;
+    this.files.set(fileId, file);
+    const message: TgMessage & { document: unknown } = {
+      message_id: this.nextMessageId++,
+      chat: { id: chatId, type: chatId < 0 ? 'supergroup' : 'private' },
+      from: { ...user, is_bot: false },
+      date: Math.floor(Date.now() / 1000),
+      caption,
+      document: { file_id: fileId, file_unique_id: `u-${fileId}`, file_name: file.name, mime_type: 'application/xml', file_size: file.bytes.length },
     };
     this.store(message);
     this.push({ update_id: this.nextUpdateId++, message });
@@ -139,6 +158,14 @@ export class TelegramBotApi {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    // Files: GET /file/bot<token>/<file_path>, the file_path getFile gave.
+    const download = /^\/file\/bot([^/]+)\/documents\/(.+)$/.exec(req.url ?? '');
+    if (download) {
+      const file = download[1] === this.token ? this.files.get(decodeURIComponent(download[2])) : undefined;
+      if (!file) return send(404, { ok: false, error_code: 404, description: 'Not Found' });
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.bytes.length });
+      return res.end(file.bytes);
+    }
     if (!match) return send(404, { ok: false, error_code: 404, description: 'Not Found' });
     if (match[1] !== this.token) return send(401, { ok: false, error_code: 401, description: 'Unauthorized' });
     const method = match[2];
@@ -267,6 +294,11 @@ export class TelegramBotApi {
         };
         this.store(message);
         return { ok: true, result: { ...message, file: undefined } };
+      }
+      case 'getFile': {
+        const file = this.files.get(String(p.file_id));
+        if (!file) return { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' };
+        return { ok: true, result: { file_id: p.file_id, file_unique_id: `u-${String(p.file_id)}`, file_size: file.bytes.length, file_path: `documents/${String(p.file_id)}` } };
       }
       case 'answerCallbackQuery':
         this.answers.push({ callback_query_id: String(p.callback_query_id), text: p.text as string | undefined });
