@@ -53,3 +53,17 @@ export async function saveIncomingFile(dir: string, name: string, content: Buffe
   });
   return { path: file, name, size: bytes.length };
 }
+
+/** Downloads a file a person sent from the platform's URL (its size checked first when the platform says it) and saves it. */
+export async function downloadIncomingFile(dir: string, source: { name: string; size?: number; url: string | URL; headers?: Record<string, string> }): Promise<IncomingFile> {
+  if ((source.size ?? 0) > INCOMING_FILE_LIMIT) throw new FileTooBig(source.name, INCOMING_FILE_LIMIT);
+  // No redirects: a platform that wants a login instead of the file answers with one.
+  const res = await fetch(source.url, { headers: source.headers, redirect: 'manual' });
+  if (res.status !== 200 || !res.body) throw new Error(`the download answered ${res.status}`);
+  return saveIncomingFile(dir, source.name, res.body as unknown as AsyncIterable<Uint8Array>);
+}
+
+/** What to tell the person when their file could not be taken. */
+export function fileRefusal(err: unknown): { key: 'error.fileTooBig' | 'error.fileNotTaken'; vars: { error: string } } {
+  return { key: err instanceof FileTooBig ? 'error.fileTooBig' : 'error.fileNotTaken', vars: { error: (err as Error).message } };
+}

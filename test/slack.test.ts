@@ -24,6 +24,9 @@ beforeAll(async () => {
   );
   config.users = config.users.map((u) => ({ ...u, slack: { alice: 'UALICE', bob: 'UBOB', carol: 'UCAROL', dan: 'UDAN' }[u.id] })) as typeof config.users;
   (config.chats as Record<string, unknown>).ops = { title: 'Ops', web: 'ops', slack: OPS };
+  // Forecasts, for a request's XML shared in a direct message (its database is never reached here).
+  (config.roles as Record<string, { can: string[] }>).engineer.can.push('forecast');
+  Object.assign(config, { forecast: { requests: '/nonexistent/{request}.xml', database: { type: 'postgres', connectString: 'postgres://nobody@127.0.0.1:1/tasks' } } });
   desk = await startDesk(config);
 }, 120_000);
 
@@ -93,4 +96,15 @@ test('the App Home tab shows running operations and what the user may do', async
   expect(text).toContain('dutydesk for Carol');
   expect(text).toContain('status <host>');
   expect(text).not.toContain('restart <host>');
+});
+
+test('a file shared in a direct message is downloaded with the bot token and used: a broken request XML is answered with its line', async () => {
+  const file = api.shareFile('req-8.xml', Buffer.from('<request id="REQ-8">\n  <task id="a" type="t">\n</request>\n'));
+  const message = { type: 'message', subtype: 'file_share', channel: 'DALICE', channel_type: 'im', user: 'UALICE', text: 'forecast', ts: '1700000000.000100', event_ts: '1700000000.000100', files: [file] };
+  const body = JSON.stringify({ type: 'event_callback', team_id: 'T1', event_id: 'EvFile1', event_time: 1, event: message });
+  expect((await postToApp(body, 'application/json')).status).toBe(200);
+  const answer = await lastIn('DALICE', (m) => m.text.startsWith('❌ No forecast for'), 'the answer to the shared file');
+  expect(answer.text).toMatch(/^❌ No forecast for req-8\.xml: its subtask file is not valid\. Line 2, column 3: <task> is never closed\./);
+  // Without the bot token the same URL gives a sign-in page, not the file.
+  expect((await fetch(file.url_private_download, { redirect: 'manual' })).status).toBe(302);
 });

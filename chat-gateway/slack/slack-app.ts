@@ -13,6 +13,7 @@ import { t } from '../../lib/i18n';
 import { dateTimeUtc } from '../../lib/messages/tickets';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import type { Dispatcher } from '../dispatcher';
+import { downloadIncomingFile, fileRefusal, type IncomingFile } from '../incoming-files';
 import type { RestartClient } from '../restart/restart-client';
 import type { TicketClient } from '../tickets/ticket-client';
 
@@ -32,8 +33,9 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
     endpoints: '/slack/events',
     logLevel: LogLevel.ERROR,
   });
+  const botToken = readSecret(slack.botToken, config).trim();
   const app = new App({
-    token: readSecret(slack.botToken, config).trim(),
+    token: botToken,
     receiver,
     tokenVerificationEnabled: false,
     ignoreSelf: false,
@@ -58,10 +60,27 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
   });
 
   app.message(async ({ message }) => {
-    // Direct messages to the app; messages from bots (ourselves included) are not commands.
-    if (message.channel_type !== 'im' || message.subtype || !('user' in message) || !message.user || !('text' in message)) return;
+    // Direct messages to the app, with a file maybe; messages from bots (ourselves included) are not commands.
+    if (message.channel_type !== 'im' || (message.subtype && message.subtype !== 'file_share') || !('user' in message) || !message.user || !('text' in message)) return;
     const chat: ChatRef = { platform: 'slack', chatId: message.channel };
-    await run('message', () => dispatcher.text({ userId: userIdOf(message.user as string), chat, reply: replier(chat, message.ts) }, message.text ?? ''));
+    const userId = userIdOf(message.user as string);
+    const reply = replier(chat, message.ts);
+    const shared = 'files' in message ? message.files?.[0] : undefined;
+    await run('message', async () => {
+      let file: IncomingFile | undefined;
+      // Files are downloaded for known people only, with the bot token (Slack's url_private_download).
+      if (shared?.url_private_download && config.users.some((u) => u.id === userId)) {
+        const lang = config.users.find((u) => u.id === userId)?.language ?? 'en';
+        try {
+          const source = { name: shared.name ?? 'file', size: shared.size, url: shared.url_private_download, headers: { authorization: `Bearer ${botToken}` } };
+          file = await downloadIncomingFile(config.gateway.incomingDir, source);
+        } catch (err) {
+          const refusal = fileRefusal(err);
+          return reply(t(lang, refusal.key, refusal.vars));
+        }
+      }
+      await dispatcher.text({ userId, chat, reply, ...(file ? { file } : {}) }, message.text ?? '');
+    });
   });
 
   app.action(/^dutydesk-/, async ({ ack, body, action }) => {

@@ -14,7 +14,7 @@ import { callbackKey, decodeCallback } from '../../lib/callback-data';
 import { supportedLanguage, t } from '../../lib/i18n';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import type { Dispatcher } from '../dispatcher';
-import { FileTooBig, INCOMING_FILE_LIMIT, saveIncomingFile, type IncomingFile } from '../incoming-files';
+import { downloadIncomingFile, FileTooBig, fileRefusal, INCOMING_FILE_LIMIT, type IncomingFile } from '../incoming-files';
 
 export interface TelegramBotDeps {
   config: LoadedConfig;
@@ -61,12 +61,13 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
     const lang = languageOf(userId) ?? supportedLanguage(ctx.from.language_code);
     let file: IncomingFile;
     try {
-      if ((document.file_size ?? 0) > INCOMING_FILE_LIMIT) throw new FileTooBig(document.file_name ?? 'the file', INCOMING_FILE_LIMIT);
-      const res = await fetch(await ctx.telegram.getFileLink(document.file_id));
-      if (!res.ok || !res.body) throw new Error(`Telegram answered ${res.status} to the download`);
-      file = await saveIncomingFile(config.gateway.incomingDir, document.file_name ?? 'file', res.body as unknown as AsyncIterable<Uint8Array>);
+      const name = document.file_name ?? 'file';
+      // Bots may download 20 MB at most: a bigger file is refused before getFile.
+      if ((document.file_size ?? 0) > INCOMING_FILE_LIMIT) throw new FileTooBig(name, INCOMING_FILE_LIMIT);
+      file = await downloadIncomingFile(config.gateway.incomingDir, { name, size: document.file_size, url: await ctx.telegram.getFileLink(document.file_id) });
     } catch (err) {
-      return reply(t(lang, err instanceof FileTooBig ? 'error.fileTooBig' : 'error.fileNotTaken', { error: (err as Error).message }));
+      const refusal = fileRefusal(err);
+      return reply(t(lang, refusal.key, refusal.vars));
     }
     await dispatcher.text({ ...incoming, file }, text);
   });

@@ -25,6 +25,8 @@ export class SlackWebApi {
   /** Files as shared in channels: upload URL, then completeUploadExternal. */
   readonly files: { id: string; name: string; bytes?: Buffer; channel?: string; comment?: string }[] = [];
   rateLimited = 0;
+  /** Files users shared with the app, by path: what a file_share message's url_private_download serves. */
+  private readonly shared = new Map<string, Buffer>();
   private readonly lastPost = new Map<string, number>();
 
   constructor(
@@ -48,6 +50,14 @@ export class SlackWebApi {
     await new Promise((r) => this.server?.close(r));
   }
 
+  /** A file a user shares, as Slack describes it in a file_share message event. */
+  shareFile(name: string, bytes: Buffer): { id: string; name: string; size: number; url_private_download: string } {
+    const id = `F${++this.seq}`;
+    const route = `/files-pri/T1-${id}/download/${encodeURIComponent(name)}`;
+    this.shared.set(route, bytes);
+    return { id, name, size: bytes.length, url_private_download: `${this.apiUrl.replace(/\/api\/$/, '')}${route}` };
+  }
+
   inChannel(channel: string): SlackMessage[] {
     return this.messages.filter((m) => m.channel === channel);
   }
@@ -57,6 +67,14 @@ export class SlackWebApi {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
+    // Files people shared: url_private_download, readable with the bot token only.
+    if ((req.url ?? '').startsWith('/files-pri/')) {
+      const shared = this.shared.get(req.url ?? '');
+      if (req.headers.authorization !== `Bearer ${this.botToken}`) return void res.writeHead(302, { location: 'https://slack.com/signin' }).end();
+      if (!shared) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': shared.length });
+      return void res.end(shared);
+    }
     if ((req.url ?? '').startsWith('/upload/')) {
       const file = this.files.find((f) => f.id === (req.url ?? '').slice('/upload/'.length));
       if (!file) return void res.writeHead(404).end();
