@@ -42,14 +42,20 @@ ensure_temporal_cli() {
   export TEMPORAL_CLI
 }
 
+# Debian packages, as root or through sudo; the package lists are refreshed once per run.
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+APT_UPDATED=""
+apt_install() {
+  [ -n "$APT_UPDATED" ] || { $SUDO apt-get update -qq; APT_UPDATED=1; }
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 # OpenSSH's sshd, which the tests start on a loopback port as a real host.
 ensure_sshd() {
   if [ -x /usr/sbin/sshd ]; then return; fi
   log "installing openssh-server from Debian (for the SSH tests)…"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends openssh-server openssh-client >/dev/null
+  apt_install openssh-server openssh-client
   # The package starts a system sshd on port 22 where it can; the tests run their own.
 }
 
@@ -58,10 +64,7 @@ ensure_sshd() {
 ensure_postgres() {
   if compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then return; fi
   log "installing PostgreSQL from Debian (the task database of the forecast tests and demo)…"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  apt_install postgresql
   # The package may start a cluster on port 5432 where it can; the tests run their own.
 }
 
@@ -69,30 +72,21 @@ ensure_postgres() {
 ensure_jdk() {
   if command -v java >/dev/null 2>&1 && command -v jcmd >/dev/null 2>&1; then return; fi
   log "installing a JDK from Debian (for the dump tests and demo)…"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends default-jdk-headless >/dev/null
+  apt_install default-jdk-headless
 }
 
 # DejaVu fonts, which Gantt charts are drawn with (resvg reads the system's fonts).
 ensure_fonts() {
   if [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then return; fi
   log "installing fonts-dejavu-core from Debian (for the forecast charts)…"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends fonts-dejavu-core >/dev/null
+  apt_install fonts-dejavu-core
 }
 
 # Debian's docker-compose parses docker-compose.yml without a Docker engine.
 ensure_compose_checker() {
   if command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1; then return; fi
   log "installing docker-compose from Debian (to validate docker-compose.yml)…"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+  apt_install docker-compose
 }
 
 # Request Tracker 5 with its SQLite backend and standalone server: the real
@@ -100,15 +94,11 @@ ensure_compose_checker() {
 ensure_request_tracker() {
   if [ -x /usr/sbin/rt-setup-database-5 ] && [ -x /usr/share/request-tracker5/libexec/rt-server ]; then return; fi
   log "installing Request Tracker 5 from Debian (for the ticket tests; about a minute, once)…"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
   # No database set-up by dbconfig: each test and the demo build their own SQLite file.
-  $sudo debconf-set-selections <<'SEL'
+  $SUDO debconf-set-selections <<'SEL'
 request-tracker5 request-tracker5/install-db boolean false
 request-tracker5 request-tracker5/dbconfig-install boolean false
 rt5-db-sqlite rt5-db-sqlite/dbconfig-install boolean false
 SEL
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    request-tracker5 rt5-standalone rt5-db-sqlite >/dev/null
+  apt_install request-tracker5 rt5-standalone rt5-db-sqlite
 }
