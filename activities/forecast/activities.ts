@@ -120,7 +120,8 @@ export function createForecastActivities({ config, client, taskDb }: ForecastAct
     return made;
   }
 
-  const marginOf = (w?: ForecastWatcher) => w?.watchMarginMs ?? config.forecast?.margin ?? 15 * 60_000;
+  /** The watcher's own margin; for others, the one the watch button offers. */
+  const marginOf = (r: ForecastAsk, watching: Map<string, ForecastWatcher>) => watching.get(watcherKey(r))?.watchMarginMs ?? r.watchMarginMs ?? config.forecast?.margin ?? 15 * 60_000;
 
   return {
     async forecastRound(input: ForecastRoundInput): Promise<ForecastRoundResult> {
@@ -156,7 +157,7 @@ export function createForecastActivities({ config, client, taskDb }: ForecastAct
         runUrl,
         chart: chartFiles.get(`${r.language} ${r.timeZone}`),
         watching: watching.has(watcherKey(r)),
-        marginMs: marginOf(watching.get(watcherKey(r)) ?? (r.watchMarginMs !== undefined ? { ...r, watchMarginMs: r.watchMarginMs, since: 0 } : undefined)),
+        marginMs: marginOf(r, watching),
       });
       for (const ask of asks) {
         const message = renderForecastAnswer(summary, reader(ask));
