@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pruneOlderThan } from '../activities/storage/prune';
+import { readAtMost } from '../lib/read-at-most';
 import { formatSize } from '../lib/size';
 
 export interface IncomingFile {
@@ -34,19 +35,8 @@ export async function saveIncomingFile(dir: string, name: string, content: Buffe
   await pruneOlderThan(dir, KEEP_MS);
   const safe = path.basename(name).replace(/[^\w.-]+/g, '_').slice(-80) || 'file';
   const file = path.join(dir, `${randomUUID()}-${safe}`);
-  let bytes: Buffer;
-  if (Buffer.isBuffer(content)) bytes = content;
-  else {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of content) {
-      size += chunk.length;
-      if (size > limit) throw new FileTooBig(name, limit);
-      chunks.push(Buffer.from(chunk));
-    }
-    bytes = Buffer.concat(chunks);
-  }
-  if (bytes.length > limit) throw new FileTooBig(name, limit);
+  const bytes = Buffer.isBuffer(content) ? content : await readAtMost(content, limit);
+  if (!bytes || bytes.length > limit) throw new FileTooBig(name, limit);
   await writeFile(file, bytes).catch(async (err) => {
     await rm(file, { force: true });
     throw err;

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { readRequestXml, RequestRefused } from '../activities/forecast/request-source';
+import { rejectionOf } from './helpers/rejection';
 
 let dir: string;
 let server: http.Server;
@@ -48,11 +49,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function refusal(promise: Promise<unknown>) {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(RequestRefused);
-  return (err as RequestRefused).refusal;
-}
+const refusal = async (promise: Promise<unknown>) => (await rejectionOf(promise, RequestRefused)).refusal;
 
 test('a file is found relative to the config file\'s folder', async () => {
   const read = await readRequestXml(`${path.basename(dir)}/{request}.xml`, 'REQ-1', path.dirname(dir), 1024 * 1024);

@@ -15,6 +15,7 @@ import { createTaskDatabase } from '../activities/taskdb';
 import { createOracleTaskDatabase, type OracleConnectionLike, type OraclePoolAttributes, type OraclePoolLike } from '../activities/taskdb/oracle';
 import type { TaskDbSettings } from '../activities/taskdb/port';
 import { freePort } from './helpers/wait';
+import { rejectionOf } from './helpers/rejection';
 
 const oracledb = require('oracledb') as { OUT_FORMAT_OBJECT: number; OUT_FORMAT_ARRAY: number };
 /** node-oracledb's thin-mode parser: the bind names the driver finds in the SQL (UPPERCASE unless quoted). */
@@ -126,14 +127,7 @@ function open(extra: Partial<TaskDbSettings> = {}) {
   return createOracleTaskDatabase({ ...SETTINGS, ...extra }, { createPool: fake.createPool });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<TaskDbError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TaskDbError);
-  return err as TaskDbError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, TaskDbError);
 
 describe('reading', () => {
   test('statuses: the SQL unchanged, :request bound by name as a string, UPPERCASE columns, Dates and epoch seconds', async () => {

@@ -14,6 +14,7 @@ import { loadDemoTaskData } from '../scripts/forecast/demo-taskdb';
 import { LOCAL_POSTGRES_DATABASE } from '../scripts/postgres/local-postgres';
 import { startPostgres, type TestPostgres } from './helpers/postgres';
 import { freePort } from './helpers/wait';
+import { rejectionOf } from './helpers/rejection';
 
 const SCHEMA = path.resolve(__dirname, '../config/forecast/taskdb-schema.sql');
 const DEMO_XML = path.resolve(__dirname, '../config/forecast/REQ-2041.xml');
@@ -102,14 +103,7 @@ async function insert(runs: Run[]) {
   }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<TaskDbError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TaskDbError);
-  return err as TaskDbError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, TaskDbError);
 
 beforeAll(async () => {
   pg = await startPostgres();

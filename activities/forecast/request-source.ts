@@ -6,6 +6,7 @@
  */
 import { open } from 'node:fs/promises';
 import path from 'node:path';
+import { readAtMost } from '../../lib/read-at-most';
 import { formatSize } from '../../lib/size';
 import type { ForecastRefusal } from '../../workflows/forecast/definitions';
 
@@ -36,14 +37,9 @@ export async function readRequestXml(template: string, request: string, configDi
     // 5xx and the like may pass: the activity's retry tries again.
     if (!res.ok) throw new Error(`${where} answered ${res.status} ${res.statusText}`);
     if (Number(res.headers.get('content-length') ?? 0) > maxBytes) throw tooBig();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      size += chunk.length;
-      if (size > maxBytes) throw tooBig();
-      chunks.push(Buffer.from(chunk));
-    }
-    return { xml: Buffer.concat(chunks).toString('utf8'), where };
+    const body = await readAtMost(res.body as unknown as AsyncIterable<Uint8Array>, maxBytes);
+    if (!body) throw tooBig();
+    return { xml: body.toString('utf8'), where };
   }
   return { xml: await readXmlFile(where, request, maxBytes), where };
 }
