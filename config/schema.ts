@@ -192,8 +192,8 @@ const baseSchema = z
       .object({
         token: secretRef,
         apiRoot: z.string().url().default('https://api.telegram.org'),
-        /** Outbound ceiling for the whole bot, enforced by the Temporal server on the Telegram task queue. */
-        messagesPerSecond: z.number().positive().max(30).default(25),
+        /** The bot's sending rate: the chat worker spaces calls evenly at it (Telegram allows about 30 in any second). */
+        messagesPerSecond: z.number().positive().max(30).default(29),
         /** Webhook mode instead of long polling: Telegram posts updates to <publicUrl>/telegram/webhook. */
         webhook: z
           .object({

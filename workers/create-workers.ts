@@ -10,6 +10,7 @@ import type { LoadedConfig } from '../config/load';
 import { readSecret } from '../config/load';
 import { createChatActivities } from '../activities/chat/activities';
 import { createDeliveryActivities } from '../activities/chat/delivery';
+import { SendPacer } from '../activities/chat/send-pacer';
 import type { ChatOutbound } from '../activities/chat/port';
 import { SlackOutbound } from '../activities/chat/slack-outbound';
 import { TelegramOutbound } from '../activities/chat/telegram-outbound';
@@ -27,6 +28,9 @@ import type { Platform } from '../workflows/restart/definitions';
 import { TASK_QUEUES } from './task-queues';
 
 export type QueueName = keyof typeof TASK_QUEUES;
+
+/** The server's cap on a chat queue, as a multiple of the bot's rate (see chatWorker). */
+const SERVER_RATE_HEADROOM = 1.2;
 
 export interface WorkerSetup {
   config: LoadedConfig;
@@ -93,14 +97,16 @@ export async function createWorkers(setup: WorkerSetup): Promise<CreatedWorkers>
     );
   }
   if (queues.includes('chat')) {
-    // One worker per platform; its queue's rate is the platform's per-bot ceiling,
-    // enforced by the Temporal server across all workers.
+    // One worker per platform. Its pacer sends evenly at the bot's rate, busiest
+    // chat first; the Temporal server caps the queue for all workers together,
+    // a little above that rate so a few sends wait here for the pacer to choose
+    // among (at exactly the rate, the server's first-come order would decide).
     const chatWorker = (platform: Platform, outbound: ChatOutbound, perSecond?: number) =>
       Worker.create({
         ...common,
         taskQueue: chatTaskQueue(platform),
-        activities: createDeliveryActivities({ outbound }),
-        maxTaskQueueActivitiesPerSecond: perSecond,
+        activities: createDeliveryActivities({ outbound, pacer: perSecond ? new SendPacer(perSecond) : undefined }),
+        maxTaskQueueActivitiesPerSecond: perSecond && perSecond * SERVER_RATE_HEADROOM,
       });
     workers.push(await chatWorker('web', setup.webOutbound ?? consoleOutbound(config)));
     const { telegram, slack } = config;

@@ -7,9 +7,12 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import { DeliveryRefused, RateLimited, type ChatMessage, type ChatOutbound } from './port';
+import type { SendPacer } from './send-pacer';
 
 export interface DeliveryDeps {
   outbound: ChatOutbound;
+  /** Spaces calls under the bot's ceiling; none for the web console, which has no limit. */
+  pacer?: SendPacer;
 }
 
 /** Rate limits retry after the platform's own delay; refusals are final; the rest backs off. */
@@ -25,9 +28,12 @@ async function asFailure<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createDeliveryActivities({ outbound }: DeliveryDeps) {
+export function createDeliveryActivities({ outbound, pacer }: DeliveryDeps) {
+  const slot = (backlog?: number) => pacer?.acquire(backlog, Context.current().cancellationSignal);
   return {
-    async deliverChatMessage(input: { chat: ChatRef; key: string; message: ChatMessage; editMessageId?: string }): Promise<{ messageId: string }> {
+    /** `backlog`: how many more messages the chat has waiting, so the busiest chats go first. */
+    async deliverChatMessage(input: { chat: ChatRef; key: string; message: ChatMessage; editMessageId?: string; backlog?: number }): Promise<{ messageId: string }> {
+      await slot(input.backlog);
       return asFailure(async () => {
         if (input.editMessageId) {
           await outbound.edit(input.chat, input.editMessageId, input.message);
@@ -41,6 +47,7 @@ export function createDeliveryActivities({ outbound }: DeliveryDeps) {
     async deliverChatMessages(input: { chat: ChatRef; items: { key: string; message: ChatMessage }[] }): Promise<{ messageIds: string[] }> {
       const messageIds: string[] = [];
       for (const item of input.items) {
+        await slot();
         messageIds.push((await asFailure(() => outbound.send(input.chat, item.message, item.key))).messageId);
         Context.current().heartbeat(messageIds.length);
       }

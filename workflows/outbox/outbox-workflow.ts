@@ -56,7 +56,7 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
     const messageId = sentId(state, item.key);
     if (item.mode === 'new' && messageId) continue;
     try {
-      const result = await delivery.deliverChatMessage({ chat: state.chat, key: `${workflowInfo().workflowId}/${item.key}`, message: item.message, editMessageId: messageId });
+      const result = await delivery.deliverChatMessage({ chat: state.chat, key: `${workflowInfo().workflowId}/${item.key}`, message: item.message, editMessageId: messageId, backlog: state.queue.length });
       remember(state, item.key, result.messageId);
       state.delivered++;
     } catch (err) {
