@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
-import { renderGanttPng } from '../activities/forecast/gantt-png';
+import { chartFileKind, pngSize, renderGanttPng } from '../activities/forecast/gantt-png';
 import { ganttRows } from '../lib/forecast/gantt-rows';
 import { escapeXml, fitText, renderGanttSvg, textWidth, type GanttLabels, type GanttOptions } from '../lib/forecast/gantt-svg';
 import type { Forecast, ScheduledSubtask, SubtaskState } from '../lib/forecast/model';
@@ -115,12 +115,6 @@ function rollout(regions: number, hosts: number, steps: number, nowMin: number):
 }
 
 /** Width and height from the PNG's IHDR, after checking the signature. */
-function pngSize(png: Buffer): { width: number; height: number } {
-  expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-  expect(png.toString('latin1', 12, 16)).toBe('IHDR');
-  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
-}
-
 function keep(name: string, png: Buffer): void {
   if (process.env.GANTT_OUT) writeFileSync(path.join(process.env.GANTT_OUT, name), png);
 }
@@ -162,6 +156,7 @@ test('a 29-subtask forecast: every row, escaped names, critical path and guesses
   expect(size.width).toBe(1400);
   expect(size.height).toBeGreaterThan(29 * 16);
   expect(size.height).toBeLessThan(1000);
+  expect(chartFileKind(png)).toBe('photo');
 });
 
 test('the axis is read in the reader\'s zone, with dates once it spans days (numeric, or per locale)', () => {
@@ -199,6 +194,8 @@ test('200 subtasks: one row each, readable height, under a second', () => {
   expect(size.height).toBeGreaterThan(200 * 14);
   expect(size.height).toBeLessThan(5000);
   expect(ms).toBeLessThan(1000);
+  // Too tall to read once a chat shrinks it as a photo: it goes as a document.
+  expect(chartFileKind(png)).toBe('document');
 });
 
 test('10 000 subtasks: merged into at most 200 group rows, said in the subtitle, critical path kept, under a second', () => {

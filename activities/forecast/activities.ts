@@ -32,8 +32,9 @@ import {
 import { enqueueChatMessage } from '../chat/outbox-client';
 import { pruneOlderThan } from '../storage/prune';
 import type { TaskDatabase } from '../taskdb/port';
+import type { ChatFile } from '../chat/port';
 import { TaskDbError } from '../taskdb/errors';
-import { renderGanttPng } from './gantt-png';
+import { chartFileKind, renderGanttPng } from './gantt-png';
 import { readRequestXml, readXmlFile, RequestRefused } from './request-source';
 import { summarizeForecast } from './summary';
 
@@ -84,11 +85,11 @@ export function createForecastActivities({ config, client, taskDb }: ForecastAct
   }
 
   /** One chart per language and zone among the readers, written where the chat worker reads files. */
-  async function charts(forecast: Forecast, summary: ForecastSummary, readers: ForecastAsk[], round: string): Promise<Map<string, { path: string; name: string }>> {
+  async function charts(forecast: Forecast, summary: ForecastSummary, readers: ForecastAsk[], round: string): Promise<Map<string, ChatFile>> {
     const dir = config.forecast!.chartsDir;
     await mkdir(dir, { recursive: true });
     await pruneOlderThan(dir, CHART_RETENTION_MS);
-    const made = new Map<string, { path: string; name: string }>();
+    const made = new Map<string, ChatFile>();
     for (const r of readers) {
       const key = `${r.language} ${r.timeZone}`;
       if (made.has(key)) continue;
@@ -114,8 +115,9 @@ export function createForecastActivities({ config, client, taskDb }: ForecastAct
       });
       const name = `${summary.request}-forecast-${made.size + 1}.png`;
       const file = path.join(dir, `${round}-${made.size + 1}.png`.replace(/[^A-Za-z0-9_.-]/g, '_'));
-      await writeFile(file, renderGanttPng(svg));
-      made.set(key, { path: file, name });
+      const png = renderGanttPng(svg);
+      await writeFile(file, png);
+      made.set(key, { path: file, name, kind: chartFileKind(png) });
     }
     return made;
   }

@@ -4,7 +4,7 @@
  * told to a watcher, the finish, and why a request cannot be forecast.
  * Pure functions over the round's summary.
  */
-import type { ChatMessage } from '../../activities/chat/port';
+import type { ChatFile, ChatMessage } from '../../activities/chat/port';
 import type { ForecastSummary } from '../../workflows/forecast/definitions';
 import { t } from '../i18n';
 import { localDateTime, spanWords, type ReaderContext } from './deadlines';
@@ -17,8 +17,8 @@ const PATH_SHOWN = 8;
 
 export interface ForecastReader extends ReaderContext {
   runUrl: string;
-  /** The chart for this reader's language and zone, on the worker's disk. */
-  chart?: { path: string; name: string };
+  /** The chart for this reader's language and zone, on the worker's disk (a photo, or a document when tall). */
+  chart?: ChatFile;
   /** Whether this reader watches the request here (picks the button). */
   watching: boolean;
   /** The margin a watch button offers. */
@@ -59,7 +59,7 @@ function withChart(text: string, s: ForecastSummary, r: ForecastReader): ChatMes
   const buttons = s.finished
     ? []
     : [[r.watching ? { label: t(lang, 'forecast.button.unwatch'), action: forecastUnwatchAction(s.request) } : { label: t(lang, 'forecast.button.watch', { margin: spanWords(r.marginMs, lang) }), action: forecastWatchAction(s.request) }]];
-  return { text, buttons, ...(r.chart ? { file: { path: r.chart.path, name: r.chart.name, kind: 'photo' as const } } : {}) };
+  return { text, buttons, ...(r.chart ? { file: r.chart } : {}) };
 }
 
 /** The answer to "forecast <request>". */
