@@ -133,6 +133,9 @@ test('a changed configuration updates the schedule; a removed group loses its sc
   expect(described.action).toMatchObject({ args: [{ group: 'desk', windowMs: 12 * HOUR }] });
   expect(described.state.paused).toBe(true);
   await expect(client.schedule.getHandle(reminderScheduleId('network')).describe()).rejects.toThrow(/not found/i);
+  // A group whose schedule is missing (the worker makes it when it starts) is told so, not a bare error.
+  await desk.say('bob', 'dm-bob', 'remind now network');
+  await desk.botMessage('dm-bob', (m) => m.text.startsWith('La programación de recordatorios de network aún no existe'), 'the answer for a missing schedule');
 
   // Back to the test configuration (and unpaused) for the tests that follow.
   await client.schedule.getHandle(reminderScheduleId('desk')).unpause();

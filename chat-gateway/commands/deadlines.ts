@@ -52,8 +52,9 @@ export const remindCommand: Command = {
     if (!all.length) return ctx.reply(t(lang, 'remind.none'));
     const wanted = args[1] ? [args[1]] : all;
     if (args[1] && !all.includes(args[1])) return ctx.reply(t(lang, 'remind.unknownGroup', { group: args[1], groups: all.join(', ') }));
-    await ctx.deadlines.trigger(wanted);
-    await ctx.reply(t(lang, 'remind.triggered', { groups: wanted.join(', ') }));
+    const { triggered, missing } = await ctx.deadlines.trigger(wanted);
+    if (triggered.length) await ctx.reply(t(lang, 'remind.triggered', { groups: triggered.join(', ') }));
+    if (missing.length) await ctx.reply(t(lang, 'remind.notScheduled', { groups: missing.join(', ') }));
   },
 };
 

@@ -117,6 +117,7 @@ export const en = {
   'usage.deadlines': 'Usage: deadlines [window], for example: deadlines 48h',
   'remind.triggered': '⏰ Deadline reminders triggered for {groups}; they arrive in a moment.',
   'remind.none': 'No ticket group has reminders configured (tickets.groups.<group>.reminders).',
+  'remind.notScheduled': 'The reminder schedule for {groups} is not set up yet: the worker creates it when it starts. Check that the worker is running, then try again.',
   'remind.unknownGroup': "No reminders are configured for \"{group}\". Groups with reminders: {groups}.",
   'usage.remind': 'Usage: remind now [group]',
   'help.deadlines': 'deadlines [window]: your tickets due soon, for example: deadlines 48h',

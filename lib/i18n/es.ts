@@ -119,6 +119,7 @@ export const es: Record<MessageKey, string> = {
   'usage.deadlines': 'Uso: deadlines [ventana], por ejemplo: deadlines 48h',
   'remind.triggered': '⏰ Recordatorios de vencimientos lanzados para {groups}; llegan en un momento.',
   'remind.none': 'Ningún grupo de tickets tiene recordatorios configurados (tickets.groups.<group>.reminders).',
+  'remind.notScheduled': 'La programación de recordatorios de {groups} aún no existe: el worker la crea al arrancar. Comprueba que el worker esté en marcha y vuelve a intentarlo.',
   'remind.unknownGroup': 'No hay recordatorios configurados para "{group}". Grupos con recordatorios: {groups}.',
   'usage.remind': 'Uso: remind now [grupo]',
   'help.deadlines': 'deadlines [ventana]: tus tickets que vencen pronto, por ejemplo: deadlines 48h',

@@ -119,6 +119,7 @@ export const fr: Record<MessageKey, string> = {
   'usage.deadlines': 'Usage : deadlines [fenêtre], par exemple : deadlines 48h',
   'remind.triggered': '⏰ Rappels d’échéances lancés pour {groups} ; ils arrivent dans un instant.',
   'remind.none': 'Aucun groupe de tickets n’a de rappels configurés (tickets.groups.<group>.reminders).',
+  'remind.notScheduled': 'La planification des rappels pour {groups} n’existe pas encore : le worker la crée à son démarrage. Vérifiez que le worker tourne, puis réessayez.',
   'remind.unknownGroup': 'Aucun rappel n’est configuré pour « {group} ». Groupes avec rappels : {groups}.',
   'usage.remind': 'Usage : remind now [groupe]',
   'help.deadlines': 'deadlines [fenêtre] : vos tickets bientôt à échéance, par exemple : deadlines 48h',

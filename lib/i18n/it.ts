@@ -119,6 +119,7 @@ export const it: Record<MessageKey, string> = {
   'usage.deadlines': 'Uso: deadlines [finestra], per esempio: deadlines 48h',
   'remind.triggered': '⏰ Promemoria delle scadenze avviati per {groups}; arrivano tra un attimo.',
   'remind.none': 'Nessun gruppo di ticket ha promemoria configurati (tickets.groups.<group>.reminders).',
+  'remind.notScheduled': 'La pianificazione dei promemoria per {groups} non esiste ancora: il worker la crea all’avvio. Controlla che il worker sia in esecuzione, poi riprova.',
   'remind.unknownGroup': 'Nessun promemoria configurato per "{group}". Gruppi con promemoria: {groups}.',
   'usage.remind': 'Uso: remind now [gruppo]',
   'help.deadlines': 'deadlines [finestra]: i tuoi ticket in scadenza, per esempio: deadlines 48h',

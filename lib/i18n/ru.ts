@@ -119,6 +119,7 @@ export const ru: Record<MessageKey, string> = {
   'usage.deadlines': 'Использование: deadlines [окно], например: deadlines 48h',
   'remind.triggered': '⏰ Напоминания о сроках запущены для: {groups}; сейчас придут.',
   'remind.none': 'Ни у одной группы заявок не настроены напоминания (tickets.groups.<group>.reminders).',
+  'remind.notScheduled': 'Расписание напоминаний для {groups} ещё не создано: worker создаёт его при запуске. Проверьте, что worker работает, и попробуйте снова.',
   'remind.unknownGroup': 'Для «{group}» напоминания не настроены. Группы с напоминаниями: {groups}.',
   'usage.remind': 'Использование: remind now [группа]',
   'help.deadlines': 'deadlines [окно]: ваши заявки с близким сроком, например: deadlines 48h',
