@@ -33,6 +33,12 @@ export const ticketSystemSchema = z
     pollInterval: intervalOrOff.default('30s'),
     /** On the very first poll, look back this far for tickets to announce. */
     lookback: duration.default('1h'),
+    /**
+     * How often each followed ticket is read again on its own: polls only see
+     * the watched queues, so this is how a ticket moved to another queue is
+     * noticed (and let go) when no webhook says so.
+     */
+    checkUp: duration.refine((ms) => ms >= 1000, 'expected at least 1s, such as 6h').default('6h'),
     /** Shared secret of the webhook (HMAC-SHA256 of the body in X-Hub-Signature); without it the webhook is off. */
     webhookSecret: secretRef.optional(),
     /** Jira: the date-time field where the response time is marked (e.g. customfield_10050). */

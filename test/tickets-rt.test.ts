@@ -42,7 +42,7 @@ beforeAll(async () => {
         ],
         chats: { ops: { title: 'Service desk', web: 'ops' }, net: { title: 'Network team', web: 'net' } },
         tickets: {
-          systems: { rt: { ...system, api: 'rest2' }, rt1: { ...system, api: 'rest1', webhookSecret: undefined } },
+          systems: { rt: { ...system, api: 'rest2' }, rt1: { ...system, api: 'rest1', webhookSecret: undefined, checkUp: '5s' } },
           groups: { desk: { system: 'rt', queue: 'Service Desk', chat: 'ops' }, network: { system: 'rt1', queue: 'Network', chat: 'net' } },
           defaultGroup: 'desk',
         },
@@ -206,6 +206,21 @@ test('the legacy REST 1.0 API: announce, take for me, give back', async () => {
   await rt.rest('PUT', `ticket/${id}`, { Owner: 'Nobody' }, 'dan');
   const note = await desk.botMessage('dm-dan', (m) => m.text.includes(`Ticket #${id} "Switch port flapping"`), 'the note to Dan');
   expect(note.text).toContain('Wrong team: this is the wifi.');
+});
+
+test('moved to a queue no group follows: the message says so and the workflow ends, by webhook or, polling only, by check-up', async () => {
+  // REST 2.0 system: RT's scrip tells the webhook of the move.
+  const told = await newTicket('Service Desk', 'Printer on floor 3');
+  const toldMessage = await announced('ops', told);
+  await rt.rest('PUT', `ticket/${told}`, { Queue: 'General' });
+  await announced('ops', told, (m) => m.id === toldMessage.id && m.text.includes('➡ Moved to General, which no group here follows') && m.buttons.length === 0);
+  await desk.env.client.workflow.getHandle(ticketWorkflowId('rt', told)).result();
+  // REST 1.0 system, polled only: polls of Network never see it again; the 5 s check-up does.
+  const polled = await newTicket('Network', 'VPN for the new office');
+  const polledMessage = await announced('net', polled);
+  await rt.rest('PUT', `ticket/${polled}`, { Queue: 'General' });
+  await announced('net', polled, (m) => m.id === polledMessage.id && m.text.includes('➡ Moved to General') && m.buttons.length === 0);
+  await desk.env.client.workflow.getHandle(ticketWorkflowId('rt1', polled)).result();
 });
 
 test('ticket <title> opens a ticket in RT with the user as requester and answers with its number and link', async () => {

@@ -11,11 +11,11 @@ import { renderTicketAnnouncement, renderTicketDescription, renderTicketOutcome,
 import { t } from '../../lib/i18n';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import type { ChatRef } from '../../workflows/restart/definitions';
-import { observedSignal, ticketWorkflowId, type Announcement, type NewTicketRequest, type TakenBy, type TicketWorkflowInput } from '../../workflows/ticket/definitions';
+import { observedSignal, ticketWorkflowId, type Announcement, type Observation, type NewTicketRequest, type TakenBy, type TicketWorkflowInput } from '../../workflows/ticket/definitions';
 import { enqueueChatMessage, textLimit } from '../chat/outbox-client';
 import { guard, refused } from './guard';
 import type { Ticket, TicketSystem } from './port';
-import { groupOf, userByLogin, type TicketSystems } from './systems';
+import { checkUpInterval, groupOf, userByLogin, type TicketSystems } from './systems';
 
 export interface TicketActivityDeps {
   config: LoadedConfig;
@@ -34,17 +34,18 @@ export function createTicketActivities({ config, client, systems }: TicketActivi
       const since = new Date(Date.now() - input.lookbackMs);
       const changes = await guard(() => system(input.system).changes(input.queues, input.cursor, since));
       for (const ticket of changes.tickets) {
-        await signalTicket(client, input.system, ticket.id, { source: 'poll', ticket });
+        await signalTicket(client, input.system, ticket.id, { source: 'poll', ticket, checkUpMs: checkUpInterval(config, input.system) });
         Context.current().heartbeat();
       }
       return { cursor: changes.cursor, changes: changes.tickets.length };
     },
 
-    async fetchTicket(input: { system: string; id: string }): Promise<Ticket> {
+    /** The ticket as it is now; `followed` is false once its queue belongs to no group. */
+    async fetchTicket(input: { system: string; id: string }): Promise<Ticket & { followed: boolean }> {
       const detail = await guard(() => system(input.system).get(input.id));
       // Only the fields the workflow compares: the text stays out of its history.
       const { description: _d, lastComment: _c, previousOwner: _p, ...ticket } = detail;
-      return ticket;
+      return { ...ticket, followed: groupOf(config, input.system, ticket.queue) !== undefined };
     },
 
     async takeTicket(input: { system: string; id: string; owner?: string; by: string; mode: 'me' | 'group' }): Promise<void> {
@@ -74,7 +75,7 @@ export function createTicketActivities({ config, client, systems }: TicketActivi
     },
 
     /** Edits the group message: taken, assigned elsewhere, closed, back to the group or gone. */
-    async updateTicketMessage(input: { system: string; id: string; announcement: Announcement; ticket?: Ticket; takenBy?: TakenBy; returned?: boolean; gone?: string }): Promise<void> {
+    async updateTicketMessage(input: { system: string; id: string; announcement: Announcement; ticket?: Ticket; takenBy?: TakenBy; returned?: boolean; gone?: string; movedAway?: boolean }): Promise<void> {
       const a = input.announcement;
       const ticket = input.ticket ?? { id: input.id, queue: '', state: 'open' as const, status: '' };
       const message = renderTicketOutcome(a, input.system, ticket, {
@@ -82,6 +83,7 @@ export function createTicketActivities({ config, client, systems }: TicketActivi
         ownerName: displayName(input.system, input.ticket?.owner),
         returned: input.returned,
         gone: input.gone,
+        movedAway: input.movedAway,
       });
       await enqueueChatMessage(client, a.chat, { key: groupKey(input.system, input.id, a.round), mode: 'upsert', message });
     },
@@ -131,7 +133,7 @@ export function createTicketActivities({ config, client, systems }: TicketActivi
 }
 
 /** Hands an observation to the ticket's workflow, starting it on first sight. */
-export async function signalTicket(client: Client, system: string, id: string, observation: { source: 'poll' | 'webhook'; ticket?: Ticket }): Promise<void> {
+export async function signalTicket(client: Client, system: string, id: string, observation: Observation): Promise<void> {
   const input: TicketWorkflowInput = { system, id };
   await client.workflow.signalWithStart('ticketWorkflow', {
     workflowId: ticketWorkflowId(system, id),

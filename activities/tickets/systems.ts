@@ -27,6 +27,11 @@ export function groupOf(config: LoadedConfig, system: string, queue: string): [s
   return Object.entries(config.tickets?.groups ?? {}).find(([, g]) => g.system === system && g.queue === queue);
 }
 
+/** How often a followed ticket of this system is read again on its own (tickets.systems.<name>.checkUp). */
+export function checkUpInterval(config: LoadedConfig, system: string): number | undefined {
+  return config.tickets?.systems[system]?.checkUp;
+}
+
 /** Queues each system is watched for. */
 export function watchedQueues(config: LoadedConfig, system: string): string[] {
   return Object.values(config.tickets?.groups ?? {})

@@ -74,6 +74,7 @@ export const en = {
   'ticket.done': '✅ Closed in the ticket system ({status})',
   'ticket.returnedHere': '↩ Came back to the group: see the newer message',
   'ticket.gone': '⚠ No longer visible in the ticket system: {error}',
+  'ticket.movedAway': '➡ Moved to {queue}, which no group here follows; dutydesk lets it go.',
   'ticket.returned': '↩ Ticket #{id} "{title}" that you had came back to {queue}.',
   'ticket.returnedComment': 'Comment from {author}: {comment}',
   'ticket.returnedNoComment': 'It came back without a comment.',

@@ -76,6 +76,7 @@ export const es: Record<MessageKey, string> = {
   'ticket.done': '✅ Cerrado en el sistema de tickets ({status})',
   'ticket.returnedHere': '↩ Ha vuelto al grupo: mira el mensaje más reciente',
   'ticket.gone': '⚠ Ya no es visible en el sistema de tickets: {error}',
+  'ticket.movedAway': '➡ Movido a {queue}, que ningún grupo de aquí sigue; dutydesk deja de seguirlo.',
   'ticket.returned': '↩ El ticket #{id} "{title}" que tenías ha vuelto a {queue}.',
   'ticket.returnedComment': 'Comentario de {author}: {comment}',
   'ticket.returnedNoComment': 'Ha vuelto sin comentario.',

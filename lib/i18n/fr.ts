@@ -76,6 +76,7 @@ export const fr: Record<MessageKey, string> = {
   'ticket.done': '✅ Clôturé dans le système de tickets ({status})',
   'ticket.returnedHere': '↩ Revenu au groupe : voir le message plus récent',
   'ticket.gone': '⚠ N’est plus visible dans le système de tickets : {error}',
+  'ticket.movedAway': '➡ Déplacé vers {queue}, qu’aucun groupe ici ne suit ; dutydesk ne le suit plus.',
   'ticket.returned': '↩ Le ticket #{id} « {title} » que vous aviez est revenu dans {queue}.',
   'ticket.returnedComment': 'Commentaire de {author} : {comment}',
   'ticket.returnedNoComment': 'Il est revenu sans commentaire.',

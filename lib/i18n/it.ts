@@ -76,6 +76,7 @@ export const it: Record<MessageKey, string> = {
   'ticket.done': '✅ Chiuso nel sistema di ticket ({status})',
   'ticket.returnedHere': '↩ Tornato al gruppo: vedi il messaggio più recente',
   'ticket.gone': '⚠ Non più visibile nel sistema di ticket: {error}',
+  'ticket.movedAway': '➡ Spostato in {queue}, che nessun gruppo qui segue; dutydesk smette di seguirlo.',
   'ticket.returned': '↩ Il ticket #{id} "{title}" che avevi in carico è tornato in {queue}.',
   'ticket.returnedComment': 'Commento di {author}: {comment}',
   'ticket.returnedNoComment': 'È tornato senza commenti.',

@@ -76,6 +76,7 @@ export const ru: Record<MessageKey, string> = {
   'ticket.done': '✅ Закрыта в системе заявок ({status})',
   'ticket.returnedHere': '↩ Вернулась в группу: см. более новое сообщение',
   'ticket.gone': '⚠ Больше не видна в системе заявок: {error}',
+  'ticket.movedAway': '➡ Перенесён в {queue}, за которой здесь не следит ни одна группа; dutydesk больше его не отслеживает.',
   'ticket.returned': '↩ Заявка #{id} «{title}», которая была у вас, вернулась в очередь {queue}.',
   'ticket.returnedComment': '{author} оставил(а) комментарий: {comment}',
   'ticket.returnedNoComment': 'Вернулась без комментария.',

@@ -60,6 +60,8 @@ export interface TicketOutcome {
   ownerName?: string;
   returned?: boolean;
   gone?: string;
+  /** Moved to a queue no group follows: dutydesk lets it go. */
+  movedAway?: boolean;
 }
 
 /** The group message after something happened: the header stays, the buttons go, one line says what. */
@@ -67,6 +69,7 @@ export function renderTicketOutcome(a: Announcement, system: string, ticket: Pic
   const lang = a.language;
   let line: string;
   if (outcome.gone) line = t(lang, 'ticket.gone', { error: outcome.gone });
+  else if (outcome.movedAway) line = t(lang, 'ticket.movedAway', { queue: ticket.queue });
   else if (ticket.state === 'done') line = t(lang, 'ticket.done', { status: ticket.status });
   else if (outcome.returned) line = t(lang, 'ticket.returnedHere');
   else if (outcome.takenBy) {

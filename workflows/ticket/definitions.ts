@@ -10,10 +10,15 @@ import type { ChatRef, Person } from '../restart/definitions';
 export const ticketWorkflowId = (system: string, id: string) => `ticket-${system}-${id}`;
 export const ticketPollerWorkflowId = (system: string) => `ticket-poller-${system}`;
 
-/** A change seen by a poll (with the ticket as read) or announced by a webhook (the workflow reads it). */
+/**
+ * A change seen by a poll (with the ticket as read) or announced by a webhook
+ * (the workflow reads it), or the workflow's own periodic check-up.
+ */
 export interface Observation {
-  source: 'poll' | 'webhook';
+  source: 'poll' | 'webhook' | 'checkup';
   ticket?: Ticket;
+  /** The system's check-up interval as configured now, so a changed configuration reaches running tickets. */
+  checkUpMs?: number;
 }
 
 /** What the group message shows besides the ticket: who had it before, who took it. */
@@ -45,6 +50,8 @@ export interface TicketWorkflowState {
   takenBy?: TakenBy;
   /** Observations not yet handled when the run continued as new. */
   inbox: Observation[];
+  /** Read the ticket again after this long without news; from the latest observation. */
+  checkUpMs?: number;
 }
 
 export interface TicketWorkflowInput {

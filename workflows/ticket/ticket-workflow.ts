@@ -5,7 +5,7 @@
  * Observations from polls and webhooks are compared with what the workflow
  * already knows, so the same change seen twice notifies once.
  */
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createTicketActivities } from '../../activities/tickets/activities';
 import type { Ticket } from '../../activities/tickets/port';
 import { rootMessage } from '../../lib/failure';
@@ -40,6 +40,8 @@ const prompt = proxyActivities<TicketActivities>({
 
 /** Observations per run before continuing as new, to keep each history small. */
 const OBSERVATIONS_PER_RUN = 200;
+/** Check-up interval when no observation has said (tickets.systems.<name>.checkUp's default). */
+const DEFAULT_CHECK_UP_MS = 6 * 3_600_000;
 
 /** A real change: newer, or the same second with a different owner, state or queue. */
 function changed(before: Ticket | undefined, after: Ticket): boolean {
@@ -62,7 +64,10 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<void> 
     upsertSearchAttributes([{ key: TICKET_OWNER_ATTR, value: owner ?? null }]);
   }
 
-  setHandler(observedSignal, (o) => void state.inbox.push(o));
+  setHandler(observedSignal, (o) => {
+    if (o.checkUpMs) state.checkUpMs = o.checkUpMs;
+    state.inbox.push(o);
+  });
   setHandler(ticketStateQuery, () => state);
 
   setHandler(takeUpdate, async (request) => {
@@ -94,11 +99,20 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<void> 
     let ticket = observation.ticket;
     if (ticket && !changed(state.ticket, ticket)) return true;
     if (!ticket || observation.source === 'webhook') {
+      let fetched: Ticket & { followed?: boolean };
       try {
-        ticket = await patient.fetchTicket({ system, id });
+        fetched = await patient.fetchTicket({ system, id });
       } catch (err) {
         // Gone or not ours to see any more: nothing left to follow.
         if (state.announcement) await patient.updateTicketMessage({ system, id, announcement: state.announcement, ticket: state.ticket, gone: rootMessage(err) });
+        return false;
+      }
+      const { followed, ...read } = fetched;
+      ticket = read;
+      // Moved to a queue no group follows (polls will never see it again): let it go.
+      if (followed === false && ticket.state !== 'done') {
+        state.ticket = ticket;
+        if (state.announcement) await patient.updateTicketMessage({ system, id, announcement: state.announcement, ticket, movedAway: true });
         return false;
       }
       if (!changed(state.ticket, ticket)) return true;
@@ -129,7 +143,13 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<void> 
   }
 
   for (let handled = 0; ; handled++) {
-    await condition(() => state.inbox.length > 0 || workflowInfo().continueAsNewSuggested);
+    const news = () => state.inbox.length > 0 || workflowInfo().continueAsNewSuggested;
+    if (patched('ticket-checkup')) {
+      // No news for a while: read the ticket again, in case it left the watched queues.
+      if (!(await condition(news, state.checkUpMs ?? DEFAULT_CHECK_UP_MS))) state.inbox.push({ source: 'checkup' });
+    } else {
+      await condition(news);
+    }
     if (handled >= OBSERVATIONS_PER_RUN || workflowInfo().continueAsNewSuggested) break;
     const observation = state.inbox.shift() as Observation;
     const following = await observe(observation);
