@@ -71,6 +71,12 @@ beforeAll(async () => {
       { h1: { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { app: { steps: [{ name: 'noop', run: 'true' }] } } } },
       {
         roles,
+        users: [
+          { id: 'alice', name: 'Alice', roles: ['engineer'] },
+          { id: 'bob', name: 'Bob', roles: ['lead'] },
+          { id: 'carol', name: 'Carol', roles: ['viewer'] },
+          { id: 'elise', name: 'Élise', roles: ['engineer'], language: 'fr' },
+        ],
         forecast: {
           requests: path.join(xmlDir, '{request}.xml'),
           database: { type: 'postgres', connectString: pg.url, password: { env: 'TEST_TASKDB_PASSWORD' } },
@@ -178,6 +184,8 @@ test('bad input is answered with what was wrong', async () => {
   expect(broken).toMatch(/^❌ No forecast for BROKEN: its subtask file is not valid\. Line 4, column 5: <task> is never closed\./);
   const bomb = await answer('alice', 'forecast BOMB');
   expect(bomb).toMatch(/^❌ No forecast for BOMB: its subtask file is not valid\. .*DOCTYPE/);
+  // The mistake itself is told in the reader's language too.
+  expect(await answer('elise', 'forecast BROKEN')).toMatch(/^❌ .*BROKEN.* Ligne 4, colonne 5 : <task> n’est jamais fermé/);
   expect(await answer('carol', 'forecast REQ-1')).toContain('You may not use "forecast"');
 });
 

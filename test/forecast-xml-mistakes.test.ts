@@ -1,6 +1,7 @@
 /** Mistakes in a request's subtask XML: each refused with what is wrong, the line and column, and what to do. */
-import { TASK_XML_ERROR_TEMPLATES } from '../lib/forecast/task-xml';
 import { refusal } from './helpers/task-xml-expect';
+import { t } from '../lib/i18n';
+import { taskXmlErrorText } from '../lib/messages/forecast';
 
 describe('malformed XML is refused with the line and column of the mistake', () => {
   test('a tag never closed, on line 4', () => {
@@ -148,10 +149,11 @@ describe('mistakes in the format are refused with the line and column and what t
     expect(refusal('  \n')).toMatchObject(expected);
   });
 
-  test('every code has an English template, and the message is that template filled with vars', () => {
+  test('the message is the English template filled with vars, and the reader gets it in their language', () => {
     const err = refusal('<request><group mode="x"/></request>');
-    const filled = TASK_XML_ERROR_TEMPLATES[err.code].replace(/\{(\w+)\}/g, (_, key: string) => String(err.vars[key]));
-    expect(err.message).toBe(filled);
+    expect(err.message).toBe('Line 1, column 10: <group> has mode="x", but the mode must be "sequence" or "parallel".');
+    expect(taskXmlErrorText('es', err)).toBe('su fichero de subtareas no es válido. ' + t('es', 'xml.badMode', { line: 1, column: 10, element: 'group', mode: 'x' }));
+    expect(taskXmlErrorText('ru', err)).toMatch(/^её файл подзадач некорректен\. Строка 1, столбец 10: .*mode="x"/);
     expect(err).toBeInstanceOf(Error);
     expect(err.name).toBe('TaskXmlError');
   });

@@ -18,7 +18,7 @@ import { renderGanttSvg } from '../../lib/forecast/gantt-svg';
 import type { DurationHistory, Forecast } from '../../lib/forecast/model';
 import { parseTaskXml, TaskXmlError } from '../../lib/forecast/task-xml';
 import { t, type MessageKey } from '../../lib/i18n';
-import { renderForecastAnswer, renderForecastFailed, renderForecastMoved, type ForecastReader } from '../../lib/messages/forecast';
+import { renderForecastAnswer, refusalText, renderForecastFailed, renderForecastMoved, type ForecastReader } from '../../lib/messages/forecast';
 import { runLink } from '../../lib/temporal-ui';
 import {
   watcherKey,
@@ -78,7 +78,7 @@ export function createForecastActivities({ config, client, taskDb }: ForecastAct
       return { forecast, summary: summarizeForecast(request, tree, forecast) };
     } catch (err) {
       if (err instanceof RequestRefused) refused(err.refusal);
-      if (err instanceof TaskXmlError) refused({ key: 'forecast.badXml', vars: { request, error: err.message } });
+      if (err instanceof TaskXmlError) refused({ key: 'forecast.badXml', vars: { request, error: err.message }, xmlError: { code: err.code, vars: err.vars } });
       if (err instanceof TaskDbError && !err.retryable) refused({ key: 'forecast.badDatabase', vars: { request, error: err.message } });
       throw err;
     }
@@ -179,7 +179,7 @@ export function createForecastActivities({ config, client, taskDb }: ForecastAct
       // Askers always hear; watchers only of a refusal (an unreachable database is tried again at the next check).
       const readers = input.refused ? [...asks, ...watchers.filter((w) => !asks.some((a) => watcherKey(a) === watcherKey(w)))] : asks;
       for (const r of readers) {
-        const reason = input.reason ? t(r.language, input.reason.key as MessageKey, input.reason.vars) : input.error;
+        const reason = input.reason ? refusalText(r.language, input.reason) : input.error;
         const message = renderForecastFailed(request, reason, { language: r.language, refused: input.refused, watching: watching.has(watcherKey(r)), runUrl });
         await enqueueChatMessage(client, r.chat, { key: `${workflowId}/${runId}/${round}/${watcherKey(r)}/failed`, mode: 'new', message });
       }

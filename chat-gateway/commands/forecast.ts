@@ -11,6 +11,7 @@ import { parseDuration } from '../../lib/duration';
 import { parseTaskXml, TaskXmlError } from '../../lib/forecast/task-xml';
 import { formatSize } from '../../lib/size';
 import { t } from '../../lib/i18n';
+import { taskXmlErrorText } from '../../lib/messages/forecast';
 import { REQUEST_ID } from '../../activities/forecast/request-source';
 import type { ForecastAsk } from '../../workflows/forecast/definitions';
 import type { ButtonHandler, Command, CommandContext } from './context';
@@ -51,7 +52,7 @@ async function requestFromFile(ctx: CommandContext, typed: string | undefined): 
     tree = parseTaskXml(await readFile(file.path, 'utf8'), { maxBytes: settings.xml.maxSize, maxDepth: settings.xml.maxDepth, maxSubtasks: settings.xml.maxSubtasks });
   } catch (err) {
     if (!(err instanceof TaskXmlError)) throw err;
-    await refuse(name, t(lang, 'forecast.badXml', { error: err.message }));
+    await refuse(name, taskXmlErrorText(lang, err));
     return undefined;
   }
   const request = typed ?? tree.request;

@@ -19,7 +19,7 @@ import { SourcePositions, TaskXmlError } from './task-xml-errors';
 import { expandRequest, type WrittenDefine, type WrittenGroup, type WrittenInclude, type WrittenNode, type WrittenTask } from './task-xml-expand';
 import { prescanTaskXml } from './task-xml-scan';
 
-export { TASK_XML_ERROR_TEMPLATES, TaskXmlError, type TaskXmlErrorCode, type TaskXmlErrorVars } from './task-xml-errors';
+export { TaskXmlError, type TaskXmlErrorCode, type TaskXmlErrorVars } from './task-xml-errors';
 
 export interface TaskXmlLimits {
   /** Size of the text in UTF-8 bytes. */

@@ -5,8 +5,8 @@
  * Pure functions over the round's summary.
  */
 import type { ChatFile, ChatMessage } from '../../activities/chat/port';
-import type { ForecastSummary } from '../../workflows/forecast/definitions';
-import { t } from '../i18n';
+import type { ForecastRefusal, ForecastSummary } from '../../workflows/forecast/definitions';
+import { t, type MessageKey } from '../i18n';
 import { localDateTime, spanWords, type ReaderContext } from './deadlines';
 
 export const forecastWatchAction = (request: string) => `forecast.watch:${request}`;
@@ -84,6 +84,16 @@ export function renderForecastMoved(s: ForecastSummary, was: number | undefined,
 }
 
 /** Why the round failed: a refusal with its reason, or the database unreachable after retries. */
+/** A mistake in a request's XML, said in the reader's language. */
+export function taskXmlErrorText(language: string, error: { code: string; vars: Record<string, string | number> }): string {
+  return t(language, 'forecast.badXml', { error: t(language, `xml.${error.code}` as MessageKey, error.vars) });
+}
+
+/** Why a request cannot be forecast, in the reader's language. */
+export function refusalText(language: string, refusal: ForecastRefusal): string {
+  return refusal.xmlError ? taskXmlErrorText(language, refusal.xmlError) : t(language, refusal.key as MessageKey, refusal.vars);
+}
+
 export function renderForecastFailed(request: string, reason: string, o: { language: string; refused: boolean; watching: boolean; runUrl: string }): ChatMessage {
   const lang = o.language;
   const head = o.refused ? t(lang, 'forecast.refused', { request, reason }) : t(lang, 'forecast.unreachable', { request, error: reason });

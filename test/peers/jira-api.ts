@@ -5,7 +5,7 @@
  * assignee, transitions, field edits, comments, issue creation, /myself.
  * v3 bodies are Atlassian Document Format and people are accountIds; v2
  * bodies are strings and people are user names. Basic auth is checked; it
- * can be told to answer 503 for a while. It also sends Jira webhooks.
+ * can be told to answer 503 for a while. The tests post Jira's webhook bodies themselves.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

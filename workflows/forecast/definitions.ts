@@ -70,6 +70,8 @@ export interface ForecastRoundResult {
 export interface ForecastRefusal {
   key: string;
   vars: Record<string, string | number>;
+  /** A mistake in the request's XML, put in as {error} in the reader's language (lib/forecast/task-xml-errors.ts). */
+  xmlError?: { code: string; vars: Record<string, string | number> };
 }
 
 export interface ForecastWorkflowInput {
