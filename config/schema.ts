@@ -213,7 +213,10 @@ const baseSchema = z
         apiUrl: z.string().url().default('https://slack.com/api/'),
         /** The slash command configured in the Slack app. */
         command: z.string().regex(/^\/[a-z0-9_-]+$/).default('/dutydesk'),
-        messagesPerSecond: z.number().positive().max(50).default(10),
+        /** New messages a second for the whole app (chat.postMessage: about 1 a second per channel, several hundred a minute in all). */
+        messagesPerSecond: z.number().positive().max(50).default(5),
+        /** Edits a minute for the whole app (chat.update is Tier 3: about 50 a minute). */
+        updatesPerMinute: z.number().positive().max(600).default(50),
       })
       .strict()
       .optional(),

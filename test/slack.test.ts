@@ -1,13 +1,17 @@
 /**
  * dutydesk on Slack: signed requests to the gateway's Bolt receiver, and a
  * local server answering the Web API. The same restart as on the web console
- * and Telegram, buttons, the App Home tab, and forged requests refused.
+ * and Telegram, buttons, the App Home tab, forged requests refused, and
+ * chat.update kept to its tier.
  */
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
 import { waitFor } from './helpers/wait';
 import { SlackWebApi } from './peers/slack-web-api';
+import { enqueueChatMessage } from '../activities/chat/outbox-client';
 
 const OPS = 'C0OPS';
+/** chat.update's pace for this app: fast enough for a short test, slow enough to see. */
+const UPDATES_PER_MINUTE = 120;
 let api: SlackWebApi;
 let desk: Desk;
 
@@ -20,7 +24,7 @@ beforeAll(async () => {
       local1: { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { app: { steps: [{ name: 'stop', run: 'echo stopped' }, { name: 'start', run: 'sleep 1; echo started' }] } } },
       slow1: { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { app: { steps: [{ name: 'stop', run: 'sleep 6' }, { name: 'start', run: 'echo started' }] } } },
     },
-    { slack: { botToken: { env: 'DD_TEST_SLACK_TOKEN' }, signingSecret: { env: 'DD_TEST_SLACK_SECRET' }, apiUrl: api.apiUrl } },
+    { slack: { botToken: { env: 'DD_TEST_SLACK_TOKEN' }, signingSecret: { env: 'DD_TEST_SLACK_SECRET' }, apiUrl: api.apiUrl, updatesPerMinute: UPDATES_PER_MINUTE } },
   );
   config.users = config.users.map((u) => ({ ...u, slack: { alice: 'UALICE', bob: 'UBOB', carol: 'UCAROL', dan: 'UDAN' }[u.id] })) as typeof config.users;
   (config.chats as Record<string, unknown>).ops = { title: 'Ops', web: 'ops', slack: OPS };
@@ -107,4 +111,22 @@ test('a file shared in a direct message is downloaded with the bot token and use
   expect(answer.text).toMatch(/^❌ No forecast for req-8\.xml: its subtask file is not valid\. Line 2, column 3: <task> is never closed\./);
   // Without the bot token the same URL gives a sign-in page, not the file.
   expect((await fetch(file.url_private_download, { redirect: 'manual' })).status).toBe(302);
+});
+
+test('a storm of progress edits in four channels: chat.update kept to its pace, pending edits merged, the latest state shown', async () => {
+  const channels = ['C0STORM1', 'C0STORM2', 'C0STORM3', 'C0STORM4'];
+  const since = api.calls.length;
+  // Ten states of one live message per channel, a new one every 100 ms.
+  for (let step = 1; step <= 10; step++) {
+    await Promise.all(channels.map((chatId) => enqueueChatMessage(desk.env.client, { platform: 'slack', chatId }, { key: 'storm', mode: 'upsert', message: { text: `${chatId} step ${step} of 10` } })));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  for (const channel of channels) await lastIn(channel, (m) => m.text === `${channel} step 10 of 10`, `the last state in ${channel}`);
+  const updates = api.calls.slice(since).filter((c) => c.method === 'chat.update');
+  // Fewer edits than states: the ones waiting for their turn were merged.
+  expect(updates.length).toBeLessThan(channels.length * 9);
+  // Never two edits closer than the pace allows (a few ms for the clock).
+  const gaps = updates.slice(1).map((u, i) => u.at - updates[i].at);
+  expect(Math.min(...gaps)).toBeGreaterThanOrEqual(60_000 / UPDATES_PER_MINUTE - 25);
+  for (const channel of channels) expect(api.inChannel(channel)).toHaveLength(1);
 });

@@ -9,7 +9,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { LoadedConfig } from '../config/load';
 import { readSecret } from '../config/load';
 import { createChatActivities } from '../activities/chat/activities';
-import { createDeliveryActivities } from '../activities/chat/delivery';
+import { createDeliveryActivities, type DeliveryDeps } from '../activities/chat/delivery';
 import { SendPacer } from '../activities/chat/send-pacer';
 import type { ChatOutbound } from '../activities/chat/port';
 import { SlackOutbound } from '../activities/chat/slack-outbound';
@@ -101,22 +101,26 @@ export async function createWorkers(setup: WorkerSetup): Promise<CreatedWorkers>
     // chat first; the Temporal server caps the queue for all workers together,
     // a little above that rate so a few sends wait here for the pacer to choose
     // among (at exactly the rate, the server's first-come order would decide).
-    const chatWorker = (platform: Platform, outbound: ChatOutbound, perSecond?: number) =>
+    const chatWorker = (platform: Platform, outbound: ChatOutbound, perSecond?: number, pacers?: DeliveryDeps['pacers']) =>
       Worker.create({
         ...common,
         taskQueue: chatTaskQueue(platform),
-        activities: createDeliveryActivities({ outbound, pacer: perSecond ? new SendPacer(perSecond) : undefined }),
+        activities: createDeliveryActivities({ outbound, pacers }),
         maxTaskQueueActivitiesPerSecond: perSecond && perSecond * SERVER_RATE_HEADROOM,
       });
     workers.push(await chatWorker('web', setup.webOutbound ?? consoleOutbound(config)));
     const { telegram, slack } = config;
     if (telegram) {
       const token = () => readSecret(telegram.token, config).trim();
-      workers.push(await chatWorker('telegram', new TelegramOutbound(telegram.apiRoot, token), telegram.messagesPerSecond));
+      // Edits count toward Telegram's per-bot limit like new messages.
+      const pacer = new SendPacer(telegram.messagesPerSecond);
+      workers.push(await chatWorker('telegram', new TelegramOutbound(telegram.apiRoot, token), telegram.messagesPerSecond, { send: pacer, edit: pacer }));
     }
     if (slack) {
       const token = () => readSecret(slack.botToken, config).trim();
-      workers.push(await chatWorker('slack', new SlackOutbound(slack.apiUrl, token), slack.messagesPerSecond));
+      // chat.update is in Slack's Tier 3 (about 50 a minute); pending edits of one message merge while they wait.
+      const pacers = { send: new SendPacer(slack.messagesPerSecond), edit: new SendPacer(slack.updatesPerMinute / 60) };
+      workers.push(await chatWorker('slack', new SlackOutbound(slack.apiUrl, token), slack.messagesPerSecond, pacers));
     }
   }
   const close = async () => {

@@ -11,8 +11,26 @@ import type { SendPacer } from './send-pacer';
 
 export interface DeliveryDeps {
   outbound: ChatOutbound;
-  /** Spaces calls under the bot's ceiling; none for the web console, which has no limit. */
-  pacer?: SendPacer;
+  /**
+   * Space calls under the platform's limits: new messages and edits, which
+   * may share one pacer (Telegram) or have their own (Slack's chat.update is
+   * in a slower tier). None for the web console, which has no limit.
+   */
+  pacers?: { send: SendPacer; edit: SendPacer };
+}
+
+/** Often enough for the outbox's heartbeat timeout, so a dead worker's delivery is retried within seconds. */
+const HEARTBEAT_MS = 2_000;
+
+/** Runs work while telling Temporal this worker is alive (through pacing waits and long uploads). */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const beat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(beat);
+  }
 }
 
 /** Rate limits retry after the platform's own delay; refusals are final; the rest backs off. */
@@ -28,18 +46,21 @@ async function asFailure<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createDeliveryActivities({ outbound, pacer }: DeliveryDeps) {
-  const slot = (backlog?: number) => pacer?.acquire(backlog, Context.current().cancellationSignal);
+export function createDeliveryActivities({ outbound, pacers }: DeliveryDeps) {
+  const slot = (kind: 'send' | 'edit', backlog?: number) => pacers?.[kind].acquire(backlog, Context.current().cancellationSignal);
   return {
     /** `backlog`: how many more messages the chat has waiting, so the busiest chats go first. */
     async deliverChatMessage(input: { chat: ChatRef; key: string; message: ChatMessage; editMessageId?: string; backlog?: number }): Promise<{ messageId: string }> {
-      await slot(input.backlog);
-      return asFailure(async () => {
-        if (input.editMessageId) {
-          await outbound.edit(input.chat, input.editMessageId, input.message);
-          return { messageId: input.editMessageId };
-        }
-        return outbound.send(input.chat, input.message, input.key);
+      return heartbeating(async () => {
+        const { editMessageId } = input;
+        await slot(editMessageId ? 'edit' : 'send', input.backlog);
+        return asFailure(async () => {
+          if (editMessageId) {
+            await outbound.edit(input.chat, editMessageId, input.message);
+            return { messageId: editMessageId };
+          }
+          return outbound.send(input.chat, input.message, input.key);
+        });
       });
     },
 
@@ -47,7 +68,7 @@ export function createDeliveryActivities({ outbound, pacer }: DeliveryDeps) {
     async deliverChatMessages(input: { chat: ChatRef; items: { key: string; message: ChatMessage }[] }): Promise<{ messageIds: string[] }> {
       const messageIds: string[] = [];
       for (const item of input.items) {
-        await slot();
+        await slot('send');
         messageIds.push((await asFailure(() => outbound.send(input.chat, item.message, item.key))).messageId);
         Context.current().heartbeat(messageIds.length);
       }

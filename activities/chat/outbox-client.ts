@@ -20,7 +20,7 @@ export function outboxPolicy(chat: ChatRef): OutboxPolicy {
       // About one message a second in a chat, and 20 a minute in a group.
       return { minIntervalMs: chat.chatId.startsWith('-') ? 3_050 : 1_050 };
     case 'slack':
-      // About one message a second per channel (chat.postMessage); chat.update is well within its tier.
+      // About one message a second per channel (chat.postMessage); the app-wide pace of posts and of chat.update is the chat worker's.
       return { minIntervalMs: 1_050 };
   }
 }

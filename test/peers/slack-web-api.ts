@@ -1,7 +1,8 @@
 /**
  * A local server that speaks the parts of Slack's Web API dutydesk calls
  * (chat.postMessage, chat.update, views.publish, auth.test), with Slack's
- * per-channel limit answered by HTTP 429 and Retry-After. It also signs
+ * per-channel limit of chat.postMessage and chat.update's Tier 3 (about 50 a
+ * minute for the app) answered by HTTP 429 and Retry-After. It also signs
  * requests to an app's events endpoint the way Slack does (v0 HMAC-SHA256).
  */
 import { createHmac } from 'node:crypto';
@@ -21,18 +22,21 @@ export class SlackWebApi {
   private seq = 0;
   readonly messages: SlackMessage[] = [];
   readonly views: { user_id: string; view: { type: string; blocks: { text?: { text: string } }[] } }[] = [];
-  readonly calls: { method: string; body: Record<string, unknown> }[] = [];
+  readonly calls: { method: string; body: Record<string, unknown>; at: number }[] = [];
   /** Files as shared in channels: upload URL, then completeUploadExternal. */
   readonly files: { id: string; name: string; bytes?: Buffer; channel?: string; comment?: string }[] = [];
   rateLimited = 0;
   /** Files users shared with the app, by path: what a file_share message's url_private_download serves. */
   private readonly shared = new Map<string, Buffer>();
   private readonly lastPost = new Map<string, number>();
+  /** When the chat.update calls of the last minute were answered. */
+  private updates: number[] = [];
 
   constructor(
     readonly botToken = 'xoxb-test-token',
     readonly signingSecret = 'test-signing-secret',
     private readonly perChannelIntervalMs = 1000,
+    private readonly updatesPerMinute = 50,
   ) {}
 
   get apiUrl(): string {
@@ -90,7 +94,7 @@ export class SlackWebApi {
     const body: Record<string, unknown> = (req.headers['content-type'] ?? '').includes('json')
       ? (JSON.parse(raw || '{}') as Record<string, unknown>)
       : Object.fromEntries(new URLSearchParams(raw));
-    this.calls.push({ method, body });
+    this.calls.push({ method, body, at: Date.now() });
     switch (method) {
       case 'auth.test':
         return json(200, { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' });
@@ -110,6 +114,13 @@ export class SlackWebApi {
         return json(200, { ok: true, channel: resolved, ts: message.ts, message });
       }
       case 'chat.update': {
+        const now = Date.now();
+        this.updates = this.updates.filter((t) => now - t < 60_000);
+        if (this.updates.length >= this.updatesPerMinute) {
+          this.rateLimited++;
+          return json(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(Math.ceil((60_000 - (now - this.updates[0])) / 1000)) });
+        }
+        this.updates.push(now);
         const message = this.messages.find((m) => m.channel === body.channel && m.ts === body.ts);
         if (!message) return json(200, { ok: false, error: 'message_not_found' });
         message.text = String(body.text ?? '');

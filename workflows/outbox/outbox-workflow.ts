@@ -17,7 +17,10 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
   const state: OutboxState = initial;
   const delivery = proxyActivities<ReturnType<typeof createDeliveryActivities>>({
     taskQueue: chatTaskQueue(state.chat.platform),
-    startToCloseTimeout: '30s',
+    // Room for a wait for the platform's rate and a 50 MB upload (120 s); a
+    // worker that dies is noticed by its missing heartbeats instead.
+    startToCloseTimeout: '3m',
+    heartbeatTimeout: '10s',
     // Never give up on a message that can still be delivered: the activity
     // sets the platform's retry_after as the next delay, otherwise back off.
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
