@@ -28,12 +28,15 @@ export interface OutboxPolicy {
   batch?: number;
 }
 
+/** A delivered key and its platform message id; a third element 1 marks a live message (upsert) that may be edited later. */
+export type SentEntry = [string, string] | [string, string, 1];
+
 export interface OutboxState {
   chat: ChatRef;
   policy: OutboxPolicy;
   queue: OutboxItem[];
   /** Recently delivered keys and their platform message ids, newest last. */
-  sent: [string, string][];
+  sent: SentEntry[];
   delivered: number;
   /** Items the platform refused for good (unknown chat, bot blocked), newest last. */
   failed: { key: string; error: string }[];

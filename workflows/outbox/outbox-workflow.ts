@@ -7,8 +7,8 @@ import { condition, continueAsNew, patched, proxyActivities, setHandler, sleep, 
 import type { createDeliveryActivities } from '../../activities/chat/delivery';
 import { rootMessage } from '../../lib/failure';
 import { chatTaskQueue, enqueueSignal, outboxQuery, type OutboxItem, type OutboxState } from './definitions';
+import { enqueue, remember, sentId, takeBatch } from './queue';
 
-const KEEP_SENT = 1000;
 const KEEP_FAILED = 50;
 /** Deliveries per run before continuing as new, to keep each history small. */
 const DELIVERIES_PER_RUN = 300;
@@ -41,7 +41,7 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
         const prefix = workflowInfo().workflowId;
         try {
           const { messageIds } = await delivery.deliverChatMessages({ chat: state.chat, items: batch.map((b) => ({ key: `${prefix}/${b.key}`, message: b.message })) });
-          batch.forEach((b, i) => remember(state, b.key, messageIds[i]));
+          batch.forEach((b, i) => remember(state, b.key, messageIds[i], false, patched('outbox-keep-editable')));
           state.delivered += batch.length;
         } catch (err) {
           state.failed = [...state.failed, ...batch.map((b) => ({ key: b.key, error: rootMessage(err) }))].slice(-KEEP_FAILED);
@@ -60,7 +60,7 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
     if (item.mode === 'new' && messageId) continue;
     try {
       const result = await delivery.deliverChatMessage({ chat: state.chat, key: `${workflowInfo().workflowId}/${item.key}`, message: item.message, editMessageId: messageId, backlog: state.queue.length });
-      remember(state, item.key, result.messageId);
+      remember(state, item.key, result.messageId, item.mode === 'upsert', patched('outbox-keep-editable'));
       state.delivered++;
     } catch (err) {
       state.failed = [...state.failed, { key: item.key, error: rootMessage(err) }].slice(-KEEP_FAILED);
@@ -70,37 +70,4 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
       await continueAsNew<typeof outboxWorkflow>(state);
     }
   }
-}
-
-/** Adds an item; a pending edit of the same message is replaced in place (latest state wins). */
-function enqueue(state: OutboxState, item: OutboxItem): void {
-  if (item.mode === 'upsert') {
-    const pending = state.queue.find((q) => q.mode === 'upsert' && q.key === item.key);
-    if (pending) {
-      pending.message = item.message;
-      return;
-    }
-  } else if (state.queue.some((q) => q.key === item.key)) {
-    return; // a retried enqueue of a message still waiting
-  }
-  state.queue.push(item);
-}
-
-/** The new, not yet sent messages at the head of the queue, up to `max` (taken off the queue). */
-function takeBatch(state: OutboxState, max: number): OutboxItem[] {
-  const batch: OutboxItem[] = [];
-  while (batch.length < max && state.queue.length && state.queue[0].mode === 'new' && !state.queue[0].message.file) {
-    const item = state.queue.shift() as OutboxItem;
-    if (!sentId(state, item.key)) batch.push(item);
-  }
-  return batch;
-}
-
-function sentId(state: OutboxState, key: string): string | undefined {
-  for (let i = state.sent.length - 1; i >= 0; i--) if (state.sent[i][0] === key) return state.sent[i][1];
-  return undefined;
-}
-
-function remember(state: OutboxState, key: string, messageId: string): void {
-  state.sent = [...state.sent.filter(([k]) => k !== key), [key, messageId] as [string, string]].slice(-KEEP_SENT);
 }
