@@ -95,6 +95,15 @@ test('replies follow the Telegram locale when the config names no language; stra
   expect(help.text).toContain('status <host>');
   expect(help.text).not.toContain('restart <host>');
 
+  // The command menu comes in every language too, for users whose Telegram is set to it.
+  const menus = await waitFor(() => {
+    const calls = api.calls.filter((c) => c.method === 'setMyCommands');
+    return calls.length >= 5 ? calls : undefined;
+  }, 'the command menus');
+  expect(menus.map((c) => c.params.language_code ?? 'default').sort()).toEqual(['default', 'es', 'fr', 'it', 'ru']);
+  const russian = menus.find((c) => c.params.language_code === 'ru')!.params.commands as { command: string; description: string }[];
+  expect(russian.find((c) => c.command === 'restart')?.description).toMatch(/[а-я]/);
+
   api.userSends({ ...STRANGER, language_code: 'fr' }, STRANGER.id, 'restart local1');
   await lastBot(STRANGER.id, (t) => t.includes('je ne vous connais pas encore'), 'the refusal in French');
   api.userSends({ ...STRANGER, language_code: 'fr' }, STRANGER.id, 'help');

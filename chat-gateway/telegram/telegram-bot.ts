@@ -11,7 +11,7 @@ import { message } from 'telegraf/filters';
 import { readSecret, type LoadedConfig } from '../../config/load';
 import { outboxReplier } from '../../activities/chat/outbox-client';
 import { callbackKey, decodeCallback } from '../../lib/callback-data';
-import { supportedLanguage, t } from '../../lib/i18n';
+import { LANGUAGES, supportedLanguage, t } from '../../lib/i18n';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import type { Dispatcher } from '../dispatcher';
 import { downloadIncomingFile, FileTooBig, fileRefusal, INCOMING_FILE_LIMIT, type IncomingFile } from '../incoming-files';
@@ -110,10 +110,18 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
     void bot.handleUpdate(req.body).catch((err: Error) => log(`dutydesk telegram: update ${update.update_id} failed: ${err.message}`));
   };
 
+  /** The command menu in every language we ship: English for everyone, the others for users whose Telegram is set to them. */
   const setCommands = () =>
-    bot.telegram
-      .setMyCommands(dispatcher.commands.map((c) => ({ command: c.name, description: t('en', c.helpKey).slice(0, 256) })))
-      .catch((err: Error) => log(`dutydesk telegram: setMyCommands failed: ${err.message}`));
+    Promise.all(
+      LANGUAGES.map((language) =>
+        bot.telegram
+          .setMyCommands(
+            dispatcher.commands.map((c) => ({ command: c.name, description: t(language, c.helpKey).slice(0, 256) })),
+            language === 'en' ? {} : { language_code: language },
+          )
+          .catch((err: Error) => log(`dutydesk telegram: setMyCommands (${language}) failed: ${err.message}`)),
+      ),
+    );
 
   return {
     bot,
