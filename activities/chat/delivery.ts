@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import { DeliveryRefused, RateLimited, type ChatMessage, type ChatOutbound } from './port';
 import type { SendPacer } from './send-pacer';
+import { withHeartbeat } from '../heartbeat';
 
 export interface DeliveryDeps {
   outbound: ChatOutbound;
@@ -17,20 +18,6 @@ export interface DeliveryDeps {
    * in a slower tier). None for the web console, which has no limit.
    */
   pacers?: { send: SendPacer; edit: SendPacer };
-}
-
-/** Often enough for the outbox's heartbeat timeout, so a dead worker's delivery is retried within seconds. */
-const HEARTBEAT_MS = 2_000;
-
-/** Runs work while telling Temporal this worker is alive (through pacing waits and long uploads). */
-async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
-  const context = Context.current();
-  const beat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
-  try {
-    return await work();
-  } finally {
-    clearInterval(beat);
-  }
 }
 
 /** Rate limits retry after the platform's own delay; refusals are final; the rest backs off. */
@@ -47,13 +34,14 @@ async function asFailure<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function createDeliveryActivities({ outbound, pacers }: DeliveryDeps) {
-  const slot = (kind: 'send' | 'edit', backlog?: number) => pacers?.[kind].acquire(backlog, Context.current().cancellationSignal);
+  const slot = (kind: 'send' | 'edit', backlog?: number, signal = Context.current().cancellationSignal) => pacers?.[kind].acquire(backlog, signal);
   return {
     /** `backlog`: how many more messages the chat has waiting, so the busiest chats go first. */
     async deliverChatMessage(input: { chat: ChatRef; key: string; message: ChatMessage; editMessageId?: string; backlog?: number }): Promise<{ messageId: string }> {
-      return heartbeating(async () => {
+      // Heartbeats through the wait for a slot and long uploads, so a dead worker's delivery is retried within seconds.
+      return withHeartbeat(async (signal) => {
         const { editMessageId } = input;
-        await slot(editMessageId ? 'edit' : 'send', input.backlog);
+        await slot(editMessageId ? 'edit' : 'send', input.backlog, signal);
         return asFailure(async () => {
           if (editMessageId) {
             await outbound.edit(input.chat, editMessageId, input.message);

@@ -22,7 +22,7 @@ import { runLink } from '../../lib/temporal-ui';
 import type { DumpKind, DumpProgress, DumpRequest, FetchedDump, FoundProcess, JavaTarget } from '../../workflows/dump/definitions';
 import { enqueueChatMessage, fileLimit } from '../chat/outbox-client';
 import type { HostExecutors } from '../hosts/executors';
-import { withHeartbeat } from '../hosts/activities';
+import { withHeartbeat } from '../heartbeat';
 import { asUser, shellQuote } from '../hosts/shell';
 import { pruneOlderThan } from '../storage/prune';
 import { matchingProcesses, parseDfAvailable, parseHeapUsed, parseProcessTable } from './jvm-probe';

@@ -8,23 +8,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { scriptStepSignal, type StepPlan, type StepState } from '../../workflows/restart/definitions';
 import type { HostExecutors } from './executors';
+import { withHeartbeat } from '../heartbeat';
 import { SshAccessDenied } from './ssh-executor';
 import { runStep, StepFailed } from './step-runner';
 
 export interface HostActivityDeps {
   executors: HostExecutors;
   client: Client;
-}
-
-/** Heartbeats while work runs, so a dead worker is noticed in seconds and its step retried elsewhere. */
-export async function withHeartbeat<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ctx = Context.current();
-  const timer = setInterval(() => ctx.heartbeat(), 1000);
-  try {
-    return await work(ctx.cancellationSignal);
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 const SCRIPT_MARK = /^::(step|done|fail|skip)\s+(\S+)(?:\s+(.*))?$/;
