@@ -7,7 +7,6 @@ import { readSecret, type LoadedConfig } from '../config/load';
 import { createSlackApp } from './slack/slack-app';
 import { createTelegramBot } from './telegram/telegram-bot';
 import { enqueueChatMessage } from '../activities/chat/outbox-client';
-import { checkUpInterval } from '../activities/tickets/systems';
 import { namedChat } from '../config/restart-plan';
 import { t } from '../lib/i18n';
 import { Dispatcher, type Incoming } from './dispatcher';
@@ -52,7 +51,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
     : undefined;
   const restarts = new RestartClient(deps.client);
-  const tickets = new TicketClient(deps.client, (system) => checkUpInterval(deps.config, system));
+  const tickets = new TicketClient(deps.client);
   const deadlines = new DeadlineClient(deps.client);
   const forecastTiming = { recheckMs: deps.config.forecast?.recheck ?? 5 * 60_000, watchForMs: deps.config.forecast?.watchFor ?? 7 * 86_400_000 };
   const services = { restarts, tickets, deadlines, dumps: new DumpClient(deps.client), forecasts: new ForecastClient(deps.client, forecastTiming) };

@@ -40,12 +40,15 @@ export function createTicketActivities({ config, client, systems }: TicketActivi
       return { cursor: changes.cursor, changes: changes.tickets.length };
     },
 
-    /** The ticket as it is now; `followed` is false once its queue belongs to no group. */
-    async fetchTicket(input: { system: string; id: string }): Promise<Ticket & { followed: boolean }> {
+    /**
+     * The ticket as it is now; `followed` is false once its queue belongs to
+     * no group, `checkUpMs` is the system's check-up interval as configured.
+     */
+    async fetchTicket(input: { system: string; id: string }): Promise<Ticket & { followed: boolean; checkUpMs?: number }> {
       const detail = await guard(() => system(input.system).get(input.id));
       // Only the fields the workflow compares: the text stays out of its history.
       const { description: _d, lastComment: _c, previousOwner: _p, ...ticket } = detail;
-      return { ...ticket, followed: groupOf(config, input.system, ticket.queue) !== undefined };
+      return { ...ticket, followed: groupOf(config, input.system, ticket.queue) !== undefined, checkUpMs: checkUpInterval(config, input.system) };
     },
 
     async takeTicket(input: { system: string; id: string; owner?: string; by: string; mode: 'me' | 'group' }): Promise<void> {

@@ -22,11 +22,7 @@ export class TicketActionFailed extends Error {}
 export class TicketNotFollowed extends Error {}
 
 export class TicketClient {
-  constructor(
-    private readonly client: Client,
-    /** The system's check-up interval from config, handed to the ticket's workflow with each change. */
-    private readonly checkUpOf: (system: string) => number | undefined = () => undefined,
-  ) {}
+  constructor(private readonly client: Client) {}
 
   take(system: string, id: string, request: TakeRequest): Promise<TakeResult> {
     return this.update(() => this.client.workflow.getHandle(ticketWorkflowId(system, id)).executeUpdate(takeUpdate, { args: [request] }));
@@ -44,13 +40,13 @@ export class TicketClient {
 
   /** A webhook said this ticket changed: its workflow reads it (and starts, on first sight). */
   changed(system: string, id: string): Promise<void> {
-    return signalTicket(this.client, system, id, { source: 'webhook', checkUpMs: this.checkUpOf(system) });
+    return signalTicket(this.client, system, id, { source: 'webhook' });
   }
 
   /** A change to a ticket that left the watched queues: told to its workflow if one follows it; true if so. */
   async changedIfFollowed(system: string, id: string): Promise<boolean> {
     try {
-      await this.client.workflow.getHandle(ticketWorkflowId(system, id)).signal(observedSignal, { source: 'webhook', checkUpMs: this.checkUpOf(system) });
+      await this.client.workflow.getHandle(ticketWorkflowId(system, id)).signal(observedSignal, { source: 'webhook' });
       return true;
     } catch (err) {
       if ((err as Error).name === 'WorkflowNotFoundError') return false;

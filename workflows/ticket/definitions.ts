@@ -17,7 +17,7 @@ export const ticketPollerWorkflowId = (system: string) => `ticket-poller-${syste
 export interface Observation {
   source: 'poll' | 'webhook' | 'checkup';
   ticket?: Ticket;
-  /** The system's check-up interval as configured now, so a changed configuration reaches running tickets. */
+  /** The system's check-up interval as configured now (from polls), so a changed configuration reaches running tickets. */
   checkUpMs?: number;
 }
 

@@ -99,7 +99,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<void> 
     let ticket = observation.ticket;
     if (ticket && !changed(state.ticket, ticket)) return true;
     if (!ticket || observation.source === 'webhook') {
-      let fetched: Ticket & { followed?: boolean };
+      let fetched: Ticket & { followed?: boolean; checkUpMs?: number };
       try {
         fetched = await patient.fetchTicket({ system, id });
       } catch (err) {
@@ -107,8 +107,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<void> 
         if (state.announcement) await patient.updateTicketMessage({ system, id, announcement: state.announcement, ticket: state.ticket, gone: rootMessage(err) });
         return false;
       }
-      const { followed, ...read } = fetched;
+      const { followed, checkUpMs, ...read } = fetched;
       ticket = read;
+      if (checkUpMs) state.checkUpMs = checkUpMs;
       // Moved to a queue no group follows (polls will never see it again): let it go.
       if (followed === false && ticket.state !== 'done') {
         state.ticket = ticket;
