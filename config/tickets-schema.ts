@@ -25,10 +25,21 @@ export const ticketSystemSchema = z
     webUrl: z.string().url().optional(),
     /** RT: the bot's user name. Jira: the account's e-mail. */
     user: z.string().min(1).optional(),
-    /** RT password. */
+    /** RT password (the fallback where no auth token is given). */
     password: secretRef.optional(),
-    /** RT 5 auth token (REST 2.0) or Jira API token. */
+    /** RT 5 auth token (the bot account's, made in RT under Settings → Auth Tokens) or Jira API token. */
     token: secretRef.optional(),
+    /**
+     * RT: its %PriorityAsString, when it is not RT's default (Low 0, Medium 50, High 100):
+     * per queue name or "Default", each label's number, or false for plain numbers.
+     * A flat { label: number } map stands for every queue.
+     */
+    priorities: z
+      .union([z.record(z.string().min(1), z.number().int()), z.record(z.string().min(1), z.union([z.record(z.string().min(1), z.number().int()), z.literal(false)]))])
+      .transform((p) => (Object.values(p).every((v) => typeof v === 'number') ? { Default: p as Record<string, number> } : (p as Record<string, Record<string, number> | false>)))
+      .optional(),
+    /** RT: the time zone RT shows the bot account's dates in (its own preference, else RT's $Timezone); REST 1.0 prints ticket dates in it. */
+    timeZone: timeZone.optional(),
     /** How often to ask for changes; "off" when only webhooks bring them. */
     pollInterval: intervalOrOff.default('30s'),
     /** On the very first poll, look back this far for tickets to announce. */
@@ -50,11 +61,14 @@ export const ticketSystemSchema = z
     if (s.api && !versions.includes(s.api)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['api'], message: `${s.type} speaks ${versions.join(' or ')}` });
     }
-    if (s.type === 'rt' && !s.token && !(s.user && s.password)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['password'], message: 'RT needs user and password, or token' });
+    if (s.type === 'rt' && !s.user) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['user'], message: "RT needs user: the bot account's name (its own notes are told apart by it)" });
     }
-    if (s.type === 'rt' && s.token && s.api === 'rest1') {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['token'], message: 'REST 1.0 logs in with user and password; tokens work with rest2' });
+    if (s.type === 'rt' && !s.token && !s.password) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['token'], message: "RT needs token (an auth token of the bot account, from RT's Settings → Auth Tokens) or password" });
+    }
+    if (s.type !== 'rt' && (s.priorities || s.timeZone)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [s.priorities ? 'priorities' : 'timeZone'], message: 'only Request Tracker systems take priorities and timeZone' });
     }
     if (s.type === 'jira' && !(s.user && s.token)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['token'], message: 'Jira needs user (the account e-mail) and token (an API token)' });

@@ -1,8 +1,9 @@
 /**
  * The ticket lifecycle against a real Request Tracker 5: new tickets reach the
  * group's chat, are taken with one press (RT read back), come back to the
- * group with the engineer told, and close. REST 2.0 for the Service Desk
- * queue, the legacy REST 1.0 for the Network queue, both on the same RT.
+ * group with the engineer told, and close. REST 2.0 with the bot's auth token
+ * for the Service Desk queue, the legacy REST 1.0 with its password for the
+ * Network queue, both on the same RT.
  */
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
 import { startRt, type TestRt } from './helpers/rt';
@@ -22,8 +23,9 @@ beforeAll(async () => {
   // RT's own scrip posts each change of the REST 2.0 system to the gateway's webhook.
   rt = await startRt({ webhook: { url: `http://127.0.0.1:${port}/tickets/rt/webhook`, secret: WEBHOOK_SECRET } });
   process.env.TEST_RT_PASSWORD = rt.password;
+  process.env.TEST_RT_TOKEN = rt.token;
   process.env.TEST_RT_WEBHOOK = WEBHOOK_SECRET;
-  const system = { type: 'rt', url: rt.url, user: rt.user, password: { env: 'TEST_RT_PASSWORD' }, pollInterval: '1s', lookback: '10m', webhookSecret: { env: 'TEST_RT_WEBHOOK' } };
+  const system = { type: 'rt', url: rt.url, user: rt.user, pollInterval: '1s', lookback: '10m', webhookSecret: { env: 'TEST_RT_WEBHOOK' } };
   desk = await startDesk(
     baseConfig(
       { web1: { address: '127.0.0.1', transport: 'local', services: { shop: { steps: [{ name: 'noop', run: 'true' }] } } } },
@@ -42,7 +44,10 @@ beforeAll(async () => {
         ],
         chats: { ops: { title: 'Service desk', web: 'ops' }, net: { title: 'Network team', web: 'net' } },
         tickets: {
-          systems: { rt: { ...system, api: 'rest2' }, rt1: { ...system, api: 'rest1', webhookSecret: undefined, checkUp: '5s' } },
+          systems: {
+            rt: { ...system, api: 'rest2', token: { env: 'TEST_RT_TOKEN' } },
+            rt1: { ...system, api: 'rest1', password: { env: 'TEST_RT_PASSWORD' }, webhookSecret: undefined, checkUp: '5s' },
+          },
           groups: { desk: { system: 'rt', queue: 'Service Desk', chat: 'ops' }, network: { system: 'rt1', queue: 'Network', chat: 'net' } },
           defaultGroup: 'desk',
         },
@@ -240,17 +245,45 @@ test('ticket <title> opens a ticket in RT with the user as requester and answers
   await desk.botMessage('dm-bob', (m) => m.text.startsWith('🎫 Ticket #') && m.text.includes('Projector in room 4'), 'the second ticket answer');
 });
 
+const credentials = {
+  token: () => ({ token: () => rt.token }),
+  password: () => ({ password: () => rt.password }),
+};
+
+test.each([
+  ['REST 2.0', RtRest2, 'token'],
+  ['REST 2.0', RtRest2, 'password'],
+  ['REST 1.0', RtRest1, 'token'],
+  ['REST 1.0', RtRest1, 'password'],
+] as const)('%s with the %s: every write works on this RT (create, take for me and for the group, comment, resolve)', async (_api, Api, how) => {
+  const api = new Api({ url: rt.url, user: rt.user, ...credentials[how]() });
+  const { id } = await api.create({ queue: 'Service Desk', title: `Written with the ${how}`, text: 'Filed by the bot.', requester: 'alice' });
+  await api.take(id, 'dan', 'Taken by Dan via dutydesk.');
+  expect(((await rt.rest('GET', `ticket/${id}`)) as { Owner: { id: string }; Status: string }).Owner.id).toBe('dan');
+  await api.take(id, undefined, 'Taken for the group via dutydesk.');
+  const forGroup = (await rt.rest('GET', `ticket/${id}`)) as { Owner: { id: string }; Status: string };
+  expect([forGroup.Owner.id, forGroup.Status]).toEqual(['Nobody', 'open']);
+  await api.comment(id, 'A note from the bot.');
+  await api.close(id, 'Closed via dutydesk.');
+  const closed = await rt.api.get(id);
+  expect(closed.state).toBe('done');
+  const history = (await rt.rest('GET', `ticket/${id}/history?fields=Type&per_page=100`)) as { items: { Type: string }[] };
+  expect(history.items.filter((t) => t.Type === 'Comment').length).toBe(4);
+});
+
 test.each([
   ['REST 2.0', RtRest2],
   ['REST 1.0', RtRest1],
-])('%s: the bot keeps one RT session (no password check per call) and logs in again when RT forgets it', async (_api, Api) => {
-  const api = new Api({ url: rt.url, user: rt.user, password: () => rt.password });
+])('%s: the bot keeps one RT session (no bcrypt check per read) and signs in again when RT forgets it', async (_api, Api) => {
+  const api = new Api({ url: rt.url, user: rt.user, token: () => rt.token });
   const id = await newTicket('Service Desk', 'Session check');
   expect((await api.get(id)).title).toBe('Session check');
   rt.forgetSessions();
   expect((await api.get(id)).title).toBe('Session check');
-  const wrong = new Api({ url: rt.url, user: rt.user, password: () => 'not-the-password' });
-  await expect(wrong.get(id)).rejects.toThrow('401');
+  const wrong = new Api({ url: rt.url, user: rt.user, token: () => `1-${rt.token.split('-')[1]}-00000000000000000000000000000000` });
+  await expect(wrong.get(id)).rejects.toMatchObject({ status: 401 });
+  const wrongPassword = new Api({ url: rt.url, user: rt.user, password: () => 'not-the-password' });
+  await expect(wrongPassword.get(id)).rejects.toMatchObject({ status: 401 });
 });
 
 test('RT down, then up: a take waits and succeeds, polling resumes and loses nothing', async () => {

@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../config/load';
 import { primaryChat, primaryDirectChat } from '../../config/restart-plan';
+import { formatDuration } from '../../lib/duration';
 import { renderTicketAnnouncement, renderTicketDescription, renderTicketOutcome, renderTicketReturned } from '../../lib/messages/tickets';
 import { t } from '../../lib/i18n';
 import { TASK_QUEUES } from '../../workers/task-queues';
@@ -21,9 +22,10 @@ export interface TicketActivityDeps {
   config: LoadedConfig;
   client: Client;
   systems: TicketSystems;
+  log?: (line: string) => void;
 }
 
-export function createTicketActivities({ config, client, systems }: TicketActivityDeps) {
+export function createTicketActivities({ config, client, systems, log = console.error }: TicketActivityDeps) {
   const system = (name: string): TicketSystem => systems.get(name) ?? refused(`no ticket system "${name}" in the configuration`);
   const displayName = (systemName: string, login: string | undefined) => (login ? userByLogin(config, systemName, login)?.name ?? login : undefined);
   const groupKey = (systemName: string, id: string, round: number) => `ticket/${systemName}/${id}/${round}`;
@@ -49,6 +51,20 @@ export function createTicketActivities({ config, client, systems }: TicketActivi
       // Only the fields the workflow compares: the text stays out of its history.
       const { description: _d, lastComment: _c, previousOwner: _p, ...ticket } = detail;
       return { ...ticket, followed: groupOf(config, input.system, ticket.queue) !== undefined, checkUpMs: checkUpInterval(config, input.system) };
+    },
+
+    /**
+     * Tells the admins that intake from a system is failing (with the error) or,
+     * without one, that it works again. Keyed by the episode, so a retry never tells twice.
+     */
+    async reportIntake(input: { system: string; since: number; error?: string; denied?: boolean }): Promise<void> {
+      const { system: name, since, error } = input;
+      const text = error
+        ? t('en', 'admin.intakeFailing', { system: name, error: error.slice(0, 500), hint: input.denied ? t('en', 'admin.intakeDenied', { system: name }) : '' })
+        : t('en', 'admin.intakeRecovered', { system: name, duration: formatDuration(Date.now() - since) });
+      const admins = config.notify.admins;
+      if (!admins) return log(`dutydesk worker: ${text} (set notify.admins to hear of it in chat)`);
+      await enqueueChatMessage(client, primaryChat(config, admins), { key: `intake/${name}/${since}/${error ? 'failing' : 'recovered'}`, mode: 'new', message: { text } });
     },
 
     async takeTicket(input: { system: string; id: string; owner?: string; by: string; mode: 'me' | 'group' }): Promise<void> {

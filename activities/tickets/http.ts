@@ -9,6 +9,10 @@ export interface HttpResult {
   status: number;
   text: string;
   contentType: string;
+  /** Set-Cookie headers of the answer. */
+  cookies: string[];
+  /** The server's clock when it answered (its Date header), in ms; undefined without one. */
+  serverTime?: number;
 }
 
 export async function httpCall(url: string, init: RequestInit, what: string, timeoutMs = 30_000): Promise<HttpResult> {
@@ -20,7 +24,7 @@ export async function httpCall(url: string, init: RequestInit, what: string, tim
     throw new TicketSystemUnavailable(`${what}: ${new URL(url).host} unreachable (${cause})`);
   }
   const text = await res.text();
-  if (res.ok) return { status: res.status, text, contentType: res.headers.get('content-type') ?? '' };
+  if (res.ok) return { status: res.status, text, contentType: res.headers.get('content-type') ?? '', cookies: res.headers.getSetCookie(), serverTime: Date.parse(res.headers.get('date') ?? '') || undefined };
   const detail = briefError(text);
   if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
     throw new TicketSystemRefused(`${what}: ${res.status} ${detail}`.trim(), res.status);
@@ -38,6 +42,10 @@ function briefError(body: string): string {
     /* not JSON */
   }
   return body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+export function isJson(contentType: string | null | undefined): boolean {
+  return /json/i.test(contentType ?? '');
 }
 
 export function basicAuth(user: string, password: string): string {

@@ -5,6 +5,12 @@
 import type { Ticket, TicketChanges, TimedTicket } from './port';
 import { createdIn, DAY_MS, dueBy } from './ranges';
 
+/** RT's %PriorityAsString: per queue name (or "Default"), each label's number; false where RT shows plain numbers. */
+export type RtPriorities = Record<string, Record<string, number> | false>;
+
+/** RT 5's own default: Low 0, Medium 50, High 100 in every queue. */
+export const RT_DEFAULT_PRIORITIES: RtPriorities = { Default: { Low: 0, Medium: 50, High: 100 } };
+
 export interface RtOptions {
   /** Base URL, e.g. https://rt.example.com (no /REST/...). */
   url: string;
@@ -12,8 +18,12 @@ export interface RtOptions {
   webUrl?: string;
   user?: string;
   password?: () => string;
-  /** RT 5 auth token (REST 2.0 only); used instead of user/password when given. */
+  /** RT 5 auth token; used instead of the password when given. */
   token?: () => string;
+  /** RT's %PriorityAsString, to name priorities RT hands out as numbers; RT's default when absent. */
+  priorities?: RtPriorities;
+  /** The zone RT shows the bot account's dates in (REST 1.0 prints ticket dates in it); UTC when absent. */
+  timeZone?: string;
 }
 
 const DONE = new Set(['resolved', 'rejected', 'deleted']);
@@ -23,11 +33,22 @@ export function rtState(status: string): Ticket['state'] {
   return DONE.has(status) ? 'done' : 'open';
 }
 
-/** RT 5's default PriorityAsString names: Low 0, Medium 50, High 100. */
-export function rtUrgency(priority: number): string {
-  if (priority >= 100) return 'High';
-  if (priority >= 50) return 'Medium';
-  return 'Low';
+/**
+ * A priority as people know it. RT hands out a label ("High") where it
+ * stored one and a number otherwise; a number is named as RT names it, by
+ * the highest label at or below it in the queue's (else Default's) mapping.
+ */
+export function rtUrgency(priority: string | number | undefined, queue: string, priorities: RtPriorities = RT_DEFAULT_PRIORITIES): string | undefined {
+  const value = String(priority ?? '').trim();
+  if (!value) return undefined;
+  if (!/^-?\d+$/.test(value)) return value;
+  const mapping = Object.hasOwn(priorities, queue) ? priorities[queue] : priorities.Default;
+  if (!mapping) return value;
+  const n = Number(value);
+  const label = Object.entries(mapping)
+    .sort(([, a], [, b]) => b - a)
+    .find(([, at]) => n >= at)?.[0];
+  return label ?? value;
 }
 
 export function rtTicketUrl(options: RtOptions, id: string): string {
@@ -77,14 +98,28 @@ export function createdBetweenQuery(queues: string[], from: Date, to: Date): str
   return `${inQueues(queues)} AND Created >= ${quote(rtDate(new Date(from.getTime() - DAY_MS)))} AND Created < ${quote(rtDate(new Date(to.getTime() + DAY_MS)))}`;
 }
 
-export function changesQuery(queues: string[], cursor: string | undefined, since: Date): { query: string; after: RtCursor } {
+/** Slack for the request's way to RT and the whole seconds of RT's Date header. */
+const RELATIVE_MARGIN_S = 5;
+
+/**
+ * TicketSQL reads an absolute date in the bot account's time zone, which
+ * dutydesk cannot ask RT for; "N seconds ago" is counted back from RT's own
+ * clock in any zone. So the query reaches back from RT's now (estimated from
+ * its Date headers) to a little before the cursor, and advance() drops what
+ * is older than the cursor exactly.
+ */
+export function changesQuery(queues: string[], cursor: string | undefined, since: Date, rtNow: number): { query: string; after: RtCursor } {
   const after: RtCursor = cursor ? (JSON.parse(cursor) as RtCursor) : { at: rtDate(since), ids: [] };
-  return { query: `${inQueues(queues)} AND LastUpdated >= ${quote(after.at)}`, after };
+  const back = Math.max(0, Math.ceil((rtNow - Date.parse(`${after.at.replace(' ', 'T')}Z`)) / 1000)) + RELATIVE_MARGIN_S;
+  return { query: `${inQueues(queues)} AND LastUpdated >= '${back} seconds ago'`, after };
 }
 
-/** Drops tickets the cursor has seen and moves the cursor past the rest. */
+/** Drops tickets older than the cursor or seen at its second, and moves the cursor past the rest. */
 export function advance(tickets: Ticket[], after: RtCursor): { tickets: Ticket[]; cursor: string } {
-  const fresh = tickets.filter((t) => !(rtDate(new Date(t.updated)) === after.at && after.ids.includes(seenKey(t))));
+  const fresh = tickets.filter((t) => {
+    const at = rtDate(new Date(t.updated));
+    return at > after.at || (at === after.at && !after.ids.includes(seenKey(t)));
+  });
   let next = after;
   for (const t of fresh) {
     const at = rtDate(new Date(t.updated));
@@ -99,10 +134,18 @@ export function advance(tickets: Ticket[], after: RtCursor): { tickets: Ticket[]
  * supplies only how it runs a search.
  */
 export abstract class RtSearches {
+  protected readonly clock = new ServerClock();
+
+  constructor(protected readonly rtOptions: RtOptions) {}
+
   protected abstract search(query: string, orderBy?: string): Promise<TimedTicket[]>;
 
+  protected urgency(priority: string | number | undefined, queue: string): string | undefined {
+    return rtUrgency(priority, queue, this.rtOptions.priorities);
+  }
+
   async changes(queues: string[], cursor: string | undefined, since: Date): Promise<TicketChanges> {
-    const { query, after } = changesQuery(queues, cursor, since);
+    const { query, after } = changesQuery(queues, cursor, since, this.clock.now());
     return advance(await this.search(query), after);
   }
 
@@ -112,5 +155,19 @@ export abstract class RtSearches {
 
   async createdBetween(queues: string[], from: Date, to: Date): Promise<TimedTicket[]> {
     return (await this.search(createdBetweenQuery(queues, from, to), 'Created')).filter(createdIn(from, to));
+  }
+}
+
+/** RT's clock as its Date headers tell it: this machine's clock plus the last offset seen (none before any answer). */
+export class ServerClock {
+  private offsetMs = 0;
+
+  observe(serverTime: number | undefined): void {
+    // The header has whole seconds: the server's clock is up to a second later than it says.
+    if (serverTime !== undefined) this.offsetMs = serverTime + 500 - Date.now();
+  }
+
+  now(): number {
+    return Date.now() + this.offsetMs;
   }
 }

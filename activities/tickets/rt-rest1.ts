@@ -1,12 +1,13 @@
 /**
- * Request Tracker through its legacy REST 1.0 API: form posts (with the bot's
- * web session, else user and password), answers in RFC 822-like "Key: value"
- * text with an RT status line.
+ * Request Tracker through its legacy REST 1.0 API: form posts with the bot's
+ * REST session (see rt-auth.ts), answers in RFC 822-like "Key: value" text
+ * with an RT status line. Ticket dates come in the bot account's time zone.
  */
+import { zonedInstant } from '../../lib/time-zone';
 import { httpCall } from './http';
-import { RtSession } from './rt-session';
+import { RtAuth } from './rt-auth';
 import { TicketSystemRefused, TicketSystemUnavailable, type NewTicket, type TicketDetail, type TicketSystem, type TimedTicket } from './port';
-import { RtSearches, rtOwner, rtState, rtTicketUrl, rtUrgency, type RtOptions } from './rt-common';
+import { RtSearches, rtOwner, rtState, rtTicketUrl, type RtOptions } from './rt-common';
 
 type Fields = Record<string, string>;
 
@@ -36,12 +37,22 @@ export function parseRest1Records(body: string): Fields[] {
     .filter((f) => Object.keys(f).length > 0);
 }
 
-/** "Tue Nov 24 03:57:20 2026" or "2026-11-24 03:57:20", in UTC (the bot's RT account's time zone). */
-export function rest1Date(value: string | undefined): string | undefined {
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A REST 1.0 date as ISO 8601 UTC: "2026-11-24 03:57:20" (history, always
+ * UTC) or RT's display form "Tue Nov 24 03:57:20 2026" (ticket fields, on
+ * the bot account's clock in `zone`).
+ */
+export function rest1Date(value: string | undefined, zone = 'UTC'): string | undefined {
   if (!value || value === 'Not set') return undefined;
-  const iso = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(value) ? `${value.replace(' ', 'T')}Z` : `${value} UTC`;
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString().replace(/\.000Z$/, 'Z');
+  const iso = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(value);
+  const shown = /^\w{3} (\w{3}) +(\d{1,2}) (\d\d):(\d\d):(\d\d) (\d{4})$/.exec(value);
+  let ms: number;
+  if (iso) ms = Date.UTC(+iso[1], +iso[2] - 1, +iso[3], +iso[4], +iso[5], +iso[6]);
+  else if (shown && MONTHS.includes(shown[1])) ms = zonedInstant(zone, +shown[6], MONTHS.indexOf(shown[1]) + 1, +shown[2], +shown[3], +shown[4]) + +shown[5] * 1000;
+  else return undefined;
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 }
 
 /** The content field of an edit or create: "Key: value" lines, continuation lines indented. */
@@ -54,25 +65,26 @@ function content(fields: Record<string, string>): string {
 export class RtRest1 extends RtSearches implements TicketSystem {
   private readonly userNames = new Map<string, string>();
 
-  private readonly session: RtSession;
+  private readonly auth: RtAuth;
 
   constructor(private readonly options: RtOptions) {
-    super();
-    this.session = new RtSession(options);
+    super(options);
+    this.auth = new RtAuth(options);
   }
 
-  /** Every request carries the session or the credentials; RT answers HTTP 200 with its own status line first. */
+  /** Every request carries the session (else the credentials); RT answers HTTP 200 with its own status line first. */
   private async call(path: string, what: string, form: Record<string, string> = {}, retried = false): Promise<string> {
     const url = `${this.options.url.replace(/\/+$/, '')}/REST/1.0/${path}`;
-    const cookie = await this.session.current();
-    const credentials: Record<string, string> = cookie ? {} : { user: this.options.user ?? '', pass: this.options.password?.() ?? '' };
-    const body = new URLSearchParams({ ...credentials, ...form });
-    const { text } = await httpCall(url, { method: 'POST', body, headers: cookie ? { cookie } : {} }, `RT ${what}`);
+    const cookie = await this.auth.cookie();
+    const body = new URLSearchParams({ ...(cookie ? {} : this.auth.formCredentials()), ...form });
+    const headers = cookie ? { cookie } : this.options.token ? this.auth.credentials() : undefined;
+    const { text, serverTime } = await httpCall(url, { method: 'POST', body, headers }, `RT ${what}`);
+    this.clock.observe(serverTime);
     const [statusLine = '', ...rest] = text.split('\n');
     const status = Number(/^RT\/\S+ (\d{3})/.exec(statusLine)?.[1] ?? 0);
     if (status === 401 && cookie && !retried) {
       // RT forgot the session: log in again, once.
-      this.session.forget();
+      this.auth.forget();
       return this.call(path, what, form, true);
     }
     const payload = rest.join('\n').trim();
@@ -83,14 +95,15 @@ export class RtRest1 extends RtSearches implements TicketSystem {
       .join('; ');
     if (status >= 500 || status === 0) throw new TicketSystemUnavailable(`RT ${what}: ${statusLine.trim() || 'no RT status line'}`);
     if (status !== 200) throw new TicketSystemRefused(`RT ${what}: ${statusLine.replace(/^RT\/\S+ /, '').trim()}${comments ? ` (${comments})` : payload ? ` (${payload.split('\n')[0]})` : ''}`, status);
-    if (/does not exist|no permission|permission denied|not allowed|could not|couldn't|invalid/i.test(comments)) {
-      throw new TicketSystemRefused(`RT ${what}: ${comments}`, 404);
-    }
+    // RT says no in comment lines under a 200: a missing ticket is not the same as a right RT withholds.
+    if (/no permission|permission denied|not allowed/i.test(comments)) throw new TicketSystemRefused(`RT ${what}: ${comments}`, 403);
+    if (/does not exist|could not|couldn't|invalid/i.test(comments)) throw new TicketSystemRefused(`RT ${what}: ${comments}`, 404);
     return payload;
   }
 
   private toTicket(f: Fields): TimedTicket {
     const id = (f.id ?? '').replace(/^ticket\//, '');
+    const date = (value: string | undefined) => rest1Date(value, this.options.timeZone);
     return {
       id,
       title: f.Subject ?? '',
@@ -98,12 +111,12 @@ export class RtRest1 extends RtSearches implements TicketSystem {
       status: f.Status ?? '',
       state: rtState(f.Status ?? ''),
       owner: rtOwner(f.Owner),
-      urgency: rtUrgency(Number(f.Priority) || 0),
-      due: rest1Date(f.Due),
-      created: rest1Date(f.Created) ?? '',
-      updated: rest1Date(f.LastUpdated) ?? '',
-      responded: rest1Date(f.Started),
-      resolved: rest1Date(f.Resolved),
+      urgency: this.urgency(f.Priority, f.Queue ?? ''),
+      due: date(f.Due),
+      created: date(f.Created) ?? '',
+      updated: date(f.LastUpdated) ?? '',
+      responded: date(f.Started),
+      resolved: date(f.Resolved),
       requester: f.Requestors?.split(',')[0]?.trim() || undefined,
       url: rtTicketUrl(this.options, id),
     };

@@ -1,8 +1,8 @@
 /** Request Tracker 5 through its REST 2.0 API (JSON). */
-import { basicAuth, httpCall } from './http';
-import { isJson, RtSession } from './rt-session';
+import { httpCall, isJson } from './http';
+import { RtAuth } from './rt-auth';
 import { TicketSystemRefused, TicketSystemUnavailable, type NewTicket, type Ticket, type TicketDetail, type TicketSystem, type TimedTicket } from './port';
-import { RtSearches, rtOwner, rtState, rtTicketUrl, rtUrgency, type RtOptions } from './rt-common';
+import { RtSearches, rtOwner, rtState, rtTicketUrl, type RtOptions } from './rt-common';
 
 interface RtRef {
   id: string;
@@ -48,27 +48,30 @@ const PAGE_SIZE = 100;
 
 export class RtRest2 extends RtSearches implements TicketSystem {
   private readonly userNames = new Map<string, string>();
-  private readonly session: RtSession;
+  private readonly auth: RtAuth;
 
   constructor(private readonly options: RtOptions) {
-    super();
-    this.session = new RtSession(options);
+    super(options);
+    this.auth = new RtAuth(options);
   }
 
-  private async headers(json: boolean): Promise<Record<string, string>> {
-    const { token, user, password } = this.options;
-    const cookie = token ? undefined : await this.session.current();
-    const auth: Record<string, string> = cookie ? { cookie } : { authorization: token ? `token ${token()}` : basicAuth(user ?? '', password?.() ?? '') };
-    return { ...auth, ...(json ? { 'content-type': 'application/json' } : {}) };
-  }
-
+  /** Reads go with the REST session (fast); writes, which RT refuses by cookie, with the token or password. */
   private async call<T>(method: string, path: string, what: string, body?: unknown, retried = false): Promise<T> {
     const url = `${this.options.url.replace(/\/+$/, '')}/REST/2.0/${path}`;
-    const headers = await this.headers(body !== undefined);
-    const result = await httpCall(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }, `RT ${what}`);
-    if (!isJson(result.contentType) && headers.cookie && !retried) {
-      // RT forgot the session and answered with its login page: log in again, once.
-      this.session.forget();
+    const cookie = method === 'GET' ? await this.auth.cookie() : undefined;
+    const headers = { ...(cookie ? { cookie } : this.auth.credentials()), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) };
+    let result;
+    try {
+      result = await httpCall(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }, `RT ${what}`);
+    } catch (err) {
+      if (!(cookie && !retried && err instanceof TicketSystemRefused && err.status === 401)) throw err;
+      // RT forgot the session: sign in again, once.
+      this.auth.forget();
+      return this.call(method, path, what, body, true);
+    }
+    this.clock.observe(result.serverTime);
+    if (!isJson(result.contentType) && cookie && !retried) {
+      this.auth.forget();
       return this.call(method, path, what, body, true);
     }
     try {
@@ -81,7 +84,6 @@ export class RtRest2 extends RtSearches implements TicketSystem {
   private toTicket(t: RtTicketJson): TimedTicket {
     const id = String(t.id);
     const date = (value: string | undefined) => (value && value !== UNSET ? value : undefined);
-    const priority = Number(t.Priority) || 0;
     return {
       id,
       title: t.Subject,
@@ -89,7 +91,7 @@ export class RtRest2 extends RtSearches implements TicketSystem {
       status: t.Status,
       state: rtState(t.Status),
       owner: rtOwner(t.Owner.Name ?? t.Owner.id),
-      urgency: rtUrgency(priority),
+      urgency: this.urgency(t.Priority, t.Queue.Name ?? t.Queue.id),
       due: date(t.Due),
       created: t.Created,
       updated: t.LastUpdated,

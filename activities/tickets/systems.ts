@@ -13,7 +13,7 @@ export function createTicketSystems(config: LoadedConfig): TicketSystems {
   for (const [name, s] of Object.entries(config.tickets?.systems ?? {})) {
     const secret = (ref: typeof s.password) => (ref ? () => readSecret(ref, config).trim() : undefined);
     if (s.type === 'rt') {
-      const options = { url: s.url, webUrl: s.webUrl, user: s.user, password: secret(s.password), token: secret(s.token) };
+      const options = { url: s.url, webUrl: s.webUrl, user: s.user, password: secret(s.password), token: secret(s.token), priorities: s.priorities, timeZone: s.timeZone };
       systems.set(name, s.api === 'rest1' ? new RtRest1(options) : new RtRest2(options));
     } else {
       systems.set(name, new JiraClient({ url: s.url, webUrl: s.webUrl, email: s.user ?? '', token: secret(s.token) ?? (() => ''), version: s.api === 'v2' ? 2 : 3, responseField: s.responseField }));

@@ -21,10 +21,31 @@ export interface LocalRt {
   url: string;
   user: string;
   password: string;
+  /** An RT auth token of the bot account, made at this start ("Authorization: token …"). */
+  token: string;
   /** Stops the server; the database stays, so start() brings the same RT back. */
   stop(): Promise<void>;
   start(): Promise<void>;
 }
+
+/**
+ * Sets each person's password, revokes the bot's earlier local token and
+ * makes a new one (RT shows a token only when it is made), printed on stdout.
+ */
+const SET_CREDENTIALS = `
+use lib '${RT_LIB}'; use RT; use JSON; RT::LoadConfig(); RT::Init();
+my $p = decode_json($ENV{DUTYDESK_RT_PASSWORDS});
+for my $name (sort keys %$p) {
+  my $u = RT::User->new(RT->SystemUser); $u->Load($name); die "no RT user $name\\n" unless $u->id;
+  my ($ok, $msg) = $u->SetPassword($p->{$name}); die "$name: $msg\\n" unless $ok;
+}
+my $bot = RT::User->new(RT->SystemUser); $bot->Load($ENV{DUTYDESK_RT_BOT}); die "no RT user $ENV{DUTYDESK_RT_BOT}\\n" unless $bot->id;
+my $old = RT::AuthTokens->new(RT->SystemUser); $old->LimitOwner(VALUE => $bot->id);
+while (my $t = $old->Next) { $t->Delete if $t->Description eq 'dutydesk (local RT)'; }
+my ($id, $msg, $token) = RT::AuthToken->new(RT->SystemUser)->Create(Owner => $bot->id, Description => 'dutydesk (local RT)');
+die "auth token: $msg\\n" unless $id;
+print $token;
+`;
 
 export function localRtInstalled(): boolean {
   return existsSync(RT_SERVER) && existsSync(RT_SETUP_DATABASE);
@@ -38,8 +59,20 @@ export interface RtWebhook {
 
 const perlString = (s: string) => `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 
-function siteConfig(database: string, url: string, webhook?: RtWebhook): string {
+/** How RT is set up beyond its data: its clock's zone and its priority labels. */
+export interface RtSettings {
+  webhook?: RtWebhook;
+  /** RT's $Timezone, the zone it reads TicketSQL dates and shows REST 1.0 dates in; UTC by default. */
+  timeZone?: string;
+  /** RT's %PriorityAsString per queue name or "Default"; RT's own default when absent. */
+  priorities?: Record<string, Record<string, number>>;
+}
+
+const perlHash = (map: Record<string, number>) => `{ ${Object.entries(map).map(([k, v]) => `${perlString(k)} => ${Math.trunc(v)}`).join(', ')} }`;
+
+function siteConfig(database: string, url: string, settings: RtSettings = {}): string {
   const { port } = new URL(url);
+  const { webhook, priorities } = settings;
   return [
     "Set($rtname, 'dutydesk');",
     "Set($Organization, 'dutydesk.local');",
@@ -52,7 +85,8 @@ function siteConfig(database: string, url: string, webhook?: RtWebhook): string 
     "Set($LogToSTDERR, 'error');",
     'Set($LogToSyslog, undef);',
     'Set($LogToFile, undef);',
-    "Set($Timezone, 'UTC');",
+    `Set($Timezone, ${perlString(settings.timeZone ?? 'UTC')});`,
+    ...(priorities ? [`Set(%PriorityAsString, ${Object.entries(priorities).map(([queue, map]) => `${perlString(queue)} => ${perlHash(map)}`).join(', ')});`] : []),
     // No mail leaves a local RT: outgoing mail is written to files in /tmp.
     "Set($MailCommand, 'testfile');",
     // Sessions per instance, compiled templates shared in .cache/rt: both writable without root.
@@ -70,14 +104,15 @@ function rtEnv(dir: string): NodeJS.ProcessEnv {
   return { ...process.env, RT_SITE_CONFIG: path.join(dir, 'RT_SiteConfig.pm'), RT_SITE_CONFIG_DIR: siteDir };
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, what: string) {
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, what: string): string {
   const result = spawnSync(command, args, { env, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${what} failed (${result.status ?? result.signal}): ${(result.stderr || result.stdout).slice(-2000)}`);
+  if (result.status !== 0) throw new Error(`${what} failed (${result.status ?? result.signal}): ${result.stderr.slice(-2000)}`);
+  return result.stdout;
 }
 
-/** The schema and initial data in a SQLite file, built once per version of initialdata.pl. */
+/** The schema and initial data in a SQLite file, built once per RT version and version of initialdata.pl. */
 function templateDatabase(): string {
-  const hash = createHash('sha256').update(readFileSync(INITIAL_DATA)).update(readFileSync(WEBHOOK_SCRIP)).digest('hex').slice(0, 12);
+  const hash = createHash('sha256').update(readFileSync(path.join(RT_LIB, 'RT.pm'))).update(readFileSync(INITIAL_DATA)).update(readFileSync(WEBHOOK_SCRIP)).digest('hex').slice(0, 12);
   const dir = path.join(ROOT, '.cache/rt');
   const template = path.join(dir, `template-${hash}.db`);
   if (existsSync(template)) return template;
@@ -111,14 +146,14 @@ async function waitForRest(url: string, child: ChildProcess, output: () => strin
 
 /**
  * Starts RT with its data in `dir` (kept across starts) on 127.0.0.1:port.
- * The bot account's password is set on every start from `password`; with
- * `webhook`, RT posts every ticket change there.
+ * On every start the bot account's password is set from `password` and it
+ * gets a new auth token (the one before is revoked); with `webhook`, RT posts
+ * every ticket change there.
  */
-export async function startLocalRt(options: {
+export async function startLocalRt(options: RtSettings & {
   dir: string;
   port: number;
   password: string;
-  webhook?: RtWebhook;
   /** Passwords for RT's other users (alice, bob, dan), so they can log in to RT as people. */
   people?: Record<string, string>;
   log?: (chunk: string) => void;
@@ -130,14 +165,13 @@ export async function startLocalRt(options: {
   const database = path.join(dir, 'rt.db');
   if (!existsSync(database)) copyFileSync(templateDatabase(), database);
   // Mode 600: it may hold the webhook secret.
-  writeFileSync(path.join(dir, 'RT_SiteConfig.pm'), siteConfig(database, url, options.webhook), { mode: 0o600 });
+  writeFileSync(path.join(dir, 'RT_SiteConfig.pm'), siteConfig(database, url, options), { mode: 0o600 });
   mkdirSync(path.join(dir, 'session_data'), { recursive: true });
   mkdirSync(path.join(ROOT, '.cache/rt/mason_data'), { recursive: true });
   const env = rtEnv(dir);
-  // Passwords go through the environment, never a command line that `ps` shows.
-  const setPasswords = `use lib '${RT_LIB}'; use RT; use JSON; RT::LoadConfig(); RT::Init(); my $p = decode_json($ENV{DUTYDESK_RT_PASSWORDS}); for my $name (sort keys %$p) { my $u = RT::User->new(RT->SystemUser); $u->Load($name); die "no RT user $name\\n" unless $u->id; my ($ok, $msg) = $u->SetPassword($p->{$name}); die "$name: $msg\\n" unless $ok; }`;
+  // Passwords go through the environment, never a command line that `ps` shows; the token comes back on stdout.
   const passwords = JSON.stringify({ ...options.people, [LOCAL_RT_USER]: password });
-  run('perl', ['-e', setPasswords], { ...env, DUTYDESK_RT_PASSWORDS: passwords }, 'setting RT passwords');
+  const token = run('perl', ['-e', SET_CREDENTIALS], { ...env, DUTYDESK_RT_PASSWORDS: passwords, DUTYDESK_RT_BOT: LOCAL_RT_USER }, 'setting RT passwords and the bot token').trim();
 
   let child: ChildProcess | undefined;
   const start = async () => {
@@ -172,5 +206,5 @@ export async function startLocalRt(options: {
     clearTimeout(force);
   };
   await start();
-  return { url, user: LOCAL_RT_USER, password, stop, start };
+  return { url, user: LOCAL_RT_USER, password, token, stop, start };
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RtRest2 } from '../../activities/tickets/rt-rest2';
-import { startLocalRt, type LocalRt, type RtWebhook } from '../../scripts/rt/local-rt';
+import { startLocalRt, type LocalRt, type RtSettings } from '../../scripts/rt/local-rt';
 import { freePort } from './wait';
 
 export interface TestRt extends LocalRt {
@@ -20,14 +20,14 @@ export interface TestRt extends LocalRt {
   forgetSessions(): void;
 }
 
-/** With `webhook`, RT's own scrip posts every ticket change there. */
-export async function startRt(options: { webhook?: RtWebhook } = {}): Promise<TestRt> {
+/** With `webhook`, RT's own scrip posts every ticket change there; `timeZone` and `priorities` set RT's own. */
+export async function startRt(options: RtSettings = {}): Promise<TestRt> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dutydesk-rt-'));
   const port = await freePort();
   const password = 'rt-test-password';
   const people = { alice: 'alice-password', bob: 'bob-password', dan: 'dan-password' };
-  const rt = await startLocalRt({ dir, port, password, webhook: options.webhook, people });
-  const api = new RtRest2({ url: rt.url, user: rt.user, password: () => password });
+  const rt = await startLocalRt({ ...options, dir, port, password, people });
+  const api = new RtRest2({ url: rt.url, user: rt.user, token: () => rt.token });
   const credentials: Record<string, string> = { ...people, [rt.user]: password };
   const auth = (user: string) => `Basic ${Buffer.from(`${user}:${credentials[user]}`).toString('base64')}`;
   return {

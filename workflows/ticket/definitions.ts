@@ -81,10 +81,18 @@ export interface PollerSettings {
   lookbackMs: number;
 }
 
+/** Polls failing in a row: since when, the latest error, how many. */
+export interface IntakeFailing {
+  since: number;
+  error: string;
+  attempts: number;
+}
+
 export interface PollerInput {
   system: string;
   settings: PollerSettings;
   cursor?: string;
+  failing?: IntakeFailing;
 }
 
 export interface PollerStatus {
@@ -92,6 +100,8 @@ export interface PollerStatus {
   polls: number;
   lastPollAt?: number;
   lastChanges: number;
+  /** Set while polls fail. */
+  failing?: IntakeFailing;
 }
 
 /** New intervals or queues from a changed configuration; interval 0 stops the poller. */

@@ -24,18 +24,22 @@ import {
 
 type TicketActivities = ReturnType<typeof createTicketActivities>;
 
-/** Reads and messages: the ticket system may be down for a while; keep trying, never lose the change. */
+/**
+ * Reads and messages: the ticket system may be down for a while, or refuse
+ * the bot's credentials until an admin fixes them (TicketSystemDenied); keep
+ * trying, never lose the change. Only "no such ticket" is final.
+ */
 const patient = proxyActivities<TicketActivities>({
   taskQueue: TASK_QUEUES.desk,
   startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['TicketSystemRefused'] },
 });
-/** A person is waiting on a take: retry with backoff for two minutes, then say so. */
+/** A person is waiting on a take: retry an outage with backoff for two minutes, say a refusal at once. */
 const prompt = proxyActivities<TicketActivities>({
   taskQueue: TASK_QUEUES.desk,
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', nonRetryableErrorTypes: ['TicketSystemRefused'] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', nonRetryableErrorTypes: ['TicketSystemRefused', 'TicketSystemDenied'] },
 });
 
 /** Observations per run before continuing as new, to keep each history small. */
