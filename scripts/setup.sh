@@ -42,19 +42,51 @@ ensure_temporal_cli() {
   export TEMPORAL_CLI
 }
 
-# Debian packages, as root or through sudo; the package lists are refreshed once per run.
+# Debian packages, as root or through sudo, at the version Debian serves today:
+# what is missing is installed and what is older than Debian's is upgraded,
+# with the versioned packages behind it (postgresql → postgresql-15) and the
+# installed ones built from the same sources (a JDK's jre, openssh-client), so
+# the tests see what a new user gets. The package lists are refreshed once an
+# hour at most.
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-APT_UPDATED=""
+APT_STAMP="$CACHE/apt-lists-refreshed"
+apt_lists() {
+  [ -n "${APT_LISTS_FRESH:-}" ] && return
+  APT_LISTS_FRESH=1
+  if [ -f "$APT_STAMP" ] && [ -z "$(find "$APT_STAMP" -mmin +60 2>/dev/null)" ]; then return; fi
+  if $SUDO apt-get update -qq >/dev/null 2>&1; then mkdir -p "$CACHE" && touch "$APT_STAMP"; else log "could not refresh Debian's package lists; using the ones on this machine"; fi
+}
+# Of the named packages, the direct dependencies named after them and their same-source siblings: those Debian has newer.
+apt_outdated() {
+  local names src pkg
+  names=$(for pkg in "$@"; do echo "$pkg"; apt-cache depends --installed --important "$pkg" 2>/dev/null | awk -v p="$pkg" '/Depends:/ && index($2, p "-") == 1 {print $2}'; done | sort -u)
+  src=$(dpkg-query -W -f='${source:Package}\n' $names 2>/dev/null | sort -u)
+  dpkg-query -W -f='${binary:Package} ${source:Package} ${Version}\n' 2>/dev/null | awk -v names="$(echo $names)" -v src="$(echo $src)" '
+    BEGIN { n = split(names, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1; m = split(src, b, " "); for (i = 1; i <= m; i++) same[b[i]] = 1 }
+    { sub(/:amd64$|:all$/, "", $1); if (want[$1] || same[$2]) print $1 }' |
+    xargs -r apt-cache policy 2>/dev/null | awk '/^[^ ].*:$/ {p = substr($1, 1, length($1) - 1)} /Installed:/ {i = $2} /Candidate:/ {if ($2 != "(none)" && i != $2) print p}'
+}
 apt_install() {
-  [ -n "$APT_UPDATED" ] || { $SUDO apt-get update -qq; APT_UPDATED=1; }
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  apt_lists
+  local missing=() pkg upgrade ok
+  # Checked since the lists and the installed packages last changed: nothing to do.
+  ok="$CACHE/apt-checked/$(echo "$*" | tr ' ' '+')"
+  [ "$ok" -nt /var/lib/dpkg/status ] && [ "$ok" -nt "$APT_STAMP" ] && return
+  for pkg in "$@"; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg"); done
+  upgrade=$(apt_outdated "$@" | tr '\n' ' ')
+  if [ ${#missing[@]} -eq 0 ] && [ -z "${upgrade// }" ]; then mkdir -p "$CACHE/apt-checked" && touch "$ok"; return; fi
+  [ -n "${upgrade// }" ] && log "upgrading to Debian's current versions: $upgrade"
+  # shellcheck disable=SC2086
+  if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" $upgrade >/dev/null; then
+    [ ${#missing[@]} -eq 0 ] || { echo "could not install ${missing[*]} from Debian" >&2; exit 1; }
+    log "could not upgrade $upgrade (run: sudo apt-get install --only-upgrade $upgrade); going on with the installed versions"
+  fi
 }
 
 # OpenSSH's sshd, which the tests start on a loopback port as a real host.
 ensure_sshd() {
-  if [ -x /usr/sbin/sshd ]; then return; fi
-  log "installing openssh-server from Debian (for the SSH tests)…"
+  [ -x /usr/sbin/sshd ] || log "installing openssh-server from Debian (for the SSH tests)…"
   apt_install openssh-server openssh-client
   # The package starts a system sshd on port 22 where it can; the tests run their own.
 }
@@ -62,43 +94,48 @@ ensure_sshd() {
 # PostgreSQL's server binaries: the tests and the demo run their own server on
 # a loopback port as the forecast's task database (scripts/postgres/local-postgres.ts).
 ensure_postgres() {
-  if compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then return; fi
-  log "installing PostgreSQL from Debian (the task database of the forecast tests and demo)…"
+  compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || log "installing PostgreSQL from Debian (the task database of the forecast tests and demo)…"
   apt_install postgresql
   # The package may start a cluster on port 5432 where it can; the tests run their own.
 }
 
 # A JDK (java and jcmd): the dump tests dump a real JVM; the demo runs a Java service.
 ensure_jdk() {
-  if command -v java >/dev/null 2>&1 && command -v jcmd >/dev/null 2>&1; then return; fi
+  local jdk
+  if command -v java >/dev/null 2>&1 && command -v jcmd >/dev/null 2>&1; then
+    # A JDK from Debian is kept current like the rest; one from elsewhere is the user's own.
+    jdk=$(dpkg-query -S "$(readlink -f "$(command -v jcmd)")" 2>/dev/null | cut -d: -f1) || return 0
+    [ -n "$jdk" ] && apt_install "$jdk"
+    return 0
+  fi
   log "installing a JDK from Debian (for the dump tests and demo)…"
   apt_install default-jdk-headless
 }
 
 # DejaVu fonts, which Gantt charts are drawn with (resvg reads the system's fonts).
 ensure_fonts() {
-  if [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then return; fi
-  log "installing fonts-dejavu-core from Debian (for the forecast charts)…"
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || log "installing fonts-dejavu-core from Debian (for the forecast charts)…"
   apt_install fonts-dejavu-core
 }
 
 # Debian's docker-compose parses docker-compose.yml without a Docker engine.
 ensure_compose_checker() {
-  if command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1; then return; fi
-  log "installing docker-compose from Debian (to validate docker-compose.yml)…"
+  if docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then return; fi
+  command -v docker-compose >/dev/null 2>&1 || log "installing docker-compose from Debian (to validate docker-compose.yml)…"
   apt_install docker-compose
 }
 
 # Request Tracker 5 with its SQLite backend and standalone server: the real
 # ticket system the ticket tests (and the `npm start` demo) run on loopback.
 ensure_request_tracker() {
-  if [ -x /usr/sbin/rt-setup-database-5 ] && [ -x /usr/share/request-tracker5/libexec/rt-server ]; then return; fi
-  log "installing Request Tracker 5 from Debian (for the ticket tests; about a minute, once)…"
-  # No database set-up by dbconfig: each test and the demo build their own SQLite file.
-  $SUDO debconf-set-selections <<'SEL'
+  if [ ! -x /usr/sbin/rt-setup-database-5 ]; then
+    log "installing Request Tracker 5 from Debian (for the ticket tests; about a minute, once)…"
+    # No database set-up by dbconfig: each test and the demo build their own SQLite file.
+    $SUDO debconf-set-selections <<'SEL'
 request-tracker5 request-tracker5/install-db boolean false
 request-tracker5 request-tracker5/dbconfig-install boolean false
 rt5-db-sqlite rt5-db-sqlite/dbconfig-install boolean false
 SEL
+  fi
   apt_install request-tracker5 rt5-standalone rt5-db-sqlite
 }
