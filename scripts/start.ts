@@ -101,6 +101,8 @@ async function maybeStartLocalRt(config: ReturnType<typeof loadConfig>, env: Rec
   const webhook = rt.webhookSecret ? { url: `http://${config.gateway.listen}/tickets/${name}/webhook`, secret } : undefined;
   console.log(`dutydesk: starting Request Tracker 5 (data in ${path.relative(root, dir)})…`);
   localRt = await startLocalRt({ dir, port: Number(new URL(rt.url).port || 80), password, webhook });
+  // The bot signs in with the auth token RT made for it at this start (the password is the fallback).
+  env.DUTYDESK_RT_TOKEN = localRt.token;
   // Something for the deadline reminders to tell (`remind now` as Bob).
   await seedDemoDeadlines(localRt, path.join(dir, 'demo-deadlines.json')).catch((err: Error) => console.log(`dutydesk: demo tickets with deadlines not made: ${err.message}`));
   const where = process.env.DUTYDESK_RT_PASSWORD ? 'from DUTYDESK_RT_PASSWORD' : `in ${path.relative(root, path.join(dir, 'password'))}`;

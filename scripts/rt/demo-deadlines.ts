@@ -19,7 +19,7 @@ const DEMO_TICKETS = [
 ];
 
 export async function seedDemoDeadlines(rt: LocalRt, idsFile: string): Promise<number> {
-  const auth = `Basic ${Buffer.from(`${rt.user}:${rt.password}`).toString('base64')}`;
+  const auth = `token ${rt.token}`;
   const call = async <T>(method: string, route: string, body: unknown): Promise<T> => {
     const res = await fetch(`${rt.url}/REST/2.0/${route}`, { method, headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`RT ${method} ${route}: ${res.status} ${(await res.text()).slice(0, 200)}`);
