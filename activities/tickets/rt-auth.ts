@@ -17,14 +17,18 @@
  * credentials.
  */
 import { basicAuth, httpCall } from './http';
-import type { RtOptions } from './rt-common';
+import type { RtOptions, ServerClock } from './rt-common';
 import { TicketSystemRefused } from './port';
 
 export class RtAuth {
   private session: Promise<string | undefined> | undefined;
   private sessionUnavailable = false;
 
-  constructor(private readonly options: RtOptions) {}
+  constructor(
+    private readonly options: RtOptions,
+    /** Told RT's time from the sign-in's answer, so the first poll already counts back on RT's clock. */
+    private readonly clock?: ServerClock,
+  ) {}
 
   /** The Authorization header every write (and any call without a session) carries. */
   credentials(): Record<string, string> {
@@ -58,6 +62,7 @@ export class RtAuth {
     const form = this.formCredentials();
     const headers = this.options.token ? this.credentials() : {};
     const result = await httpCall(url, { method: 'POST', headers, body: new URLSearchParams(form), redirect: 'manual' }, 'RT sign-in');
+    this.clock?.observe(result.serverTime);
     const status = Number(/^RT\/\S+ (\d{3})/.exec(result.text)?.[1] ?? 0);
     if (status === 401) {
       const what = this.options.token ? 'auth token' : 'user name and password';

@@ -69,7 +69,7 @@ export class RtRest1 extends RtSearches implements TicketSystem {
 
   constructor(private readonly options: RtOptions) {
     super(options);
-    this.auth = new RtAuth(options);
+    this.auth = new RtAuth(options, this.clock);
   }
 
   /** Every request carries the session (else the credentials); RT answers HTTP 200 with its own status line first. */

@@ -52,7 +52,7 @@ export class RtRest2 extends RtSearches implements TicketSystem {
 
   constructor(private readonly options: RtOptions) {
     super(options);
-    this.auth = new RtAuth(options);
+    this.auth = new RtAuth(options, this.clock);
   }
 
   /** Reads go with the REST session (fast); writes, which RT refuses by cookie, with the token or password. */

@@ -5,7 +5,8 @@ import { TASK_QUEUES } from '../../workers/task-queues';
 
 type DeadlineActivities = ReturnType<typeof createDeadlineActivities>;
 
-const retryTicketSystem = (maximumInterval: RetryPolicy['maximumInterval']): RetryPolicy => ({ initialInterval: '1s', backoffCoefficient: 2, maximumInterval, nonRetryableErrorTypes: ['TicketSystemRefused'] });
+/** Refused credentials (TicketSystemDenied) are waited out where nobody waits, and told at once to someone who asked. */
+const retryTicketSystem = (maximumInterval: RetryPolicy['maximumInterval'], final: string[] = []): RetryPolicy => ({ initialInterval: '1s', backoffCoefficient: 2, maximumInterval, nonRetryableErrorTypes: ['TicketSystemRefused', ...final] });
 
 /** A scheduled run: nobody waits, so the ticket system may be down a while before the run fails (visibly, in the UI). */
 export const scheduled = proxyActivities<DeadlineActivities>({
@@ -22,7 +23,7 @@ export const onDemand = proxyActivities<DeadlineActivities>({
   startToCloseTimeout: '3m',
   heartbeatTimeout: '1m',
   scheduleToCloseTimeout: '6m',
-  retry: retryTicketSystem('30s'),
+  retry: retryTicketSystem('30s', ['TicketSystemDenied']),
 });
 
 /** Putting an answer in the outbox. */
