@@ -28,6 +28,12 @@ export interface Incoming {
   /** A name to show admins when the person is unknown. */
   displayName?: string;
   chat: ChatRef;
+  /**
+   * The platform's identity of the message, the same when the platform delivers it again
+   * (Telegram "<chat id>:<message_id>", Slack "<channel>:<ts>" or "command:<trigger_id>",
+   * the console "<message id>@<its time>"); undefined for a button press.
+   */
+  messageId?: string;
   /** A file sent with the message, already saved where the worker can read it. */
   file?: IncomingFile;
   reply(message: ChatMessage | string): Promise<void>;
@@ -56,6 +62,7 @@ export class Dispatcher {
     return {
       user: { ...user, language },
       chat: incoming.chat,
+      messageId: incoming.messageId,
       config: this.config,
       ...this.services,
       file: incoming.file,

@@ -174,6 +174,8 @@ async function main() {
     '--db-filename', path.join(dataDir, 'temporal.db'),
     '--namespace', config.temporal.namespace,
     '--log-level', 'warn',
+    // As config/temporal/dynamicconfig.yaml does for docker-compose.
+    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     ...searchAttributeArgs(),
   ]);
   const rtStarted = maybeStartLocalRt(config, env);

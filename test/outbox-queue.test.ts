@@ -42,6 +42,14 @@ test('a batch takes new messages from the head and stops at a live message or a 
   expect(state.queue.map((i) => i.key)).toEqual(['f']);
 });
 
+test('with first posts, live messages not yet posted join the batch; an edit of a posted one ends it', () => {
+  const state = emptyState();
+  remember(state, 'ticket/rt/1/1', 'm-1', true);
+  for (const item of [live('ticket/rt/2/1', 'announce 2'), fresh('n'), live('ticket/rt/3/1', 'announce 3'), live('ticket/rt/1/1', 'taken'), live('ticket/rt/4/1', 'announce 4')]) enqueue(state, item);
+  expect(takeBatch(state, 25, true).map((i) => i.key)).toEqual(['ticket/rt/2/1', 'n', 'ticket/rt/3/1']);
+  expect(state.queue.map((i) => i.key)).toEqual(['ticket/rt/1/1', 'ticket/rt/4/1']);
+});
+
 test('a live message is still edited after more new messages than the outbox remembers', () => {
   const state = emptyState();
   remember(state, 'ticket/rt/42/1', 'm-ticket', true);

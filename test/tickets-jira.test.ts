@@ -113,7 +113,7 @@ test('v2 (legacy): announced, taken for the group, closed', async () => {
 
 test('a Jira webhook and a poll notify once; Jira answering 503 for a while loses nothing', async () => {
   const issue = jira.create('OPS', 'Webhook first');
-  const body = JSON.stringify({ webhookEvent: 'jira:issue_created', issue: { key: issue.key } });
+  const body = JSON.stringify({ timestamp: Date.now(), webhookEvent: 'jira:issue_created', issue: { key: issue.key } });
   const res = await fetch(`${desk.url}/tickets/jira/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature': signBody(WEBHOOK_SECRET, body) }, body });
   expect(res.status).toBe(202);
   await announced('ops', issue.key);

@@ -176,10 +176,12 @@ test("RT's scrip posts each change to the signed webhook", async () => {
 
 test('a webhook and a poll of the same change notify once; bad signatures are refused', async () => {
   const id = await newTicket('Service Desk', 'Webhook and poll');
-  const body = JSON.stringify({ ticket: id });
+  const body = JSON.stringify({ ticket: id, timestamp: Date.now() });
   const post = (headers: Record<string, string>, payload = body) =>
     fetch(`${desk.url}/tickets/rt/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
   expect((await post({ 'x-hub-signature': signBody(WEBHOOK_SECRET, body) })).status).toBe(202);
+  // The very same request again is a replay.
+  expect((await post({ 'x-hub-signature': signBody(WEBHOOK_SECRET, body) })).status).toBe(401);
   await announced('ops', id);
   // Let the poller pass the same change at least twice more.
   const poller = desk.env.client.workflow.getHandle(ticketPollerWorkflowId('rt'));
@@ -190,11 +192,12 @@ test('a webhook and a poll of the same change notify once; bad signatures are re
   expect((await desk.messages('ops')).filter((m) => m.from === 'bot' && m.text.includes(`ticket #${id} `))).toHaveLength(1);
 
   const other = await newTicket('Network', 'never by webhook');
-  const forged = JSON.stringify({ ticket: other });
+  const forged = JSON.stringify({ ticket: other, timestamp: Date.now() });
   expect((await post({}, forged)).status).toBe(401);
   expect((await post({ 'x-hub-signature': signBody('wrong-secret', forged) }, forged)).status).toBe(401);
   expect((await post({ 'x-hub-signature': signBody(WEBHOOK_SECRET, 'not json') }, 'not json')).status).toBe(400);
-  expect((await post({ 'x-hub-signature': signBody(WEBHOOK_SECRET, '{"nothing":1}') }, '{"nothing":1}')).status).toBe(400);
+  const nameless = JSON.stringify({ nothing: 1, timestamp: Date.now() });
+  expect((await post({ 'x-hub-signature': signBody(WEBHOOK_SECRET, nameless) }, nameless)).status).toBe(400);
   const noWebhook = await fetch(`${desk.url}/tickets/rt1/webhook`, { method: 'POST', body: forged });
   expect(noWebhook.status).toBe(404);
   await expect(desk.env.client.workflow.getHandle(ticketWorkflowId('rt', other)).describe()).rejects.toThrow();

@@ -12,10 +12,10 @@ import { renderTicketAnnouncement, renderTicketDescription, renderTicketOutcome,
 import { t } from '../../lib/i18n';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import type { ChatRef } from '../../workflows/restart/definitions';
-import { observedSignal, ticketWorkflowId, type Announcement, type Observation, type NewTicketRequest, type TakenBy, type TicketWorkflowInput } from '../../workflows/ticket/definitions';
+import { needsGroup, observedSignal, ticketWorkflowId, type Announcement, type Observation, type NewTicketRequest, type TakenBy, type TicketWorkflowInput } from '../../workflows/ticket/definitions';
 import { enqueueChatMessage, textLimit } from '../chat/outbox-client';
 import { guard, refused } from './guard';
-import type { Ticket, TicketSystem } from './port';
+import type { Ticket, TicketDetail, TicketSystem } from './port';
 import { checkUpInterval, groupOf, userByLogin, type TicketSystems } from './systems';
 
 export interface TicketActivityDeps {
@@ -29,6 +29,26 @@ export function createTicketActivities({ config, client, systems, log = console.
   const system = (name: string): TicketSystem => systems.get(name) ?? refused(`no ticket system "${name}" in the configuration`);
   const displayName = (systemName: string, login: string | undefined) => (login ? userByLogin(config, systemName, login)?.name ?? login : undefined);
   const groupKey = (systemName: string, id: string, round: number) => `ticket/${systemName}/${id}/${round}`;
+
+  /** The group message with its buttons, in the group's outbox; undefined when the ticket's queue belongs to no group. */
+  async function announce(systemName: string, detail: TicketDetail, round: number, previousOwner?: string): Promise<Announcement | undefined> {
+    const group = groupOf(config, systemName, detail.queue);
+    if (!group) return undefined;
+    const [, g] = group;
+    const announcement: Announcement = {
+      round,
+      chat: primaryChat(config, g.chat),
+      language: g.language ?? 'en',
+      title: detail.title,
+      urgency: detail.urgency,
+      due: detail.due,
+      url: detail.url,
+      previous: displayName(systemName, previousOwner ?? detail.previousOwner),
+    };
+    const message = renderTicketAnnouncement(announcement, systemName, detail);
+    await enqueueChatMessage(client, announcement.chat, { key: groupKey(systemName, detail.id, round), mode: 'upsert', message });
+    return announcement;
+  }
 
   return {
     /** Changed tickets since the cursor, each handed to its workflow (signal-with-start: started on first sight). */
@@ -45,12 +65,22 @@ export function createTicketActivities({ config, client, systems, log = console.
     /**
      * The ticket as it is now; `followed` is false once its queue belongs to
      * no group, `checkUpMs` is the system's check-up interval as configured.
+     * With `announceRound` (the workflow has not seen the ticket yet), a ticket
+     * that needs the group (new, nobody's) is announced in the same go, by the
+     * rule the workflow applies to tickets it is handed, which saves a round
+     * trip to the ticket system and one to Temporal on every webhook.
      */
-    async fetchTicket(input: { system: string; id: string }): Promise<Ticket & { followed: boolean; checkUpMs?: number }> {
-      const detail = await guard(() => system(input.system).get(input.id));
-      // Only the fields the workflow compares: the text stays out of its history.
+    async fetchTicket(input: { system: string; id: string; announceRound?: number }): Promise<Ticket & { followed: boolean; checkUpMs?: number; announcement?: Announcement }> {
+      const checkUpMs = checkUpInterval(config, input.system);
+      if (input.announceRound === undefined) {
+        // Only the fields the workflow compares, in one request: the text stays out of its history.
+        const ticket = await guard(() => system(input.system).read(input.id));
+        return { ...ticket, followed: groupOf(config, input.system, ticket.queue) !== undefined, checkUpMs };
+      }
+      const detail = await guard(() => system(input.system).get(input.id, { text: false }));
       const { description: _d, lastComment: _c, previousOwner: _p, ...ticket } = detail;
-      return { ...ticket, followed: groupOf(config, input.system, ticket.queue) !== undefined, checkUpMs: checkUpInterval(config, input.system) };
+      const announcement = needsGroup(ticket) ? await announce(input.system, detail, input.announceRound) : undefined;
+      return { ...ticket, followed: groupOf(config, input.system, ticket.queue) !== undefined, checkUpMs, announcement };
     },
 
     /**
@@ -74,23 +104,9 @@ export function createTicketActivities({ config, client, systems, log = console.
 
     /** Posts the group message with its buttons; undefined when the ticket's queue belongs to no group. */
     async announceTicket(input: { system: string; id: string; round: number; previousOwner?: string }): Promise<Announcement | undefined> {
-      const detail = await guard(() => system(input.system).get(input.id));
-      const group = groupOf(config, input.system, detail.queue);
-      if (!group) return undefined;
-      const [, g] = group;
-      const announcement: Announcement = {
-        round: input.round,
-        chat: primaryChat(config, g.chat),
-        language: g.language ?? 'en',
-        title: detail.title,
-        urgency: detail.urgency,
-        due: detail.due,
-        url: detail.url,
-        previous: displayName(input.system, input.previousOwner ?? detail.previousOwner),
-      };
-      const message = renderTicketAnnouncement(announcement, input.system, detail);
-      await enqueueChatMessage(client, announcement.chat, { key: groupKey(input.system, input.id, input.round), mode: 'upsert', message });
-      return announcement;
+      // Who had it before comes from the history; the text is not shown here.
+      const detail = await guard(() => system(input.system).get(input.id, { text: false }));
+      return announce(input.system, detail, input.round, input.previousOwner);
     },
 
     /** Edits the group message: taken, assigned elsewhere, closed, back to the group or gone. */

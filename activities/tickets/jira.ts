@@ -194,6 +194,11 @@ export class JiraClient implements TicketSystem {
       .filter(createdIn(from, to));
   }
 
+  async read(id: string): Promise<Ticket> {
+    return this.toTicket(await this.call<JiraIssue>('GET', `issue/${encodeURIComponent(id)}?fields=${FIELDS}`, `issue ${id}`));
+  }
+
+  /** One request gives everything; `parts` saves nothing here. */
   async get(id: string): Promise<TicketDetail> {
     const issue = await this.call<JiraIssue>('GET', `issue/${encodeURIComponent(id)}?fields=${FIELDS},description,comment&expand=changelog`, `issue ${id}`);
     const ticket = this.toTicket(issue);

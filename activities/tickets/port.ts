@@ -59,7 +59,10 @@ export interface NewTicket {
 export interface TicketSystem {
   /** Tickets in these queues changed since the cursor (all recent ones when the cursor is undefined). */
   changes(queues: string[], cursor: string | undefined, since: Date): Promise<TicketChanges>;
-  get(id: string): Promise<TicketDetail>;
+  /** The ticket's fields alone, in one request where the system allows (no text, no history). */
+  read(id: string): Promise<Ticket>;
+  /** The fields, who had it before, and (unless `text` is false) its text and newest comment. */
+  get(id: string, parts?: { text?: boolean }): Promise<TicketDetail>;
   /** Open tickets in these queues whose deadline is before `until` (overdue ones included). */
   dueBefore(queues: string[], until: Date): Promise<Ticket[]>;
   /** Tickets in these queues created in [from, to), with their response and resolution times. */

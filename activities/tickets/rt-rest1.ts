@@ -140,15 +140,18 @@ export class RtRest1 extends RtSearches implements TicketSystem {
     return name;
   }
 
-  async get(id: string): Promise<TicketDetail> {
+  async read(id: string): Promise<TimedTicket> {
     if (!/^\d+$/.test(id)) throw new TicketSystemRefused(`RT: ticket ${id} does not exist`, 404);
     const [fields] = parseRest1Records(await this.call(`ticket/${id}/show`, `ticket ${id}`));
-    const ticket = this.toTicket({ ...fields, id });
-    const history = parseRest1Records(await this.call(`ticket/${id}/history?format=l`, `ticket ${id} history`));
+    return this.toTicket({ ...fields, id });
+  }
+
+  async get(id: string, parts: { text?: boolean } = {}): Promise<TicketDetail> {
+    const [ticket, history] = await Promise.all([this.read(id), this.call(`ticket/${id}/history?format=l`, `ticket ${id} history`).then(parseRest1Records)]);
     const created = history.find((t) => t.Type === 'Create');
     const ownerChange = [...history].reverse().find((t) => t.Field === 'Owner');
     // The bot's own notes ("taken via dutydesk") are not what a ticket came back with.
-    const lastNote = [...history].reverse().find((t) => (t.Type === 'Comment' || t.Type === 'Correspond') && t.Creator !== this.options.user && t.Content);
+    const lastNote = parts.text === false ? undefined : [...history].reverse().find((t) => (t.Type === 'Comment' || t.Type === 'Correspond') && t.Creator !== this.options.user && t.Content);
     return {
       ...ticket,
       description: created?.Content?.trim() ?? '',

@@ -121,11 +121,20 @@ export class RtRest2 extends RtSearches implements TicketSystem {
     return user.Name;
   }
 
-  async get(id: string): Promise<TicketDetail> {
+  async read(id: string): Promise<TimedTicket> {
     const [ticket] = /^\d+$/.test(id) ? await this.search(`id = ${id}`) : [];
     if (!ticket) throw new TicketSystemRefused(`RT: ticket ${id} does not exist`, 404);
-    const history = await this.call<Page<RtTransactionJson>>('GET', `ticket/${id}/history?fields=Type,Field,OldValue,NewValue,Created,Creator&per_page=500`, `ticket ${id} history`);
-    const attachments = await this.call<Page<RtAttachmentJson>>('GET', `ticket/${id}/attachments?fields=TransactionId,ContentType,Content&per_page=500`, `ticket ${id} attachments`);
+    return ticket;
+  }
+
+  async get(id: string, parts: { text?: boolean } = {}): Promise<TicketDetail> {
+    const withText = parts.text !== false;
+    // Three reads at once: RT answers each from another worker.
+    const [ticket, history, attachments] = await Promise.all([
+      this.read(id),
+      this.call<Page<RtTransactionJson>>('GET', `ticket/${id}/history?fields=Type,Field,OldValue,NewValue,Created,Creator&per_page=500`, `ticket ${id} history`),
+      withText ? this.call<Page<RtAttachmentJson>>('GET', `ticket/${id}/attachments?fields=TransactionId,ContentType,Content&per_page=500`, `ticket ${id} attachments`) : { items: [] as RtAttachmentJson[] },
+    ]);
     const textOf = (transactionId: string) =>
       attachments.items.find((a) => a.TransactionId === transactionId && a.ContentType === 'text/plain' && a.Content)?.Content?.trim() ?? '';
 
@@ -133,9 +142,9 @@ export class RtRest2 extends RtSearches implements TicketSystem {
     const ownerChange = [...history.items].reverse().find((t) => t.Field === 'Owner');
     const oldOwner = ownerChange ? rtOwner(await this.userName(ownerChange.OldValue)) : undefined;
     // The bot's own notes ("taken via dutydesk") are not what a ticket came back with.
-    const lastNote = [...history.items]
-      .reverse()
-      .find((t) => (t.Type === 'Comment' || t.Type === 'Correspond') && t.Creator.id !== this.options.user && textOf(t.id));
+    const lastNote = withText
+      ? [...history.items].reverse().find((t) => (t.Type === 'Comment' || t.Type === 'Correspond') && t.Creator.id !== this.options.user && textOf(t.id))
+      : undefined;
     return {
       ...ticket,
       description: created ? textOf(created.id) : '',

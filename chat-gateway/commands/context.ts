@@ -18,6 +18,8 @@ export interface CommandContext {
   /** The speaker, with the language resolved (config, else platform locale, else English). */
   user: UserConfig & { language: Language };
   chat: ChatRef;
+  /** The platform's identity of the message being handled (see Incoming.messageId); undefined for a press. */
+  messageId?: string;
   /** A file sent with the message (a request's XML for forecast), saved where the worker can read it. */
   file?: IncomingFile;
   config: LoadedConfig;

@@ -18,12 +18,14 @@ function groupForChat(config: LoadedConfig, chat: ChatRef) {
   return name ? config.tickets?.groups[name] : undefined;
 }
 
+/** Files the ticket; ctx is that of the message that completes it, whose id names the filing. */
 async function open(ctx: CommandContext, title: string, text: string) {
   const lang = ctx.user.language;
   const group = groupForChat(ctx.config, ctx.chat);
   if (!group) return ctx.reply(t(lang, 'ticket.noGroup'));
+  // A redelivered message repeats this reply under the same update key (Telegram, Slack), which the outbox drops.
   await ctx.reply(t(lang, 'ticket.opening', { title }));
-  await ctx.tickets.open({
+  const request = {
     system: group.system,
     queue: group.queue,
     title,
@@ -32,7 +34,9 @@ async function open(ctx: CommandContext, title: string, text: string) {
     requestedBy: { id: ctx.user.id, name: ctx.user.name },
     chat: ctx.chat,
     language: lang,
-  });
+  };
+  // 'already' means the same message came again: its first filing answers, so nothing more here.
+  await ctx.tickets.open(request, ctx.messageId);
 }
 
 export const ticketCommand: Command = {

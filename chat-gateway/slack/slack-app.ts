@@ -49,14 +49,16 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
   app.command(slack.command, async ({ command, ack }) => {
     await ack();
     const chat: ChatRef = { platform: 'slack', chatId: command.channel_id };
-    await run('command', () => dispatcher.text({ userId: userIdOf(command.user_id), chat, reply: replier(chat, command.trigger_id), displayName: command.user_name }, command.text));
+    // A slash command is no message and has no ts: its trigger_id names this one invocation.
+    const messageId = `command:${command.trigger_id}`;
+    await run('command', () => dispatcher.text({ userId: userIdOf(command.user_id), chat, messageId, reply: replier(chat, command.trigger_id), displayName: command.user_name }, command.text));
   });
 
   app.event('app_mention', async ({ event }) => {
     if (!event.user) return;
     const chat: ChatRef = { platform: 'slack', chatId: event.channel };
     const text = event.text.replace(/<@[A-Z0-9]+>/g, '').trim();
-    await run('mention', () => dispatcher.text({ userId: userIdOf(event.user!), chat, reply: replier(chat, event.event_ts) }, text));
+    await run('mention', () => dispatcher.text({ userId: userIdOf(event.user!), chat, messageId: `${event.channel}:${event.ts}`, reply: replier(chat, event.event_ts) }, text));
   });
 
   app.message(async ({ message }) => {
@@ -79,7 +81,7 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
           return reply(t(lang, refusal.key, refusal.vars));
         }
       }
-      await dispatcher.text({ userId, chat, reply, ...(file ? { file } : {}) }, message.text ?? '');
+      await dispatcher.text({ userId, chat, messageId: `${message.channel}:${message.ts}`, reply, ...(file ? { file } : {}) }, message.text ?? '');
     });
   });
 

@@ -45,7 +45,8 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
     const chat: ChatRef = { platform: 'telegram', chatId: String(ctx.chat.id) };
     const text = commandText(ctx.message.text);
     if (ctx.chat.type !== 'private' && !text.startsWith('/')) return; // group chatter is not for us
-    await dispatcher.text({ userId: userIdOf(ctx.from.id), chat, reply: replier(chat, ctx.update.update_id), ...who(ctx.from) }, text);
+    const messageId = `${ctx.chat.id}:${ctx.message.message_id}`;
+    await dispatcher.text({ userId: userIdOf(ctx.from.id), chat, messageId, reply: replier(chat, ctx.update.update_id), ...who(ctx.from) }, text);
   });
 
   // A file with the command as its caption (a request's XML for forecast): downloaded for known people only.
@@ -55,7 +56,7 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
     if (ctx.chat.type !== 'private' && !text.startsWith('/')) return;
     const userId = userIdOf(ctx.from.id);
     const reply = replier(chat, ctx.update.update_id);
-    const incoming = { userId, chat, reply, ...who(ctx.from) };
+    const incoming = { userId, chat, messageId: `${ctx.chat.id}:${ctx.message.message_id}`, reply, ...who(ctx.from) };
     if (!config.users.some((u) => u.id === userId)) return dispatcher.text(incoming, text);
     const document = ctx.message.document;
     const lang = languageOf(userId) ?? supportedLanguage(ctx.from.language_code);

@@ -3,8 +3,8 @@
  * one presser wins), describe, open a new ticket, and hand webhook events to
  * the ticket's workflow. No state here: Temporal holds all of it.
  */
-import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { signalTicket } from '../../activities/tickets/activities';
 import { rootMessage } from '../../lib/failure';
 import { TASK_QUEUES } from '../../workers/task-queues';
@@ -15,6 +15,23 @@ import { describeUpdate, observedSignal, takeUpdate, ticketStateQuery, ticketWor
 
 /** How many of a person's open tickets a list shows. */
 const OWNED_LIMIT = 20;
+
+/** The chat message a ticket is filed from, as its platform names it (see Incoming.messageId). */
+export interface TicketOrigin {
+  chat: ChatRef;
+  messageId?: string;
+}
+
+/**
+ * One workflow id per chat message, so a message the platform delivers again
+ * files no second ticket. A hash, never the raw ids: they come from outside.
+ * Without a message id (an API call), a random one.
+ */
+export function newTicketWorkflowId(system: string, origin: TicketOrigin): string {
+  const { chat, messageId } = origin;
+  const key = messageId ? createHash('sha256').update(JSON.stringify([chat.platform, chat.chatId, messageId])).digest('hex').slice(0, 32) : randomUUID();
+  return `ticket-new-${system}-${key}`;
+}
 
 /** The ticket's workflow refused or failed the action; the message is for the user. */
 export class TicketActionFailed extends Error {}
@@ -33,9 +50,26 @@ export class TicketClient {
     return this.update(() => this.client.workflow.getHandle(ticketWorkflowId(system, id)).executeUpdate(describeUpdate, { args: [{ chat, language, key }] }));
   }
 
-  /** Starts the workflow that files the ticket and answers in the chat. */
-  async open(request: NewTicketRequest): Promise<void> {
-    await this.client.workflow.start('newTicketWorkflow', { workflowId: `ticket-new-${request.system}-${randomUUID()}`, taskQueue: TASK_QUEUES.desk, args: [request] });
+  /**
+   * Starts the workflow that files the ticket and answers in the chat; 'already' when
+   * this message's ticket is being (or was) filed. Conflict FAIL refuses a second start
+   * while the first runs; REJECT_DUPLICATE (the default would allow it) also after it
+   * closed, for as long as the namespace retains it.
+   */
+  async open(request: NewTicketRequest, messageId?: string): Promise<'started' | 'already'> {
+    try {
+      await this.client.workflow.start('newTicketWorkflow', {
+        workflowId: newTicketWorkflowId(request.system, { chat: request.chat, messageId }),
+        taskQueue: TASK_QUEUES.desk,
+        args: [request],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+      return 'started';
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already';
+      throw err;
+    }
   }
 
   /** A webhook said this ticket changed: its workflow reads it (and starts, on first sight). */

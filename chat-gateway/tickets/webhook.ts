@@ -1,16 +1,21 @@
 /**
  * Ticket system webhooks: POST /tickets/<system>/webhook with the body signed
  * by the system's shared secret (X-Hub-Signature: sha256=<HMAC-SHA256 hex>,
- * as Jira sends it; an RT scrip sends the same). Unsigned or badly signed
- * requests get 401, unreadable ones 400, and nothing is started for them.
+ * as Jira sends it; an RT scrip sends the same). The signed body carries its
+ * time, "timestamp" in ms since the epoch (Jira's own field; the RT scrip adds
+ * it and the transaction id), so a captured request cannot be replayed.
+ * Unsigned or badly signed requests get 401; then a body that is not JSON 400,
+ * one without a timestamp or more than 5 minutes off 401, one already
+ * accepted 401 too, one naming no ticket 400. Nothing is started for any of them.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Router } from 'express';
 import { readSecret, type LoadedConfig } from '../../config/load';
 import { watchedQueues } from '../../activities/tickets/systems';
 import type { TicketClient } from './ticket-client';
+import { ReplayGuard } from './replay-guard';
 
-/** The ticket a payload is about: RT's scrip sends { ticket, queue } (or { id }), Jira sends { issue: { key } }. */
+/** The ticket a payload is about: RT's scrip sends { ticket, queue, ... } (or { id }), Jira sends { issue: { key } }. */
 export function ticketIdOf(payload: unknown): string | undefined {
   const p = payload as { ticket?: unknown; id?: unknown; issue?: { key?: unknown } } | null;
   const id = p?.issue?.key ?? p?.ticket ?? p?.id;
@@ -30,14 +35,15 @@ export function signBody(secret: string, body: Buffer | string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-function signatureMatches(secret: string, body: Buffer, given: string | undefined): boolean {
+function signatureMatches(secret: string, body: Buffer, given: string | undefined): given is string {
   if (!given) return false;
   const expected = Buffer.from(signBody(secret, body));
   const actual = Buffer.from(given.trim());
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
-export function ticketWebhookRouter(config: LoadedConfig, tickets: TicketClient, log: (line: string) => void = console.error): Router {
+/** `guard` is the memory of accepted deliveries, one per gateway (a test may pass its own to look at it). */
+export function ticketWebhookRouter(config: LoadedConfig, tickets: TicketClient, log: (line: string) => void = console.error, guard = new ReplayGuard()): Router {
   const router = express.Router();
   router.post('/tickets/:system/webhook', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     const system = String(req.params.system);
@@ -59,6 +65,19 @@ export function ticketWebhookRouter(config: LoadedConfig, tickets: TicketClient,
       res.status(400).json({ error: 'the body is not JSON' });
       return;
     }
+    // Only now, with the signature checked: an unsigned request never reaches the memory.
+    const fresh = guard.fresh(payload);
+    if (!fresh.ok) {
+      res.status(401).json({ error: fresh.error });
+      return;
+    }
+    // 401, not 409: Jira Cloud retries a 409 (as it does 408, 425, 429 and 5xx), so a repeat would
+    // come back again and again; a 401 ends it, and the error says it is a repeat, not a wrong secret.
+    const seenKey = `${system} ${signature.trim()}`;
+    if (!guard.firstTime(seenKey, fresh.at)) {
+      res.status(401).json({ error: 'a repeat: this very signed body was already accepted, and is not taken twice (the secret is right); a new change is a new delivery with its own "timestamp"' });
+      return;
+    }
     const id = ticketIdOf(payload);
     if (!id) {
       res.status(400).json({ error: 'no ticket in the payload: expected { "ticket": <id> } or Jira\'s { "issue": { "key": ... } }' });
@@ -76,6 +95,8 @@ export function ticketWebhookRouter(config: LoadedConfig, tickets: TicketClient,
       }
       res.status(202).json({ accepted: { system, ticket: id } });
     } catch (err) {
+      // Not handed over: the sender's retry of this very body must be taken.
+      guard.forget(seenKey);
       log(`dutydesk gateway: webhook for ${system} ticket ${id} not handed over: ${(err as Error).message}`);
       res.status(503).json({ error: 'Temporal is not reachable; the ticket system should retry' });
     }

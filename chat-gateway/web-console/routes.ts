@@ -110,7 +110,9 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir }:
     }
     const posted = store.post(chat, { text: file ? `${text}\n📎 ${file.name}` : text }, { from: 'user', userId: user });
     res.status(202).json(posted);
-    void dispatcher.text({ ...incoming(store, user, chat), ...(file ? { file } : {}) }, text);
+    // With its time: a console started afresh (no file kept) counts its ids from 1 again.
+    const messageId = `${posted.id}@${posted.createdAt}`;
+    void dispatcher.text({ ...incoming(store, user, chat), messageId, ...(file ? { file } : {}) }, text);
   });
 
   router.post('/console/api/press', (req, res) => {

@@ -30,10 +30,14 @@ export interface LocalRt {
 
 /**
  * Sets each person's password, revokes the bot's earlier local token and
- * makes a new one (RT shows a token only when it is made), printed on stdout.
+ * makes a new one (RT shows a token only when it is made), printed on stdout;
+ * brings the webhook scrip's code up to date in a database made before.
  */
 const SET_CREDENTIALS = `
 use lib '${RT_LIB}'; use RT; use JSON; RT::LoadConfig(); RT::Init();
+my $code = do { local $/; open(my $fh, '<', $ENV{DUTYDESK_RT_SCRIP}) or die "cannot read $ENV{DUTYDESK_RT_SCRIP}: $!\\n"; <$fh> };
+my $scrips = RT::Scrips->new(RT->SystemUser); $scrips->Limit(FIELD => 'Description', VALUE => 'Tell dutydesk of ticket changes');
+while (my $s = $scrips->Next) { $s->SetCustomCommitCode($code) unless $s->CustomCommitCode eq $code; }
 my $p = decode_json($ENV{DUTYDESK_RT_PASSWORDS});
 for my $name (sort keys %$p) {
   my $u = RT::User->new(RT->SystemUser); $u->Load($name); die "no RT user $name\\n" unless $u->id;
@@ -171,7 +175,7 @@ export async function startLocalRt(options: RtSettings & {
   const env = rtEnv(dir);
   // Passwords go through the environment, never a command line that `ps` shows; the token comes back on stdout.
   const passwords = JSON.stringify({ ...options.people, [LOCAL_RT_USER]: password });
-  const token = run('perl', ['-e', SET_CREDENTIALS], { ...env, DUTYDESK_RT_PASSWORDS: passwords, DUTYDESK_RT_BOT: LOCAL_RT_USER }, 'setting RT passwords and the bot token').trim();
+  const token = run('perl', ['-e', SET_CREDENTIALS], { ...env, DUTYDESK_RT_PASSWORDS: passwords, DUTYDESK_RT_BOT: LOCAL_RT_USER, DUTYDESK_RT_SCRIP: WEBHOOK_SCRIP }, 'setting RT passwords and the bot token').trim();
 
   let child: ChildProcess | undefined;
   const start = async () => {

@@ -44,6 +44,8 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
       ip: '127.0.0.1',
       searchAttributes: SEARCH_ATTRIBUTES,
       log: { format: 'pretty', level: 'error' },
+      // As config/temporal/dynamicconfig.yaml does in production.
+      extraArgs: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
     },
   });
 }

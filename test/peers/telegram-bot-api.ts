@@ -4,6 +4,7 @@
  * tested over real HTTP. It keeps chats and messages, delivers updates by
  * long polling, and enforces Telegram's flood limits with 429 + retry_after
  * (per chat about 1 message a second, per group 20 a minute, per bot 30 a second).
+ * An update can be delivered again, as Telegram does when the bot never confirmed it.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,6 +36,10 @@ export class TelegramBotApi {
   private nextUpdateId = 1;
   private nextMessageId = 1000;
   private readonly updates: Update[] = [];
+  /** Every update made, by update_id: how often getUpdates handed it out, and whether the bot then asked past it. */
+  private readonly deliveries = new Map<number, { update: Update; handedOut: number; confirmed: boolean }>();
+  /** Updates given again by redeliver(): handed out once more whatever offset the bot had confirmed. */
+  private readonly again = new Set<Update>();
   private waiters: (() => void)[] = [];
   readonly messages = new Map<number, TgMessage[]>();
   /** Every call as received: method and parameters. */
@@ -117,6 +122,25 @@ export class TelegramBotApi {
     return id;
   }
 
+  /**
+   * Delivers an update again (by update_id, or the one that carried a message userSends returned), the same
+   * update_id and content, as Telegram does when the bot never confirmed it: a gateway that
+   * died after handling it, before its next getUpdates moved the offset past it.
+   */
+  redeliver(of: number | TgMessage): number {
+    const found = [...this.deliveries.values()].find((d) => (typeof of === 'number' ? d.update.update_id === of : d.update.message === of));
+    if (!found) throw new Error(`no such update was delivered: ${typeof of === 'number' ? of : `message ${of.message_id}`}`);
+    if (!this.webhook) this.again.add(found.update);
+    this.push(found.update);
+    return found.update.update_id;
+  }
+
+  /** How often getUpdates handed the update out, and whether the bot has since asked for updates past it (done with it). */
+  delivery(updateId: number): { handedOut: number; confirmed: boolean } | undefined {
+    const d = this.deliveries.get(updateId);
+    return d && { handedOut: d.handedOut, confirmed: d.confirmed };
+  }
+
   chat(chatId: number): TgMessage[] {
     return this.messages.get(chatId) ?? [];
   }
@@ -131,6 +155,7 @@ export class TelegramBotApi {
   readonly webhookDeliveries: { update_id: number; status: number }[] = [];
 
   private push(update: Update) {
+    if (!this.deliveries.has(update.update_id)) this.deliveries.set(update.update_id, { update, handedOut: 0, confirmed: false });
     if (this.webhook) {
       const { url, secret } = this.webhook;
       void fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}) }, body: JSON.stringify(update) })
@@ -138,7 +163,9 @@ export class TelegramBotApi {
         .catch(() => this.webhookDeliveries.push({ update_id: update.update_id, status: 0 }));
       return;
     }
-    this.updates.push(update);
+    // In update_id order, as Telegram hands them out.
+    const after = this.updates.findIndex((u) => u.update_id > update.update_id);
+    this.updates.splice(after < 0 ? this.updates.length : after, 0, update);
     const waiting = this.waiters;
     this.waiters = [];
     waiting.forEach((w) => w());
@@ -225,15 +252,24 @@ export class TelegramBotApi {
       case 'setMyCommands':
         return { ok: true, result: true };
       case 'getUpdates': {
+        // An offset confirms every update before it: those are forgotten (unless given again).
         const offset = Number(p.offset ?? 0);
-        this.updates.splice(0, this.updates.findIndex((u) => u.update_id >= offset) === -1 ? this.updates.length : this.updates.findIndex((u) => u.update_id >= offset));
+        for (const d of this.deliveries.values()) if (d.update.update_id < offset && d.handedOut > 0 && !this.again.has(d.update)) d.confirmed = true;
+        for (let i = this.updates.length - 1; i >= 0; i--) if (this.updates[i].update_id < offset && !this.again.has(this.updates[i])) this.updates.splice(i, 1);
         if (!this.updates.length && Number(p.timeout ?? 0) > 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, Number(p.timeout) * 1000);
             this.waiters.push(() => (clearTimeout(timer), resolve()));
           });
         }
-        return { ok: true, result: this.updates.slice(0, Number(p.limit ?? 100)) };
+        const result = this.updates.slice(0, Number(p.limit ?? 100));
+        for (const u of result) {
+          this.again.delete(u);
+          const d = this.deliveries.get(u.update_id)!;
+          d.handedOut++;
+          d.confirmed = false;
+        }
+        return { ok: true, result };
       }
       case 'sendMessage': {
         const chatId = Number(p.chat_id);

@@ -36,12 +36,12 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
     if (wait > 0) await sleep(wait);
     // New messages waiting together go in one delivery where the platform allows it.
     if ((state.policy.batch ?? 1) > 1 && patched('outbox-batches')) {
-      const batch = takeBatch(state, state.policy.batch as number);
+      const batch = takeBatch(state, state.policy.batch as number, patched('outbox-batch-first-posts'));
       if (batch.length > 1) {
         const prefix = workflowInfo().workflowId;
         try {
           const { messageIds } = await delivery.deliverChatMessages({ chat: state.chat, items: batch.map((b) => ({ key: `${prefix}/${b.key}`, message: b.message })) });
-          batch.forEach((b, i) => remember(state, b.key, messageIds[i], false, patched('outbox-keep-editable')));
+          batch.forEach((b, i) => remember(state, b.key, messageIds[i], b.mode === 'upsert', patched('outbox-keep-editable')));
           state.delivered += batch.length;
         } catch (err) {
           state.failed = [...state.failed, ...batch.map((b) => ({ key: b.key, error: rootMessage(err) }))].slice(-KEEP_FAILED);

@@ -23,10 +23,16 @@ export function enqueue(state: OutboxState, item: OutboxItem): void {
   state.queue.push(item);
 }
 
-/** The new, not yet sent messages at the head of the queue, up to `max` (taken off the queue). */
-export function takeBatch(state: OutboxState, max: number): OutboxItem[] {
+/**
+ * The messages at the head of the queue that are posted, not edited, up to
+ * `max` (taken off the queue): new ones not yet sent and, with `firstPosts`,
+ * live messages (upserts) not yet posted, such as a burst of ticket
+ * announcements. An edit or a file ends the batch.
+ */
+export function takeBatch(state: OutboxState, max: number, firstPosts = false): OutboxItem[] {
   const batch: OutboxItem[] = [];
-  while (batch.length < max && state.queue.length && state.queue[0].mode === 'new' && !state.queue[0].message.file) {
+  const posted = (item: OutboxItem) => !item.message.file && (item.mode === 'new' || (firstPosts && !sentId(state, item.key)));
+  while (batch.length < max && state.queue.length && posted(state.queue[0])) {
     const item = state.queue.shift() as OutboxItem;
     if (!sentId(state, item.key)) batch.push(item);
   }

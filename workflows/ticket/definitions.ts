@@ -8,6 +8,9 @@ import type { Ticket } from '../../activities/tickets/port';
 import type { ChatRef, Person } from '../restart/definitions';
 
 export const ticketWorkflowId = (system: string, id: string) => `ticket-${system}-${id}`;
+
+/** A ticket seen for the first time needs the group's attention only when nobody has answered it yet. */
+export const needsGroup = (ticket: Ticket) => ticket.state === 'new' && !ticket.owner;
 export const ticketPollerWorkflowId = (system: string) => `ticket-poller-${system}`;
 
 /**

@@ -13,9 +13,11 @@ import { TICKET_OWNER_ATTR } from '../../lib/search-attributes';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import {
   describeUpdate,
+  needsGroup,
   observedSignal,
   takeUpdate,
   ticketStateQuery,
+  type Announcement,
   type Observation,
   type TakeRequest,
   type TicketWorkflowInput,
@@ -102,17 +104,20 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<void> 
   async function observe(observation: Observation): Promise<boolean> {
     let ticket = observation.ticket;
     if (ticket && !changed(state.ticket, ticket)) return true;
+    // First sight by webhook: the read announces at once where the ticket needs the group.
+    const announceOnRead = !state.ticket && patched('ticket-announce-on-read');
     if (!ticket || observation.source === 'webhook') {
-      let fetched: Ticket & { followed?: boolean; checkUpMs?: number };
+      let fetched: Ticket & { followed?: boolean; checkUpMs?: number; announcement?: Announcement };
       try {
-        fetched = await patient.fetchTicket({ system, id });
+        fetched = await patient.fetchTicket({ system, id, ...(announceOnRead ? { announceRound: 1 } : {}) });
       } catch (err) {
         // Gone or not ours to see any more: nothing left to follow.
         if (state.announcement) await patient.updateTicketMessage({ system, id, announcement: state.announcement, ticket: state.ticket, gone: rootMessage(err) });
         return false;
       }
-      const { followed, checkUpMs, ...read } = fetched;
+      const { followed, checkUpMs, announcement, ...read } = fetched;
       ticket = read;
+      if (announcement) state.announcement = announcement;
       if (checkUpMs) state.checkUpMs = checkUpMs;
       // Moved to a queue no group follows (polls will never see it again): let it go.
       if (followed === false && ticket.state !== 'done') {
@@ -133,7 +138,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<void> 
     const cameBackToQueue = before && before.queue !== ticket.queue && !ticket.owner;
     if (!before) {
       // First sight: only a ticket nobody has answered yet needs the group's attention.
-      if (ticket.state === 'new' && !ticket.owner) state.announcement = await patient.announceTicket({ system, id, round: 1 });
+      if (needsGroup(ticket) && !state.announcement) state.announcement = await patient.announceTicket({ system, id, round: 1 });
     } else if (ownerLeft || cameBackToQueue) {
       const previousOwner = before.owner;
       if (previousOwner) await patient.notifyTicketReturned({ system, id, previousOwner, round: (state.announcement?.round ?? 0) + 1 });
