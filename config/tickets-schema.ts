@@ -61,11 +61,8 @@ export const ticketSystemSchema = z
     if (s.api && !versions.includes(s.api)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['api'], message: `${s.type} speaks ${versions.join(' or ')}` });
     }
-    if (s.type === 'rt' && !s.user) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['user'], message: "RT needs user: the bot account's name (its own notes are told apart by it)" });
-    }
-    if (s.type === 'rt' && !s.token && !s.password) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['token'], message: "RT needs token (an auth token of the bot account, from RT's Settings → Auth Tokens) or password" });
+    if (s.type === 'rt' && !s.token && !(s.user && s.password)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['token'], message: "RT needs token (an auth token of the bot account, from RT's Settings → Auth Tokens), or user and password" });
     }
     if (s.type !== 'rt' && (s.priorities || s.timeZone)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: [s.priorities ? 'priorities' : 'timeZone'], message: 'only Request Tracker systems take priorities and timeZone' });

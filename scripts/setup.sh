@@ -62,9 +62,10 @@ apt_outdated() {
   local names src pkg
   names=$(for pkg in "$@"; do echo "$pkg"; apt-cache depends --installed --important "$pkg" 2>/dev/null | awk -v p="$pkg" '/Depends:/ && index($2, p "-") == 1 {print $2}'; done | sort -u)
   src=$(dpkg-query -W -f='${source:Package}\n' $names 2>/dev/null | sort -u)
-  dpkg-query -W -f='${binary:Package} ${source:Package} ${Version}\n' 2>/dev/null | awk -v names="$(echo $names)" -v src="$(echo $src)" '
+  # Installed ones only ("ii"): a package removed with its configuration kept is not brought back.
+  dpkg-query -W -f='${db:Status-Abbrev} ${binary:Package} ${source:Package}\n' 2>/dev/null | awk -v names="$(echo $names)" -v src="$(echo $src)" '
     BEGIN { n = split(names, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1; m = split(src, b, " "); for (i = 1; i <= m; i++) same[b[i]] = 1 }
-    { sub(/:amd64$|:all$/, "", $1); if (want[$1] || same[$2]) print $1 }' |
+    $1 == "ii" { sub(/:amd64$|:all$/, "", $2); if (want[$2] || same[$3]) print $2 }' |
     xargs -r apt-cache policy 2>/dev/null | awk '/^[^ ].*:$/ {p = substr($1, 1, length($1) - 1)} /Installed:/ {i = $2} /Candidate:/ {if ($2 != "(none)" && i != $2) print p}'
 }
 apt_install() {
@@ -84,8 +85,16 @@ apt_install() {
   fi
 }
 
+# Whether a program is there but not from a Debian package (the user's own build or vendor's): then it is left alone.
+not_from_debian() {
+  local file
+  file=$(command -v "$1" 2>/dev/null || true)
+  [ -n "$file" ] && ! dpkg-query -S "$(readlink -f "$file")" >/dev/null 2>&1
+}
+
 # OpenSSH's sshd, which the tests start on a loopback port as a real host.
 ensure_sshd() {
+  not_from_debian /usr/sbin/sshd && return
   [ -x /usr/sbin/sshd ] || log "installing openssh-server from Debian (for the SSH tests)…"
   apt_install openssh-server openssh-client
   # The package starts a system sshd on port 22 where it can; the tests run their own.
@@ -94,7 +103,12 @@ ensure_sshd() {
 # PostgreSQL's server binaries: the tests and the demo run their own server on
 # a loopback port as the forecast's task database (scripts/postgres/local-postgres.ts).
 ensure_postgres() {
-  compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || log "installing PostgreSQL from Debian (the task database of the forecast tests and demo)…"
+  if compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+    # Another PostgreSQL (PGDG's, say) is the user's own: only Debian's own is kept current.
+    dpkg-query -W -f='${db:Status-Abbrev}' postgresql 2>/dev/null | grep -q '^ii' || return 0
+  else
+    log "installing PostgreSQL from Debian (the task database of the forecast tests and demo)…"
+  fi
   apt_install postgresql
   # The package may start a cluster on port 5432 where it can; the tests run their own.
 }
@@ -121,6 +135,7 @@ ensure_fonts() {
 # Debian's docker-compose parses docker-compose.yml without a Docker engine.
 ensure_compose_checker() {
   if docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then return; fi
+  not_from_debian docker-compose && return
   command -v docker-compose >/dev/null 2>&1 || log "installing docker-compose from Debian (to validate docker-compose.yml)…"
   apt_install docker-compose
 }

@@ -56,15 +56,21 @@ test('a rotated token: intake keeps trying, admins are told once and when it wor
   const message = await announced(followed);
   await desk.press('alice', 'ops', message.id, button(message, 'Take for me'));
   await announced(followed, (m) => m.id === message.id && m.text.includes('Taken by Alice'));
+  const waiting = await newTicket('Waiting for someone');
+  const waitingMessage = await announced(waiting);
 
-  // The token in the bot's configuration no longer works, and RT has forgotten its session.
-  process.env.TEST_RT_TOKEN = `1-${rt.token.split('-')[1]}-0123456789abcdef0123456789abcdef`;
+  // An admin revokes the bot's token in RT; its REST session ends too (RT's session clean-up, or the bot's own renewal every few minutes).
+  rt.rotateToken(false);
   rt.forgetSessions();
   const poller = desk.env.client.workflow.getHandle(ticketPollerWorkflowId('rt'));
   const told = await desk.botMessage('admins', (m) => m.text.startsWith('⚠ Ticket intake from rt is failing'), 'the admins told of the failing intake');
   expect(told.text).toContain('401');
   expect(told.text).toContain('tickets.systems.rt.token');
-  expect(told.text).not.toContain(rt.token);
+  expect(told.text).not.toContain(rt.token.split('-')[2]);
+  // A person pressing Description is told at once, and nothing hangs.
+  await desk.press('bob', 'ops', waitingMessage.id, button(waitingMessage, 'Description'));
+  const refusedDescription = await desk.botMessage('ops', (m) => m.text.startsWith(`⚠ Could not show #${waiting}`), 'the Description refusal');
+  expect(refusedDescription.text).toContain('401');
   // Still polling, now and then, and still telling only once; the followed ticket's check-up waits instead of letting go.
   await waitFor(async () => ((await poller.query(pollerStatusQuery)).failing?.attempts ?? 0) >= 2, 'a second failing poll');
   expect((await poller.describe()).status.name).toBe('RUNNING');
@@ -72,8 +78,8 @@ test('a rotated token: intake keeps trying, admins are told once and when it wor
   await waitFor(async () => (await desk.env.client.workflow.getHandle(ticketWorkflowId('rt', followed)).describe()).raw.pendingActivities?.some((a) => (a.attempt ?? 0) > 1), "the followed ticket's read retrying");
   expect((await desk.messages('admins')).filter((m) => m.text.startsWith('⚠ Ticket intake'))).toHaveLength(1);
 
-  // Fixed: a new token is in place.
-  process.env.TEST_RT_TOKEN = rt.token;
+  // Fixed: a new token is made and configured.
+  process.env.TEST_RT_TOKEN = rt.rotateToken() as string;
   await poller.signal('pollNow');
   await desk.botMessage('admins', (m) => m.text.startsWith('✅ Ticket intake from rt works again after'), 'the admins told it works again');
   await announced(duringOutage);

@@ -24,6 +24,8 @@ export interface RtOptions {
   priorities?: RtPriorities;
   /** The zone RT shows the bot account's dates in (REST 1.0 prints ticket dates in it); UTC when absent. */
   timeZone?: string;
+  /** How long one REST session is used before signing in anew (rt-auth.ts's default when absent). */
+  sessionMaxAgeMs?: number;
 }
 
 const DONE = new Set(['resolved', 'rejected', 'deleted']);
@@ -103,15 +105,17 @@ const RELATIVE_MARGIN_S = 5;
 
 /**
  * TicketSQL reads an absolute date in the bot account's time zone, which
- * dutydesk cannot ask RT for; "N seconds ago" is counted back from RT's own
- * clock in any zone. So the query reaches back from RT's now (estimated from
- * its Date headers) to a little before the cursor, and advance() drops what
- * is older than the cursor exactly.
+ * dutydesk cannot ask RT for; 'now - N seconds' is counted back from RT's own
+ * clock, exactly in every zone and across clock changes (checked against RT's
+ * own date parser in test/rt-relative-query.test.ts; its other spelling,
+ * 'N seconds ago', reads N of 1000 or more as a year or a time of day). So
+ * the query reaches back from RT's now (estimated from its Date headers) to a
+ * little before the cursor, and advance() drops what is older exactly.
  */
 export function changesQuery(queues: string[], cursor: string | undefined, since: Date, rtNow: number): { query: string; after: RtCursor } {
   const after: RtCursor = cursor ? (JSON.parse(cursor) as RtCursor) : { at: rtDate(since), ids: [] };
   const back = Math.max(0, Math.ceil((rtNow - Date.parse(`${after.at.replace(' ', 'T')}Z`)) / 1000)) + RELATIVE_MARGIN_S;
-  return { query: `${inQueues(queues)} AND LastUpdated >= '${back} seconds ago'`, after };
+  return { query: `${inQueues(queues)} AND LastUpdated >= 'now - ${back} seconds'`, after };
 }
 
 /** Drops tickets older than the cursor or seen at its second, and moves the cursor past the rest. */
@@ -139,12 +143,26 @@ export abstract class RtSearches {
   constructor(protected readonly rtOptions: RtOptions) {}
 
   protected abstract search(query: string, orderBy?: string): Promise<TimedTicket[]>;
+  /** The login of RT's user with this numeric id. */
+  protected abstract userName(id: string): Promise<string>;
+
+  /** Signs in when there is no session yet, so a first poll already counts back on RT's clock. */
+  protected async ready(): Promise<void> {}
+
+  /** The bot's own RT login, whose notes ("taken via dutydesk") are not what a ticket came back with: configured, else its token's owner. */
+  protected async botName(): Promise<string | undefined> {
+    if (this.rtOptions.user) return this.rtOptions.user;
+    // RT 5 tokens read "1-<user id>-<secret>".
+    const owner = /^\d+-(\d+)-/.exec(this.rtOptions.token?.() ?? '')?.[1];
+    return owner ? this.userName(owner) : undefined;
+  }
 
   protected urgency(priority: string | number | undefined, queue: string): string | undefined {
     return rtUrgency(priority, queue, this.rtOptions.priorities);
   }
 
   async changes(queues: string[], cursor: string | undefined, since: Date): Promise<TicketChanges> {
+    await this.ready();
     const { query, after } = changesQuery(queues, cursor, since, this.clock.now());
     return advance(await this.search(query), after);
   }

@@ -69,7 +69,11 @@ export class RtRest1 extends RtSearches implements TicketSystem {
 
   constructor(private readonly options: RtOptions) {
     super(options);
-    this.auth = new RtAuth(options, this.clock);
+    this.auth = new RtAuth(options, this.clock, options.sessionMaxAgeMs);
+  }
+
+  protected override async ready(): Promise<void> {
+    await this.auth.cookie();
   }
 
   /** Every request carries the session (else the credentials); RT answers HTTP 200 with its own status line first. */
@@ -83,8 +87,8 @@ export class RtRest1 extends RtSearches implements TicketSystem {
     const [statusLine = '', ...rest] = text.split('\n');
     const status = Number(/^RT\/\S+ (\d{3})/.exec(statusLine)?.[1] ?? 0);
     if (status === 401 && cookie && !retried) {
-      // RT forgot the session: log in again, once.
-      this.auth.forget();
+      // RT forgot the session: sign in again, once.
+      await this.auth.forget(cookie);
       return this.call(path, what, form, true);
     }
     const payload = rest.join('\n').trim();
@@ -95,9 +99,9 @@ export class RtRest1 extends RtSearches implements TicketSystem {
       .join('; ');
     if (status >= 500 || status === 0) throw new TicketSystemUnavailable(`RT ${what}: ${statusLine.trim() || 'no RT status line'}`);
     if (status !== 200) throw new TicketSystemRefused(`RT ${what}: ${statusLine.replace(/^RT\/\S+ /, '').trim()}${comments ? ` (${comments})` : payload ? ` (${payload.split('\n')[0]})` : ''}`, status);
-    // RT says no in comment lines under a 200: a missing ticket is not the same as a right RT withholds.
-    if (/no permission|permission denied|not allowed/i.test(comments)) throw new TicketSystemRefused(`RT ${what}: ${comments}`, 403);
-    if (/does not exist|could not|couldn't|invalid/i.test(comments)) throw new TicketSystemRefused(`RT ${what}: ${comments}`, 404);
+    // RT says no about one ticket in comment lines under a 200 ("not allowed to display ticket 7" once it moved
+    // to a queue the bot cannot see): final, as REST 2.0's "no such ticket" is. Refused credentials are the 401 above.
+    if (/does not exist|no permission|permission denied|not allowed|could not|couldn't|invalid/i.test(comments)) throw new TicketSystemRefused(`RT ${what}: ${comments}`, 404);
     return payload;
   }
 
@@ -130,7 +134,7 @@ export class RtRest1 extends RtSearches implements TicketSystem {
     return parseRest1Records(body).map((f) => this.toTicket(f));
   }
 
-  private async userName(id: string): Promise<string> {
+  protected async userName(id: string): Promise<string> {
     if (!/^\d+$/.test(id)) return id;
     const known = this.userNames.get(id);
     if (known) return known;
@@ -151,7 +155,8 @@ export class RtRest1 extends RtSearches implements TicketSystem {
     const created = history.find((t) => t.Type === 'Create');
     const ownerChange = [...history].reverse().find((t) => t.Field === 'Owner');
     // The bot's own notes ("taken via dutydesk") are not what a ticket came back with.
-    const lastNote = parts.text === false ? undefined : [...history].reverse().find((t) => (t.Type === 'Comment' || t.Type === 'Correspond') && t.Creator !== this.options.user && t.Content);
+    const me = parts.text === false ? undefined : await this.botName();
+    const lastNote = parts.text === false ? undefined : [...history].reverse().find((t) => (t.Type === 'Comment' || t.Type === 'Correspond') && t.Creator !== me && t.Content);
     return {
       ...ticket,
       description: created?.Content?.trim() ?? '',

@@ -52,7 +52,11 @@ export class RtRest2 extends RtSearches implements TicketSystem {
 
   constructor(private readonly options: RtOptions) {
     super(options);
-    this.auth = new RtAuth(options, this.clock);
+    this.auth = new RtAuth(options, this.clock, options.sessionMaxAgeMs);
+  }
+
+  protected override async ready(): Promise<void> {
+    await this.auth.cookie();
   }
 
   /** Reads go with the REST session (fast); writes, which RT refuses by cookie, with the token or password. */
@@ -64,14 +68,15 @@ export class RtRest2 extends RtSearches implements TicketSystem {
     try {
       result = await httpCall(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }, `RT ${what}`);
     } catch (err) {
-      if (!(cookie && !retried && err instanceof TicketSystemRefused && err.status === 401)) throw err;
-      // RT forgot the session: sign in again, once.
-      this.auth.forget();
+      if (!(err instanceof TicketSystemRefused && err.status === 401)) throw err;
+      // RT forgot the session, or the token behind it is no longer good: sign in again, once.
+      await this.auth.forget(cookie);
+      if (!cookie || retried) throw err;
       return this.call(method, path, what, body, true);
     }
     this.clock.observe(result.serverTime);
     if (!isJson(result.contentType) && cookie && !retried) {
-      this.auth.forget();
+      await this.auth.forget(cookie);
       return this.call(method, path, what, body, true);
     }
     try {
@@ -112,7 +117,7 @@ export class RtRest2 extends RtSearches implements TicketSystem {
     }
   }
 
-  private async userName(id: string): Promise<string> {
+  protected async userName(id: string): Promise<string> {
     if (!/^\d+$/.test(id)) return id;
     const known = this.userNames.get(id);
     if (known) return known;
@@ -142,8 +147,9 @@ export class RtRest2 extends RtSearches implements TicketSystem {
     const ownerChange = [...history.items].reverse().find((t) => t.Field === 'Owner');
     const oldOwner = ownerChange ? rtOwner(await this.userName(ownerChange.OldValue)) : undefined;
     // The bot's own notes ("taken via dutydesk") are not what a ticket came back with.
+    const me = withText ? await this.botName() : undefined;
     const lastNote = withText
-      ? [...history.items].reverse().find((t) => (t.Type === 'Comment' || t.Type === 'Correspond') && t.Creator.id !== this.options.user && textOf(t.id))
+      ? [...history.items].reverse().find((t) => (t.Type === 'Comment' || t.Type === 'Correspond') && t.Creator.id !== me && textOf(t.id))
       : undefined;
     return {
       ...ticket,

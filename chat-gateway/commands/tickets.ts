@@ -65,13 +65,13 @@ function target(ctx: CommandContext, argument: string) {
   return ref;
 }
 
-async function guarded(ctx: CommandContext, id: string, work: () => Promise<void>) {
+async function guarded(ctx: CommandContext, id: string, work: () => Promise<void>, failed: 'ticket.takeFailed' | 'ticket.describeFailed' = 'ticket.takeFailed') {
   const lang = ctx.user.language;
   try {
     await work();
   } catch (err) {
     if (err instanceof TicketNotFollowed) return ctx.reply(t(lang, 'ticket.closed', { id }));
-    if (err instanceof TicketActionFailed) return ctx.reply(t(lang, 'ticket.takeFailed', { id, error: err.message }));
+    if (err instanceof TicketActionFailed) return ctx.reply(t(lang, failed, { id, error: err.message }));
     throw err;
   }
 }
@@ -107,7 +107,7 @@ export const ticketButtons: ButtonHandler[] = [
     async run(ctx, argument) {
       const ref = target(ctx, argument);
       if (!ref) return ctx.reply(t(ctx.user.language, 'error.forgedButton'));
-      await guarded(ctx, ref.id, () => ctx.tickets.describe(ref.system, ref.id, ctx.chat, ctx.user.language));
+      await guarded(ctx, ref.id, () => ctx.tickets.describe(ref.system, ref.id, ctx.chat, ctx.user.language), 'ticket.describeFailed');
     },
   },
 ];

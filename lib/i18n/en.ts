@@ -88,6 +88,7 @@ export const en = {
   'ticket.modeMe': 'for themself',
   'ticket.modeGroup': 'for the group',
   'ticket.noLogin': 'You have no {system} login in dutydesk’s configuration, so I cannot make you the owner. Ask an admin to add your {system} login to your user; meanwhile you can take it for the group.',
+  'ticket.describeFailed': '⚠ Could not show #{id}: {error}',
   'ticket.takeFailed': '⚠ Could not take #{id}: {error}',
   'ticket.closed': 'Ticket #{id} is closed or no longer followed; nothing to do.',
   'ticket.created': '🎫 Ticket #{id} created: {title}\n{url}',

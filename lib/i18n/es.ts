@@ -90,6 +90,7 @@ export const es: Record<MessageKey, string> = {
   'ticket.modeMe': 'para sí',
   'ticket.modeGroup': 'para el grupo',
   'ticket.noLogin': 'No tienes usuario de {system} en la configuración de dutydesk, así que no puedo asignártelo. Pide a un administrador que añada tu usuario de {system} a tu cuenta; mientras tanto, puedes tomarlo para el grupo.',
+  'ticket.describeFailed': '⚠ No se pudo mostrar #{id}: {error}',
   'ticket.takeFailed': '⚠ No se pudo tomar #{id}: {error}',
   'ticket.closed': 'El ticket #{id} está cerrado o ya no se sigue; no hay nada que hacer.',
   'ticket.created': '🎫 Ticket #{id} creado: {title}\n{url}',

@@ -90,6 +90,7 @@ export const fr: Record<MessageKey, string> = {
   'ticket.modeMe': 'à titre personnel',
   'ticket.modeGroup': 'pour le groupe',
   'ticket.noLogin': 'Vous n’avez pas d’identifiant {system} dans la configuration de dutydesk, je ne peux donc pas vous l’attribuer. Demandez à un administrateur d’ajouter votre identifiant {system} à votre utilisateur ; en attendant, vous pouvez le prendre pour le groupe.',
+  'ticket.describeFailed': '⚠ Impossible d’afficher #{id} : {error}',
   'ticket.takeFailed': '⚠ Impossible de prendre #{id} : {error}',
   'ticket.closed': 'Le ticket #{id} est clôturé ou n’est plus suivi ; rien à faire.',
   'ticket.created': '🎫 Ticket #{id} créé : {title}\n{url}',

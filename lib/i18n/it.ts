@@ -90,6 +90,7 @@ export const it: Record<MessageKey, string> = {
   'ticket.modeMe': 'per sé',
   'ticket.modeGroup': 'per il gruppo',
   'ticket.noLogin': 'Non hai un login {system} nella configurazione di dutydesk, quindi non posso assegnartelo. Chiedi a un amministratore di aggiungere il tuo login {system} al tuo utente; nel frattempo puoi prenderlo per il gruppo.',
+  'ticket.describeFailed': '⚠ Impossibile mostrare #{id}: {error}',
   'ticket.takeFailed': '⚠ Impossibile prendere #{id}: {error}',
   'ticket.closed': 'Il ticket #{id} è chiuso o non è più seguito; non c’è niente da fare.',
   'ticket.created': '🎫 Ticket #{id} creato: {title}\n{url}',

@@ -90,6 +90,7 @@ export const ru: Record<MessageKey, string> = {
   'ticket.modeMe': 'себе',
   'ticket.modeGroup': 'на группу',
   'ticket.noLogin': 'В конфигурации dutydesk у вас нет логина {system}, поэтому я не могу назначить заявку на вас. Попросите администратора добавить ваш логин {system} в ваш профиль; а пока можно взять её на группу.',
+  'ticket.describeFailed': '⚠ Не удалось показать #{id}: {error}',
   'ticket.takeFailed': '⚠ Не удалось взять #{id}: {error}',
   'ticket.closed': 'Заявка #{id} закрыта или больше не отслеживается; делать ничего не нужно.',
   'ticket.created': '🎫 Заявка #{id} создана: {title}\n{url}',

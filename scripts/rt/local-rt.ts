@@ -23,10 +23,24 @@ export interface LocalRt {
   password: string;
   /** An RT auth token of the bot account, made at this start ("Authorization: token …"). */
   token: string;
+  /** Revokes the bot's token in RT (as an admin would in RT's web UI) and, with `renew`, makes a new one, returned. */
+  rotateToken(renew?: boolean): string | undefined;
   /** Stops the server; the database stays, so start() brings the same RT back. */
   stop(): Promise<void>;
   start(): Promise<void>;
 }
+
+/** Revokes the bot's local token and, unless DUTYDESK_RT_REVOKE_ONLY is set, makes a new one, printed on stdout. */
+const TOKEN_CODE = `
+my $bot = RT::User->new(RT->SystemUser); $bot->Load($ENV{DUTYDESK_RT_BOT}); die "no RT user $ENV{DUTYDESK_RT_BOT}\\n" unless $bot->id;
+my $old = RT::AuthTokens->new(RT->SystemUser); $old->LimitOwner(VALUE => $bot->id);
+while (my $t = $old->Next) { $t->Delete if $t->Description eq 'dutydesk (local RT)'; }
+unless ($ENV{DUTYDESK_RT_REVOKE_ONLY}) {
+  my ($id, $msg, $token) = RT::AuthToken->new(RT->SystemUser)->Create(Owner => $bot->id, Description => 'dutydesk (local RT)');
+  die "auth token: $msg\\n" unless $id;
+  print $token;
+}
+`;
 
 /**
  * Sets each person's password, revokes the bot's earlier local token and
@@ -43,13 +57,7 @@ for my $name (sort keys %$p) {
   my $u = RT::User->new(RT->SystemUser); $u->Load($name); die "no RT user $name\\n" unless $u->id;
   my ($ok, $msg) = $u->SetPassword($p->{$name}); die "$name: $msg\\n" unless $ok;
 }
-my $bot = RT::User->new(RT->SystemUser); $bot->Load($ENV{DUTYDESK_RT_BOT}); die "no RT user $ENV{DUTYDESK_RT_BOT}\\n" unless $bot->id;
-my $old = RT::AuthTokens->new(RT->SystemUser); $old->LimitOwner(VALUE => $bot->id);
-while (my $t = $old->Next) { $t->Delete if $t->Description eq 'dutydesk (local RT)'; }
-my ($id, $msg, $token) = RT::AuthToken->new(RT->SystemUser)->Create(Owner => $bot->id, Description => 'dutydesk (local RT)');
-die "auth token: $msg\\n" unless $id;
-print $token;
-`;
+${TOKEN_CODE}`;
 
 export function localRtInstalled(): boolean {
   return existsSync(RT_SERVER) && existsSync(RT_SETUP_DATABASE);
@@ -210,5 +218,9 @@ export async function startLocalRt(options: RtSettings & {
     clearTimeout(force);
   };
   await start();
-  return { url, user: LOCAL_RT_USER, password, token, stop, start };
+  const rotateToken = (renew = true) => {
+    const made = run('perl', ['-e', `use lib '${RT_LIB}'; use RT; RT::LoadConfig(); RT::Init(); ${TOKEN_CODE}`], { ...env, DUTYDESK_RT_BOT: LOCAL_RT_USER, ...(renew ? {} : { DUTYDESK_RT_REVOKE_ONLY: '1' }) }, 'rotating the bot token').trim();
+    return renew ? made : undefined;
+  };
+  return { url, user: LOCAL_RT_USER, password, token, rotateToken, stop, start };
 }

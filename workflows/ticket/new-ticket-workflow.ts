@@ -13,7 +13,8 @@ const tickets = proxyActivities<ReturnType<typeof createTicketActivities>>({
   taskQueue: TASK_QUEUES.desk,
   startToCloseTimeout: '1m',
   scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['TicketSystemRefused'] },
+  // Refused credentials are said at once (the person can file again once an admin fixes them); an outage is waited out.
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['TicketSystemRefused', 'TicketSystemDenied'] },
 });
 const answer = proxyActivities<ReturnType<typeof createTicketActivities>>({
   taskQueue: TASK_QUEUES.desk,

@@ -96,8 +96,13 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<void> 
     return { taken: true };
   });
 
+  // A person is waiting: an outage is retried for two minutes, a refusal is said at once.
   setHandler(describeUpdate, async (request) => {
-    await patient.sendTicketDescription({ system, id, ...request });
+    try {
+      await prompt.sendTicketDescription({ system, id, ...request });
+    } catch (err) {
+      throw ApplicationFailure.nonRetryable(rootMessage(err), 'DescribeFailed');
+    }
   });
 
   /** Reacts to one observation; false when the ticket is done and the workflow may end. */
