@@ -140,6 +140,12 @@ ensure_compose_checker() {
   apt_install docker-compose
 }
 
+# docker-py, from Debian: the Docker test builds the context docker would be sent (with .dockerignore) without an engine.
+ensure_docker_context_checker() {
+  /usr/bin/python3 -c 'import docker.utils.build' >/dev/null 2>&1 || log "installing python3-docker from Debian (to check the Docker build context)…"
+  apt_install python3-docker
+}
+
 # Request Tracker 5 with its SQLite backend and standalone server: the real
 # ticket system the ticket tests (and the `npm start` demo) run on loopback.
 ensure_request_tracker() {
