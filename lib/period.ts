@@ -18,6 +18,14 @@ export interface Period {
 export const PERIOD_FORMS = ['today', 'yesterday', 'this week', 'last week', 'this month', 'last month', '7d', 'YYYY-MM', 'YYYY-MM-DD', 'YYYY-MM-DD..YYYY-MM-DD'];
 
 const DAY_MS = 86_400_000;
+/** The longest period a report covers: a year (a leap one too). Longer ones would read every ticket ever filed. */
+export const MAX_PERIOD_DAYS = 366;
+
+/** How many days a period spans, when that is more than a report covers. */
+export function tooLong(p: Period): number | undefined {
+  const days = Math.round((p.to - p.from) / DAY_MS);
+  return days > MAX_PERIOD_DAYS ? days : undefined;
+}
 
 function ymd(ms: number, zone: string): string {
   const c = wallClock(ms, zone);

@@ -267,6 +267,10 @@ describe('OLA figures', () => {
     const bad = await fetch(`${desk.url}/api/v1/ola?period=fortnight`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: 'unknown period "fortnight"', accepted: expect.arrayContaining(['last month', 'YYYY-MM']) });
+    // All of history is not a period: it would read every ticket ever filed.
+    const all = await fetch(`${desk.url}/api/v1/ola?period=1970-01-01..2099-12-31`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    expect(all.status).toBe(400);
+    expect(((await all.json()) as { error: string }).error).toBe('the period 1970-01-01 – 2099-12-31 is 47482 days long; OLA figures cover at most 366 days: ask for a year or less');
     expect((await fetch(`${desk.url}/api/v1/ola`)).status).toBe(401);
     expect((await fetch(`${desk.url}/api/v1/ola`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     const carol = await fetch(`${desk.url}/api/v1/ola`, { headers: { authorization: 'Bearer api-token-carol' } });
@@ -289,5 +293,7 @@ describe('OLA figures', () => {
     expect(report.text).toContain('• Dan: respuesta 66.7 % (2/3), resolución 50 % (1/2) (3 tickets)');
     await desk.say('bob', 'dm-bob', 'ola fortnight');
     await desk.botMessage('dm-bob', (m) => m.text.startsWith('No entiendo el periodo "fortnight". Usa uno de: today, yesterday'), 'the bad period answer');
+    await desk.say('bob', 'dm-bob', 'ola 999d');
+    await desk.botMessage('dm-bob', (m) => m.text.startsWith('El periodo ') && m.text.includes('dura 999 días'), 'the too-long period answer');
   });
 });

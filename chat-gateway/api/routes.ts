@@ -11,7 +11,7 @@ import { can, findUser } from '../../config/access';
 import { readSecret, type LoadedConfig } from '../../config/load';
 import type { Capability, UserConfig } from '../../config/schema';
 import { rootMessage } from '../../lib/failure';
-import { parsePeriod, PERIOD_FORMS } from '../../lib/period';
+import { MAX_PERIOD_DAYS, parsePeriod, PERIOD_FORMS, tooLong } from '../../lib/period';
 import { readerZone } from '../commands/deadlines';
 import type { Services } from '../commands/context';
 
@@ -45,6 +45,8 @@ export function apiRouter(config: LoadedConfig, services: Services, log: (line: 
     const words = typeof req.query.period === 'string' ? req.query.period : '';
     const period = parsePeriod(words, Date.now(), readerZone(config, user));
     if (!period) return res.status(400).json({ error: `unknown period "${words}"`, accepted: PERIOD_FORMS });
+    const days = tooLong(period);
+    if (days) return res.status(400).json({ error: `the period ${period.label} is ${days} days long; OLA figures cover at most ${MAX_PERIOD_DAYS} days: ask for a year or less` });
     try {
       res.json(await services.deadlines.ola(period));
     } catch (err) {

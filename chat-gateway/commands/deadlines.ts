@@ -4,7 +4,7 @@ import type { LoadedConfig } from '../../config/load';
 import type { UserConfig } from '../../config/schema';
 import { parseDuration } from '../../lib/duration';
 import { t } from '../../lib/i18n';
-import { parsePeriod, PERIOD_FORMS } from '../../lib/period';
+import { MAX_PERIOD_DAYS, parsePeriod, PERIOD_FORMS, tooLong } from '../../lib/period';
 import type { Command } from './context';
 
 const DEFAULT_WINDOW_MS = 24 * 3_600_000;
@@ -69,6 +69,8 @@ export const olaCommand: Command = {
     const words = args.join(' ');
     const period = parsePeriod(words, Date.now(), readerZone(ctx.config, ctx.user));
     if (!period) return ctx.reply(t(lang, 'ola.badPeriod', { period: words, forms: PERIOD_FORMS.join(', ') }));
+    const days = tooLong(period);
+    if (days) return ctx.reply(t(lang, 'ola.periodTooLong', { period: period.label, days: String(days), max: String(MAX_PERIOD_DAYS) }));
     await ctx.reply(t(lang, 'ola.working', { period: period.label }));
     await ctx.deadlines.ola({ ...period, answer: { chat: ctx.chat, language: lang, key: `ola/${randomUUID()}` } });
   },

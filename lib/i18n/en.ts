@@ -129,6 +129,7 @@ export const en = {
   'help.remind': 'remind now [group]: send the deadline reminders now',
   'help.ola': 'ola [period]: OLA figures per group and engineer (default: this month)',
   'ola.badPeriod': "I do not understand the period \"{period}\". Use one of: {forms}.",
+  'ola.periodTooLong': 'The period {period} is {days} days long; OLA figures cover at most {max} days. Ask for a year or less, such as 2026-01-01..2026-12-31.',
   'ola.noTargets': 'No OLA targets are configured (tickets.ola.targets); ask an admin to set them.',
   'ola.working': '⏳ Computing the OLA figures for {period}…',
   'ola.title': '📊 OLA {period}: {count} tickets',

@@ -131,6 +131,7 @@ export const es: Record<MessageKey, string> = {
   'help.remind': 'remind now [grupo]: enviar ahora los recordatorios de vencimientos',
   'help.ola': 'ola [periodo]: cifras de OLA por grupo e ingeniero (por defecto: este mes)',
   'ola.badPeriod': 'No entiendo el periodo "{period}". Usa uno de: {forms}.',
+  'ola.periodTooLong': 'El periodo {period} dura {days} días; las cifras de OLA cubren como mucho {max} días. Pide un año o menos, por ejemplo 2026-01-01..2026-12-31.',
   'ola.noTargets': 'No hay objetivos de OLA configurados (tickets.ola.targets); pide a un administrador que los defina.',
   'ola.working': '⏳ Calculando las cifras de OLA de {period}…',
   'ola.title': '📊 OLA {period}: {count} tickets',

@@ -131,6 +131,7 @@ export const fr: Record<MessageKey, string> = {
   'help.remind': 'remind now [groupe] : envoyer maintenant les rappels d’échéances',
   'help.ola': 'ola [période] : chiffres d’OLA par groupe et par ingénieur (par défaut : ce mois-ci)',
   'ola.badPeriod': 'Je ne comprends pas la période « {period} ». Utilisez l’une de : {forms}.',
+  'ola.periodTooLong': 'La période {period} dure {days} jours ; les chiffres d’OLA couvrent au plus {max} jours. Demandez un an ou moins, par exemple 2026-01-01..2026-12-31.',
   'ola.noTargets': 'Aucun objectif d’OLA n’est configuré (tickets.ola.targets) ; demandez à un administrateur de les définir.',
   'ola.working': '⏳ Calcul des chiffres d’OLA pour {period}…',
   'ola.title': '📊 OLA {period} : {count} tickets',

@@ -131,6 +131,7 @@ export const it: Record<MessageKey, string> = {
   'help.remind': 'remind now [gruppo]: inviare adesso i promemoria delle scadenze',
   'help.ola': 'ola [periodo]: dati OLA per gruppo e per tecnico (predefinito: questo mese)',
   'ola.badPeriod': 'Non capisco il periodo "{period}". Usa uno di: {forms}.',
+  'ola.periodTooLong': 'Il periodo {period} dura {days} giorni; le cifre OLA coprono al massimo {max} giorni. Chiedi un anno o meno, per esempio 2026-01-01..2026-12-31.',
   'ola.noTargets': 'Nessun obiettivo OLA configurato (tickets.ola.targets); chiedi a un amministratore di impostarli.',
   'ola.working': '⏳ Calcolo dei dati OLA per {period}…',
   'ola.title': '📊 OLA {period}: {count} ticket',

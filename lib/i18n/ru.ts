@@ -131,6 +131,7 @@ export const ru: Record<MessageKey, string> = {
   'help.remind': 'remind now [группа]: отправить напоминания о сроках сейчас',
   'help.ola': 'ola [период]: показатели OLA по группам и инженерам (по умолчанию: этот месяц)',
   'ola.badPeriod': 'Не понимаю период «{period}». Используйте один из вариантов: {forms}.',
+  'ola.periodTooLong': 'Период {period} длится {days} дн.; показатели OLA охватывают не более {max} дн. Запросите год или меньше, например 2026-01-01..2026-12-31.',
   'ola.noTargets': 'Цели OLA не настроены (tickets.ola.targets); попросите администратора их задать.',
   'ola.working': '⏳ Считаю показатели OLA за {period}…',
   'ola.title': '📊 OLA {period}: заявок {count}',
