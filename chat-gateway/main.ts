@@ -2,13 +2,14 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { configPathFromEnv, ConfigError, loadConfig, readSecret } from '../config/load';
+import { temporalConnectionOptions } from '../config/temporal-connection';
 import { createGateway } from './app';
 
 async function main() {
   const config = loadConfig(configPathFromEnv());
   const botToken = config.gateway.consoleToken ? readSecret(config.gateway.consoleToken, config).trim() : process.env.DUTYDESK_CONSOLE_TOKEN ?? '';
   if (!botToken) throw new Error('gateway.consoleToken is not set (or DUTYDESK_CONSOLE_TOKEN is empty): the worker could not post to the web console');
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const dataDir = process.env.DUTYDESK_DATA_DIR ?? path.join(process.cwd(), '.data');
   const gateway = createGateway({ config, client, botToken, consoleFile: path.join(dataDir, 'console-messages.json') });

@@ -150,6 +150,21 @@ const baseSchema = z
         address: z.string().default('127.0.0.1:7233'),
         namespace: z.string().default('default'),
         uiUrl: z.string().url().default('http://127.0.0.1:8233'),
+        /**
+         * TLS to the cluster: true (the system's CAs), or a server CA, a server
+         * name and, for mTLS, a client certificate and key (PEM, as secrets).
+         */
+        tls: z
+          .union([
+            z.boolean(),
+            z
+              .object({ serverName: z.string().min(1).optional(), serverCa: secretRef.optional(), clientCert: secretRef.optional(), clientKey: secretRef.optional() })
+              .strict()
+              .refine((t) => !t.clientCert === !t.clientKey, { message: 'mTLS needs both clientCert and clientKey', path: ['clientKey'] }),
+          ])
+          .optional(),
+        /** An API key (Temporal Cloud); implies TLS unless tls is false. */
+        apiKey: secretRef.optional(),
       })
       .strict()
       .default({}),

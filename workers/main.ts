@@ -5,6 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { configPathFromEnv, loadConfig, ConfigError } from '../config/load';
+import { temporalConnectionOptions } from '../config/temporal-connection';
 import { createWorkers, type QueueName } from './create-workers';
 import { TASK_QUEUES } from './task-queues';
 import { syncReminderSchedules } from './reminder-schedules';
@@ -22,9 +23,9 @@ function queuesFromArgs(argv: string[]): QueueName[] | undefined {
 async function main() {
   const config = loadConfig(configPathFromEnv());
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
-  const address = config.temporal.address;
-  const connection = await NativeConnection.connect({ address });
-  const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
+  const temporal = temporalConnectionOptions(config);
+  const connection = await NativeConnection.connect(temporal);
+  const client = new Client({ connection: await Connection.connect(temporal), namespace: config.temporal.namespace });
   const { workers, close } = await createWorkers({
     config,
     connection,
@@ -39,7 +40,7 @@ async function main() {
     const schedules = await syncReminderSchedules(client, config);
     for (const [what, ids] of Object.entries(schedules)) if (ids.length) console.log(`dutydesk: reminder schedules ${what}: ${ids.join(', ')}`);
   }
-  console.log(`dutydesk worker ready on ${workers.map((w) => w.options.taskQueue).join(', ')} (Temporal ${address})`);
+  console.log(`dutydesk worker ready on ${workers.map((w) => w.options.taskQueue).join(', ')} (Temporal ${temporal.address})`);
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
