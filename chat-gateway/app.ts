@@ -10,6 +10,7 @@ import { enqueueChatMessage } from '../activities/chat/outbox-client';
 import { namedChat } from '../config/restart-plan';
 import { t } from '../lib/i18n';
 import { Dispatcher, type Incoming } from './dispatcher';
+import { AuditTrail } from './audit';
 import { RestartClient } from './restart/restart-client';
 import { TicketClient } from './tickets/ticket-client';
 import { DeadlineClient } from './deadlines/deadline-client';
@@ -27,6 +28,8 @@ export interface GatewayDeps {
   botToken: string;
   /** File that keeps the console's messages across restarts; in memory when absent. */
   consoleFile?: string;
+  /** The audit trail's JSON lines; beside consoleFile (else in the system's temp folder) when absent. */
+  auditFile?: string;
   log?: (line: string) => void;
 }
 
@@ -55,13 +58,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const deadlines = new DeadlineClient(deps.client);
   const forecastTiming = { recheckMs: deps.config.forecast?.recheck ?? 5 * 60_000, watchForMs: deps.config.forecast?.watchFor ?? 7 * 86_400_000 };
   const services = { restarts, tickets, deadlines, dumps: new DumpClient(deps.client), forecasts: new ForecastClient(deps.client, forecastTiming) };
-  const dispatcher = new Dispatcher(deps.config, services, deps.log, notifyAdmins);
+  const audit = new AuditTrail(deps.auditFile ?? path.join(deps.consoleFile ? path.dirname(deps.consoleFile) : path.join(os.tmpdir(), 'dutydesk'), 'audit.jsonl'), deps.log ?? console.log);
+  const dispatcher = new Dispatcher(deps.config, services, deps.log, notifyAdmins, audit);
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => res.json({ ok: true }));
   // Slack first: its receiver needs the raw body to check request signatures.
   if (deps.config.slack) app.use(createSlackApp({ config: deps.config, client: deps.client, dispatcher, restarts, tickets, log: deps.log }).router);
-  app.use(apiRouter(deps.config, services, deps.log ?? console.error));
+  app.use(apiRouter(deps.config, services, deps.log ?? console.error, audit));
   app.use(dumpLinkRouter(deps.config));
   // Before the console: webhooks are checked against the raw body.
   if (deps.config.tickets) app.use(ticketWebhookRouter(deps.config, tickets, deps.log));

@@ -9,6 +9,8 @@ import type { ChatMessage } from '../activities/chat/port';
 import { supportedLanguage, t } from '../lib/i18n';
 import type { ChatRef } from '../workflows/restart/definitions';
 import type { IncomingFile } from './incoming-files';
+import type { AuditOutcome, AuditTrail } from './audit';
+import { auditCommand } from './commands/audit';
 import type { ButtonHandler, Command, CommandContext, ReplyHandler, Services } from './commands/context';
 import { deadlinesCommand, olaCommand, remindCommand } from './commands/deadlines';
 import { dumpButtons, dumpCommand } from './commands/dumps';
@@ -50,8 +52,14 @@ export class Dispatcher {
     private readonly services: Services,
     private readonly log: (line: string) => void = console.error,
     private readonly notifyAdmins?: (stranger: Incoming) => Promise<void>,
+    private readonly audit?: AuditTrail,
   ) {
-    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand, dumpCommand, forecastCommand];
+    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand, dumpCommand, forecastCommand, auditCommand];
+  }
+
+  /** One line in the audit trail; a failing trail never stops the answer. */
+  private note(incoming: Incoming, who: string, what: string, outcome: AuditOutcome, detail?: string) {
+    void this.audit?.record({ who, platform: incoming.chat.platform, chat: incoming.chat.chatId, what, outcome, ...(detail ? { detail } : {}) });
   }
 
   private context(incoming: Incoming): CommandContext | undefined {
@@ -68,6 +76,7 @@ export class Dispatcher {
       file: incoming.file,
       reply: incoming.reply,
       expectReply: (handler) => void this.awaiting.set(key, { handler, until: Date.now() + REPLY_WAIT_MS }),
+      audit: this.audit,
     };
   }
 
@@ -79,43 +88,62 @@ export class Dispatcher {
   }
 
   async text(incoming: Incoming, text: string): Promise<void> {
+    // The first line is what was asked (a ticket's text on the next lines stays out of the trail).
+    const asked = text.trim().split('\n')[0] ?? '';
     const ctx = this.context(incoming);
-    if (!ctx) return this.refuseStranger(incoming);
+    if (!ctx) {
+      this.note(incoming, incoming.userId, asked, 'refused', 'unknown person');
+      return this.refuseStranger(incoming);
+    }
     const key = `${ctx.user.id} ${incoming.chat.platform}:${incoming.chat.chatId}`;
     const awaited = this.awaiting.get(key);
     if (awaited) {
       this.awaiting.delete(key);
-      if (awaited.until > Date.now()) return this.guard(ctx, 'reply', () => awaited.handler(ctx, text));
+      if (awaited.until > Date.now()) return this.guard(incoming, ctx, 'the answer to a question', () => awaited.handler(ctx, text));
     }
     const [word = '', ...args] = text.trim().replace(/^\//, '').split(/\s+/);
     const name = word.toLowerCase() || 'help';
     const command = this.commands.find((c) => c.name === name);
-    if (!command) return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: word }));
+    if (!command) {
+      this.note(incoming, ctx.user.id, asked, 'unknown');
+      return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: word }));
+    }
     if (command.capability && !can(this.config, ctx.user, command.capability)) {
+      this.note(incoming, ctx.user.id, asked, 'refused', `lacks "${command.capability}"`);
       return ctx.reply(t(ctx.user.language, 'error.notAllowed', { command: name }));
     }
-    await this.guard(ctx, `${name} ${args.join(' ')}`, () => command.run(ctx, args, text.trim()));
+    await this.guard(incoming, ctx, asked, () => command.run(ctx, args, text.trim()));
   }
 
   async press(incoming: Incoming, action: string): Promise<void> {
+    const what = `button ${action}`;
     const ctx = this.context(incoming);
-    if (!ctx) return this.refuseStranger(incoming);
+    if (!ctx) {
+      this.note(incoming, incoming.userId, what, 'refused', 'unknown person');
+      return this.refuseStranger(incoming);
+    }
     const split = action.indexOf(':');
     const verb = split < 0 ? action : action.slice(0, split);
     const handler = this.buttons.find((b) => b.verb === verb);
-    if (!handler) return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: verb }));
+    if (!handler) {
+      this.note(incoming, ctx.user.id, what, 'unknown');
+      return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: verb }));
+    }
     if (handler.capability && !can(this.config, ctx.user, handler.capability)) {
+      this.note(incoming, ctx.user.id, what, 'refused', `lacks "${handler.capability}"`);
       return ctx.reply(t(ctx.user.language, 'error.notAllowedButton'));
     }
-    await this.guard(ctx, action, () => handler.run(ctx, action.slice(split + 1)));
+    await this.guard(incoming, ctx, what, () => handler.run(ctx, action.slice(split + 1)));
   }
 
-  /** Unexpected errors are answered, logged without secrets, never swallowed. */
-  private async guard(ctx: CommandContext, what: string, work: () => Promise<void>) {
+  /** Unexpected errors are answered, logged without secrets, never swallowed; every outcome goes into the audit trail. */
+  private async guard(incoming: Incoming, ctx: CommandContext, what: string, work: () => Promise<void>) {
     try {
       await work();
+      this.note(incoming, ctx.user.id, what, 'done');
     } catch (err) {
       const message = (err as Error).message ?? String(err);
+      this.note(incoming, ctx.user.id, what, 'failed', message.split('\n')[0]);
       this.log(`dutydesk gateway: "${what}" by ${ctx.user.id} failed: ${message}`);
       await ctx.reply(t(ctx.user.language, 'error.internal', { error: message.split('\n')[0].slice(0, 200) }));
     }

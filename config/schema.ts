@@ -14,7 +14,7 @@ import { forecastSchema } from './forecast-schema';
 export type { SecretRef } from './schema-parts';
 
 /** Capabilities a role can grant. Declarative data: the engine stays generic. */
-export const CAPABILITIES = ['status', 'restart', 'approve', 'tickets', 'remind', 'dump', 'forecast'] as const;
+export const CAPABILITIES = ['status', 'restart', 'approve', 'tickets', 'remind', 'dump', 'forecast', 'audit'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 const stepCommon = {

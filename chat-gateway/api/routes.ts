@@ -14,10 +14,11 @@ import { rootMessage } from '../../lib/failure';
 import { MAX_PERIOD_DAYS, parsePeriod, PERIOD_FORMS, tooLong } from '../../lib/period';
 import { readerZone } from '../commands/deadlines';
 import type { Services } from '../commands/context';
+import type { AuditTrail } from '../audit';
 
 const digest = (token: string) => createHash('sha256').update(token).digest();
 
-export function apiRouter(config: LoadedConfig, services: Services, log: (line: string) => void): Router {
+export function apiRouter(config: LoadedConfig, services: Services, log: (line: string) => void, audit?: AuditTrail): Router {
   const router = express.Router();
   // Compared as digests, in constant time; the tokens themselves are not kept.
   const tokens = config.api.tokens.map((entry) => ({ user: entry.user, digest: digest(readSecret(entry.token, config).trim()) }));
@@ -27,14 +28,19 @@ export function apiRouter(config: LoadedConfig, services: Services, log: (line: 
     const given = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
     const match = given ? tokens.find((tk) => timingSafeEqual(tk.digest, digest(given))) : undefined;
     const user = match ? findUser(config, match.user) : undefined;
+    const note = (who: string, outcome: 'done' | 'refused', detail?: string) =>
+      void audit?.record({ who, platform: 'api', what: `${req.method} ${req.originalUrl}`, outcome, ...(detail ? { detail } : {}) });
     if (!user) {
+      note(`api:${req.ip ?? 'unknown'}`, 'refused', 'missing or unknown token');
       res.status(401).json({ error: 'missing or unknown API token: send "Authorization: Bearer <token>" with a token from api.tokens in the configuration' });
       return undefined;
     }
     if (!can(config, user, capability)) {
+      note(user.id, 'refused', `lacks "${capability}"`);
       res.status(403).json({ error: `the token's user "${user.id}" lacks the "${capability}" capability; give one of their roles "${capability}"` });
       return undefined;
     }
+    note(user.id, 'done');
     return user;
   };
 

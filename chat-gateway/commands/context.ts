@@ -10,6 +10,7 @@ import type { DumpClient } from '../dumps/dump-client';
 import type { ForecastClient } from '../forecast/forecast-client';
 import type { TicketClient } from '../tickets/ticket-client';
 import type { IncomingFile } from '../incoming-files';
+import type { AuditTrail } from '../audit';
 
 /** Takes the speaker's next message in this chat instead of a command (e.g. a ticket's text). */
 export type ReplyHandler = (ctx: CommandContext, text: string) => Promise<void>;
@@ -31,6 +32,8 @@ export interface CommandContext {
   reply(message: ChatMessage | string): Promise<void>;
   /** The next message from this person in this chat goes to the handler (for 10 minutes). */
   expectReply(handler: ReplyHandler): void;
+  /** The audit trail, for the `audit` command; absent where none is kept. */
+  audit?: AuditTrail;
 }
 
 /** The gateway's clients of Temporal, one per feature. */
