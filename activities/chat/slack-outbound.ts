@@ -2,7 +2,11 @@
  * Sends and edits messages through Slack's Web API (chat.postMessage,
  * chat.update) as Block Kit: text sections and a row of buttons. The message
  * id is "<channel>|<ts>", what chat.update needs to find it again.
+ * Message texts are plain text with outside text in them (ticket titles,
+ * names, echoed commands): this adapter is the one place they become mrkdwn,
+ * escaped (lib/messages/slack-mrkdwn.ts); button labels are plain_text.
  */
+import { cutMrkdwn, mrkdwnFromPlain } from '../../lib/messages/slack-mrkdwn';
 import { splitText } from '../../lib/messages/split';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import { readFile } from 'node:fs/promises';
@@ -13,13 +17,28 @@ const SECTION_LIMIT = 3000;
 /** Errors that retrying cannot fix (https://api.slack.com/methods/chat.postMessage#errors). */
 const REFUSED = /^(channel_not_found|not_in_channel|is_archived|msg_too_long|no_text|invalid_blocks|invalid_auth|not_authed|account_inactive|token_revoked|missing_scope|restricted_action|cant_update_message|message_not_found|user_not_found)$/;
 
+/** Plain text as mrkdwn sections, each within Slack's limit once escaped (escaping makes text longer). */
+function sectionTexts(plain: string, limit = SECTION_LIMIT): string[] {
+  return splitText(plain, limit).flatMap((part) => {
+    const mrkdwn = mrkdwnFromPlain(part);
+    if (mrkdwn.length <= SECTION_LIMIT) return [mrkdwn];
+    return sectionTexts(part, Math.max(50, Math.floor((part.length * SECTION_LIMIT) / mrkdwn.length) - 1));
+  });
+}
+
 export function slackBlocks(message: ChatMessage): unknown[] {
-  const sections = splitText(message.text, SECTION_LIMIT).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
+  // verbatim: Slack adds no links or mentions of its own to the text.
+  const sections = sectionTexts(message.text).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }));
   const buttons = (message.buttons ?? []).flat();
   const actions = buttons.length
     ? [{ type: 'actions', elements: buttons.map((b, i) => ({ type: 'button', action_id: `dutydesk-${i}`, text: { type: 'plain_text', text: b.label }, value: b.action })) }]
     : [];
   return [...sections, ...actions];
+}
+
+/** The message's top-level text (notifications, screen readers): mrkdwn too, so escaped the same way. */
+function fallbackText(message: ChatMessage): string {
+  return cutMrkdwn(mrkdwnFromPlain(message.text), SECTION_LIMIT);
 }
 
 export class SlackOutbound implements ChatOutbound {
@@ -65,19 +84,19 @@ export class SlackOutbound implements ChatOutbound {
     await this.call('files.completeUploadExternal', {
       files: [{ id: target.file_id, title: file.name }],
       channel_id: chat.chatId,
-      ...(message.text ? { initial_comment: message.text } : {}),
+      ...(message.text ? { initial_comment: mrkdwnFromPlain(message.text) } : {}),
     });
     return { messageId: `${chat.chatId}|file:${target.file_id}` };
   }
 
   async send(chat: ChatRef, message: ChatMessage): Promise<{ messageId: string }> {
     if (message.file) return this.sendFile(chat, message, message.file);
-    const sent = await this.call('chat.postMessage', { channel: chat.chatId, text: message.text.slice(0, 3000), blocks: slackBlocks(message), unfurl_links: false });
+    const sent = await this.call('chat.postMessage', { channel: chat.chatId, text: fallbackText(message), blocks: slackBlocks(message), unfurl_links: false });
     return { messageId: `${sent.channel}|${sent.ts}` };
   }
 
   async edit(_chat: ChatRef, messageId: string, message: ChatMessage): Promise<void> {
     const [channel, ts] = messageId.split('|');
-    await this.call('chat.update', { channel, ts, text: message.text.slice(0, 3000), blocks: slackBlocks(message) });
+    await this.call('chat.update', { channel, ts, text: fallbackText(message), blocks: slackBlocks(message) });
   }
 }

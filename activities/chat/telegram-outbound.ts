@@ -2,6 +2,9 @@
  * Sends and edits messages through Telegram's Bot API. Buttons become an
  * inline keyboard with signed callback data; long texts are split; errors are
  * sorted into "retry after", "retry with backoff" and "refused for good".
+ * Texts and captions go as plain text: no parse_mode is ever set, so outside
+ * text in them (ticket titles, names, echoed commands) cannot carry HTML or
+ * Markdown. Whoever adds a parse_mode must escape for it here, in one place.
  */
 import { callbackKey, encodeCallback } from '../../lib/callback-data';
 import { shortenForEdit, splitText } from '../../lib/messages/split';

@@ -1,4 +1,8 @@
-/** Delivers messages to the gateway's web chat console through its bot API, as Telegram's adapter does to the Bot API. */
+/**
+ * Delivers messages to the gateway's web chat console through its bot API, as
+ * Telegram's adapter does to the Bot API. Texts go as plain text: the console
+ * page shows them as text nodes (web-console/message-view.js), never as HTML.
+ */
 import type { ChatRef } from '../../workflows/restart/definitions';
 import { readFile } from 'node:fs/promises';
 import { DeliveryRefused, RateLimited, type ChatFile, type ChatMessage, type ChatOutbound } from './port';

@@ -3,6 +3,8 @@
  * Block Kit button presses and the App Home tab, all on the gateway's express
  * (POST /slack/events, request signatures verified by Bolt's receiver).
  * Answers go out through the chat's outbox like every other message.
+ * Texts Slack sends are mrkdwn; they are turned into plain text on the way in
+ * (the outbound adapter escapes them again on the way out).
  */
 import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
@@ -10,12 +12,14 @@ import { can } from '../../config/access';
 import { readSecret, type LoadedConfig } from '../../config/load';
 import { outboxReplier } from '../../activities/chat/outbox-client';
 import { t } from '../../lib/i18n';
-import { dateTimeUtc } from '../../lib/messages/tickets';
+import { plainFromSlack } from '../../lib/messages/slack-mrkdwn';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import type { Dispatcher } from '../dispatcher';
 import { downloadIncomingFile, fileRefusal, type IncomingFile } from '../incoming-files';
 import type { RestartClient } from '../restart/restart-client';
 import type { TicketClient } from '../tickets/ticket-client';
+import { homeBlocks, strangerHomeBlocks } from './home-view';
+import { botIdentity, fromABot } from './own-messages';
 
 export interface SlackAppDeps {
   config: LoadedConfig;
@@ -34,13 +38,21 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
     logLevel: LogLevel.ERROR,
   });
   const botToken = readSecret(slack.botToken, config).trim();
+  const identity = botIdentity(() => app.client, botToken);
   const app = new App({
-    token: botToken,
+    // The app's own ids (auth.test, asked once) come with every event, for the check below.
+    authorize: async () => ({ botToken, ...(await identity()) }),
     receiver,
-    tokenVerificationEnabled: false,
+    // Bolt's own check misses messages the app posted with chat.postMessage; ours is below.
     ignoreSelf: false,
     logLevel: LogLevel.ERROR,
     clientOptions: { slackApiUrl: slack.apiUrl },
+  });
+  // Messages from bots, our own above all (a notice in someone's DM comes back as a message event there), are never commands.
+  app.use(async ({ body, context, next }) => {
+    const event = (body as { event?: Parameters<typeof fromABot>[0] }).event;
+    if (event && fromABot(event, context.botUserId)) return;
+    await next();
   });
   const userIdOf = (slackId: string) => config.users.find((u) => u.slack === slackId)?.id ?? `slack:${slackId}`;
   const replier = (chat: ChatRef, key: string | number) => outboxReplier(client, chat, `slack/${key}`);
@@ -51,13 +63,13 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
     const chat: ChatRef = { platform: 'slack', chatId: command.channel_id };
     // A slash command is no message and has no ts: its trigger_id names this one invocation.
     const messageId = `command:${command.trigger_id}`;
-    await run('command', () => dispatcher.text({ userId: userIdOf(command.user_id), chat, messageId, reply: replier(chat, command.trigger_id), displayName: command.user_name }, command.text));
+    await run('command', () => dispatcher.text({ userId: userIdOf(command.user_id), chat, messageId, reply: replier(chat, command.trigger_id), displayName: command.user_name }, plainFromSlack(command.text)));
   });
 
   app.event('app_mention', async ({ event }) => {
     if (!event.user) return;
     const chat: ChatRef = { platform: 'slack', chatId: event.channel };
-    const text = event.text.replace(/<@[A-Z0-9]+>/g, '').trim();
+    const text = plainFromSlack(event.text.replace(/<@[A-Z0-9]+>/g, '')).trim();
     await run('mention', () => dispatcher.text({ userId: userIdOf(event.user!), chat, messageId: `${event.channel}:${event.ts}`, reply: replier(chat, event.event_ts) }, text));
   });
 
@@ -81,7 +93,7 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
           return reply(t(lang, refusal.key, refusal.vars));
         }
       }
-      await dispatcher.text({ userId, chat, messageId: `${message.channel}:${message.ts}`, reply, ...(file ? { file } : {}) }, message.text ?? '');
+      await dispatcher.text({ userId, chat, messageId: `${message.channel}:${message.ts}`, reply, ...(file ? { file } : {}) }, plainFromSlack(message.text ?? ''));
     });
   });
 
@@ -95,25 +107,18 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
   app.event('app_home_opened', async ({ event, client: web }) => {
     if (event.tab !== 'home') return;
     await run('home', async () => {
-      await web.views.publish({ user_id: event.user, view: { type: 'home', blocks: await homeBlocks(event.user) } });
+      await web.views.publish({ user_id: event.user, view: { type: 'home', blocks: await homeView(event.user) } });
     });
   });
 
   /** The user's open tickets, running operations and what they may do. */
-  async function homeBlocks(slackUser: string) {
+  async function homeView(slackUser: string) {
     const user = config.users.find((u) => u.slack === slackUser);
-    const text = (s: string) => ({ type: 'section', text: { type: 'mrkdwn', text: s } });
-    if (!user) return [text(t('en', 'error.unknownUser'))];
+    if (!user) return strangerHomeBlocks();
     const language = user.language ?? 'en';
-    const [running, owned] = await Promise.all([restarts.running(), config.tickets ? tickets.ownedBy(user.tickets) : []]);
-    const lines = dispatcher.commands.filter((c) => !c.capability || can(config, user, c.capability)).map((c) => `• ${t(language, c.helpKey)}`);
-    const ticketLines = owned.map((tk) => `• <${tk.url}|#${tk.id}> ${tk.title}${tk.urgency ? ` (${tk.urgency})` : ''}${tk.due ? ` · ${t(language, 'ticket.due', { due: dateTimeUtc(tk.due, language) })}` : ''}`);
-    return [
-      { type: 'header', text: { type: 'plain_text', text: t(language, 'home.title', { name: user.name }) } },
-      ...(config.tickets ? [text(`*${t(language, 'home.tickets')}*\n${ticketLines.join('\n') || t(language, 'home.noTickets')}`)] : []),
-      text(`*${t(language, 'home.running')}*\n${running.map((r) => `• ${r.host} (${r.requestedBy})`).join('\n') || t(language, 'home.nothingRunning')}`),
-      text(`*${t(language, 'home.youCan')}*\n${lines.join('\n')}`),
-    ];
+    const [running, owned] = await Promise.all([restarts.running(), config.tickets ? tickets.ownedBy(user.tickets) : undefined]);
+    const youCan = dispatcher.commands.filter((c) => !c.capability || can(config, user, c.capability)).map((c) => t(language, c.helpKey));
+    return homeBlocks({ name: user.name, language, tickets: owned, running, youCan });
   }
 
   return { router: receiver.router, app };

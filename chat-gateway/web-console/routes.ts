@@ -1,17 +1,20 @@
 /**
  * The web chat console over HTTP. Two sides:
  * - /console/api: the person at the page (pick a demo identity, type, press buttons, live updates by SSE);
- * - /console/bot: the bot's side, used by the worker's chat activities (bearer token).
+ * - /console/bot: the bot's side, used by the worker's chat activities (bearer token, bot-routes.ts).
+ * The page, its script and its style are files of their own (a strict CSP allows no inline code).
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Request, type Response, type Router } from 'express';
 import type { LoadedConfig } from '../../config/load';
 import type { Dispatcher } from '../dispatcher';
-import { INCOMING_FILE_LIMIT, saveIncomingFile, type IncomingFile } from '../incoming-files';
+import type { IncomingFile } from '../incoming-files';
 import type { ChatMessage } from '../../activities/chat/port';
+import { botRouter } from './bot-routes';
+import { consoleSecurityHeaders } from './security-headers';
 import type { ConsoleMessage, ConsoleStore } from './store';
+import { consoleUploads } from './uploads';
 
 export interface ConsoleDeps {
   config: LoadedConfig;
@@ -23,21 +26,23 @@ export interface ConsoleDeps {
   filesDir: string;
 }
 
-const PAGE = path.join(__dirname, 'page.html');
+/** What the page loads, each with its type; nothing else is served from these folders. */
+const ASSETS: Record<string, { file: string; type: string }> = {
+  '/': { file: path.join(__dirname, 'page.html'), type: 'text/html; charset=utf-8' },
+  '/console/page.css': { file: path.join(__dirname, 'page.css'), type: 'text/css; charset=utf-8' },
+  '/console/page.js': { file: path.join(__dirname, 'page.js'), type: 'text/javascript; charset=utf-8' },
+  '/console/message-view.js': { file: path.join(__dirname, 'message-view.js'), type: 'text/javascript; charset=utf-8' },
+  '/console/text-links.js': { file: path.join(__dirname, '../../lib/messages/text-links.js'), type: 'text/javascript; charset=utf-8' },
+};
+/** A person's message or press: a command, not a document. */
+const PERSON_JSON_LIMIT = '32kb';
+/** Longest user id the console takes (ids in the configuration are short; strangers' are made up). */
+const USER_ID_MAX = 100;
+/** Pages following chats live at once. */
+const FOLLOWERS_MAX = 500;
 
 function badRequest(res: Response, message: string) {
   res.status(400).json({ error: message });
-}
-
-function validMessage(body: unknown): ChatMessage | string {
-  const b = body as { text?: unknown; buttons?: unknown; attachment?: unknown };
-  if (typeof b?.text !== 'string' || (!b.text && !b.attachment)) return '"text" must be a non-empty string';
-  if (b.buttons !== undefined) {
-    const rows = b.buttons;
-    const ok = Array.isArray(rows) && rows.every((r) => Array.isArray(r) && r.every((x) => typeof x?.label === 'string' && typeof x?.action === 'string'));
-    if (!ok) return '"buttons" must be rows of { label, action }';
-  }
-  return { text: b.text, buttons: b.buttons as ChatMessage['buttons'] };
 }
 
 export function consoleChats(config: LoadedConfig, userId: string): { chatId: string; title: string }[] {
@@ -49,11 +54,17 @@ export function consoleChats(config: LoadedConfig, userId: string): { chatId: st
 
 export function consoleRouter({ config, store, dispatcher, botToken, filesDir }: ConsoleDeps): Router {
   const router = express.Router();
-  router.use(express.json({ limit: '256kb' }));
+  router.use(consoleSecurityHeaders);
+  const json = express.json({ limit: PERSON_JSON_LIMIT });
+  /** A person writes only in the chats the page offers them: their own direct messages and the group chats. */
+  const mayWrite = (user: string, chat: string): boolean =>
+    user.length > 0 && user.length <= USER_ID_MAX && consoleChats(config, user).some((c) => c.chatId === chat);
 
-  router.get('/', (_req, res) => {
-    res.type('html').send(readFileSync(PAGE, 'utf8'));
-  });
+  for (const [route, asset] of Object.entries(ASSETS)) {
+    router.get(route, (_req, res) => {
+      res.type(asset.type).set('cache-control', 'no-cache').send(readFileSync(asset.file, 'utf8'));
+    });
+  }
 
   // --- the person's side -------------------------------------------------
   router.get('/console/api/users', (_req, res) => {
@@ -72,9 +83,12 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir }:
     res.json(store.list(chat));
   });
 
+  let followers = 0;
   router.get('/console/api/events', (req: Request, res: Response) => {
     const chat = String(req.query.chat ?? '');
     if (!chat) return badRequest(res, 'give ?chat=<chat id>');
+    if (followers >= FOLLOWERS_MAX) return res.status(503).set('retry-after', '5').json({ error: 'too many pages follow chats right now; try again shortly' });
+    followers++;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(': connected\n\n');
     const onMessage = (m: ConsoleMessage) => {
@@ -83,25 +97,22 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir }:
     store.on('message', onMessage);
     const ping = setInterval(() => res.write(': ping\n\n'), 20_000);
     req.on('close', () => {
+      followers--;
       clearInterval(ping);
       store.off('message', onMessage);
     });
   });
 
-  /** A file to send with the next message (e.g. a request's XML): saved where the worker can read it. */
-  router.post('/console/api/upload', express.raw({ type: () => true, limit: INCOMING_FILE_LIMIT }), async (req, res) => {
-    const name = String(req.query.name ?? '');
-    if (!name || !Buffer.isBuffer(req.body)) return badRequest(res, 'POST the file as the body, with ?name=<its file name>');
-    const saved = await saveIncomingFile(config.gateway.incomingDir, name, req.body);
-    res.status(201).json({ uploadId: path.basename(saved.path), name: saved.name, size: saved.size });
-  });
+  /** A file to send with the next message (e.g. a request's XML): saved where the worker can read it, within the limits of uploads.ts. */
+  router.post('/console/api/upload', consoleUploads(config.gateway.incomingDir));
 
-  /** A user typed in a chat (with an uploaded file, maybe). Answers 202 at once; the bot's replies arrive as messages. */
-  router.post('/console/api/messages', (req, res) => {
+/** A user typed in a chat (with an uploaded file, maybe). Answers 202 at once; the bot's replies arrive as messages. */
+  router.post('/console/api/messages', json, (req, res) => {
     const { user, chat, text, uploadId } = req.body ?? {};
     if (typeof user !== 'string' || typeof chat !== 'string' || typeof text !== 'string' || !text.trim()) {
       return badRequest(res, 'send JSON { "user": "<user id>", "chat": "<chat id>", "text": "<command>", "uploadId"?: "<from /console/api/upload>" }');
     }
+    if (!mayWrite(user, chat)) return res.status(403).json({ error: `${user.slice(0, USER_ID_MAX)} cannot write in "${chat.slice(0, 100)}": use dm-<user id> or a group chat of /console/api/chats` });
     let file: IncomingFile | undefined;
     if (uploadId !== undefined) {
       const where = path.join(config.gateway.incomingDir, String(uploadId));
@@ -115,11 +126,12 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir }:
     void dispatcher.text({ ...incoming(store, user, chat), messageId, ...(file ? { file } : {}) }, text);
   });
 
-  router.post('/console/api/press', (req, res) => {
+  router.post('/console/api/press', json, (req, res) => {
     const { user, chat, messageId, action } = req.body ?? {};
     if (typeof user !== 'string' || typeof chat !== 'string' || typeof messageId !== 'string' || typeof action !== 'string') {
       return badRequest(res, 'send JSON { "user", "chat", "messageId", "action" }');
     }
+    if (!mayWrite(user, chat)) return res.status(403).json({ error: `${user.slice(0, USER_ID_MAX)} cannot press buttons in "${chat.slice(0, 100)}"` });
     const message = store.get(messageId);
     // Only a button the bot actually shows on that message can be pressed.
     if (!message || message.chatId !== chat || !message.buttons.flat().some((b) => b.action === action)) {
@@ -130,33 +142,7 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir }:
   });
 
   // --- the bot's side (worker activities) ----------------------------------
-  const expected = Buffer.from(`Bearer ${botToken}`);
-  const authorized = (req: Request) => {
-    const given = Buffer.from(req.get('authorization') ?? '');
-    return botToken.length > 0 && given.length === expected.length && timingSafeEqual(given, expected);
-  };
-
-  router.post('/console/bot/send', (req, res) => {
-    if (!authorized(req)) return res.status(401).json({ error: 'missing or wrong bot token' });
-    const message = validMessage(req.body);
-    if (typeof message === 'string') return badRequest(res, message);
-    if (typeof req.body.chatId !== 'string') return badRequest(res, '"chatId" must be a string');
-    const idempotencyKey = typeof req.body.idempotencyKey === 'string' ? req.body.idempotencyKey : undefined;
-    const attachment = req.body.attachment as ConsoleMessage['attachment'];
-    if (attachment && (typeof attachment.fileId !== 'string' || typeof attachment.name !== 'string' || !existsSync(path.join(filesDir, attachment.fileId)))) {
-      return badRequest(res, '"attachment" must name a file uploaded to /console/bot/upload');
-    }
-    const stored = store.post(req.body.chatId, { ...message, attachment }, { from: 'bot', idempotencyKey });
-    res.json({ messageId: stored.id });
-  });
-
-  router.post('/console/bot/upload', express.raw({ type: '*/*', limit: '200mb' }), (req, res) => {
-    if (!authorized(req)) return res.status(401).json({ error: 'missing or wrong bot token' });
-    const fileId = randomUUID();
-    mkdirSync(filesDir, { recursive: true });
-    writeFileSync(path.join(filesDir, fileId), req.body as Buffer);
-    res.json({ fileId });
-  });
+  router.use(botRouter({ store, botToken, filesDir }));
 
   router.get('/console/files/:fileId', (req, res) => {
     const { fileId } = req.params;
@@ -165,15 +151,6 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir }:
     if (!attachment) return res.status(404).json({ error: 'no such file' });
     // The data folder is often a dot-folder (.data), which express refuses to serve unless told.
     res.download(path.resolve(filesDir, fileId), attachment.name, { dotfiles: 'allow' });
-  });
-
-  router.post('/console/bot/edit', (req, res) => {
-    if (!authorized(req)) return res.status(401).json({ error: 'missing or wrong bot token' });
-    const message = validMessage(req.body);
-    if (typeof message === 'string') return badRequest(res, message);
-    const updated = store.edit(String(req.body.chatId), String(req.body.messageId), message);
-    if (!updated) return res.status(404).json({ error: `no message ${req.body.messageId} in chat ${req.body.chatId}` });
-    res.json({ messageId: updated.id, version: updated.version });
   });
 
   return router;

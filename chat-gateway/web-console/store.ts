@@ -2,6 +2,9 @@
  * The web console's messages: what Telegram's servers are to a Telegram bot.
  * Kept in a file in the data folder so a gateway restart loses no history;
  * listeners get every new or edited message for live updates.
+ * Anyone can post to the console, so everything it keeps is bounded (the
+ * oldest goes first), and the file is written only after a change, at most
+ * once every few seconds, and on stop (flush).
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -29,17 +32,39 @@ interface Saved {
   idempotency: Record<string, string>;
 }
 
-const KEEP_PER_CHAT = 500;
+/** Messages kept per chat. */
+export const KEEP_PER_CHAT = 500;
+/** Chats kept; the one with the oldest last message goes first. */
+export const KEEP_CHATS = 200;
+/** Messages kept in all. */
+export const KEEP_MESSAGES = 20_000;
+/** Idempotency keys of bot sends kept (a retried send is minutes apart, not thousands of messages). */
+export const KEEP_IDEMPOTENCY_KEYS = 20_000;
+/** Writes of the file are at least this far apart. */
+export const SAVE_EVERY_MS = 3_000;
+
+export interface StoreOptions {
+  saveEveryMs?: number;
+}
 
 export class ConsoleStore extends EventEmitter {
   private seq = 0;
+  /** In id order: an edit keeps its message's place. */
   private readonly messages = new Map<string, ConsoleMessage>();
+  /** Each chat's message ids, oldest first; chats in order of their last post. */
+  private readonly chats = new Map<string, string[]>();
   private readonly idempotency = new Map<string, string>();
   private saveTimer?: NodeJS.Timeout;
+  private changed = false;
+  private readonly saveEveryMs: number;
 
-  constructor(private readonly file?: string) {
+  constructor(
+    private readonly file?: string,
+    options: StoreOptions = {},
+  ) {
     super();
     this.setMaxListeners(0);
+    this.saveEveryMs = options.saveEveryMs ?? SAVE_EVERY_MS;
     if (file) this.load(file);
   }
 
@@ -50,24 +75,37 @@ export class ConsoleStore extends EventEmitter {
     } catch {
       return; // first start
     }
-    this.seq = saved.seq;
-    saved.messages.forEach((m) => this.messages.set(m.id, m));
-    Object.entries(saved.idempotency).forEach(([k, v]) => this.idempotency.set(k, v));
+    this.seq = Number(saved.seq) || 0;
+    const messages = Array.isArray(saved.messages) ? saved.messages : [];
+    for (const m of [...messages].sort((a, b) => Number(a.id) - Number(b.id))) this.add(m);
+    Object.entries(saved.idempotency ?? {}).forEach(([k, v]) => this.remember(k, v));
   }
 
   private scheduleSave() {
+    this.changed = true;
     if (!this.file || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => this.flush(), 200);
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      try {
+        this.flush();
+      } catch (err) {
+        console.error(`dutydesk console: cannot save ${this.file}: ${(err as Error).message}; trying again`);
+        this.scheduleSave();
+      }
+    }, this.saveEveryMs);
+    this.saveTimer.unref();
   }
 
+  /** Writes the file now if anything changed since the last write (and on stop). */
   flush() {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    if (!this.file) return;
+    if (!this.file || !this.changed) return;
     mkdirSync(path.dirname(this.file), { recursive: true });
     const data: Saved = { seq: this.seq, messages: [...this.messages.values()], idempotency: Object.fromEntries(this.idempotency) };
     writeFileSync(`${this.file}.tmp`, JSON.stringify(data));
     renameSync(`${this.file}.tmp`, this.file);
+    this.changed = false;
   }
 
   post(
@@ -88,9 +126,8 @@ export class ConsoleStore extends EventEmitter {
       createdAt: Date.now(),
       version: 1,
     };
-    this.messages.set(stored.id, stored);
-    if (from.idempotencyKey) this.idempotency.set(from.idempotencyKey, stored.id);
-    this.trim(chatId);
+    this.add(stored);
+    if (from.idempotencyKey) this.remember(from.idempotencyKey, stored.id);
     this.emit('message', stored);
     this.scheduleSave();
     return stored;
@@ -116,11 +153,49 @@ export class ConsoleStore extends EventEmitter {
   }
 
   list(chatId: string): ConsoleMessage[] {
-    return [...this.messages.values()].filter((m) => m.chatId === chatId).sort((a, b) => Number(a.id) - Number(b.id));
+    return (this.chats.get(chatId) ?? []).map((id) => this.messages.get(id) as ConsoleMessage);
   }
 
-  private trim(chatId: string) {
-    const inChat = this.list(chatId);
-    for (const old of inChat.slice(0, Math.max(0, inChat.length - KEEP_PER_CHAT))) this.messages.delete(old.id);
+  /** How much is kept, for the bounds' tests and for logs. */
+  size(): { chats: number; messages: number; idempotencyKeys: number } {
+    return { chats: this.chats.size, messages: this.messages.size, idempotencyKeys: this.idempotency.size };
+  }
+
+  /** Adds a message (in id order) and drops whatever goes past a bound, oldest first. */
+  private add(m: ConsoleMessage) {
+    this.messages.set(m.id, m);
+    const ids = this.chats.get(m.chatId) ?? [];
+    // Deleted and set again: the chat becomes the most recent.
+    this.chats.delete(m.chatId);
+    this.chats.set(m.chatId, ids);
+    ids.push(m.id);
+    while (ids.length > KEEP_PER_CHAT) this.drop(ids.shift() as string);
+    while (this.chats.size > KEEP_CHATS) {
+      const [oldest, oldIds] = this.chats.entries().next().value as [string, string[]];
+      this.chats.delete(oldest);
+      oldIds.forEach((id) => this.drop(id));
+    }
+    while (this.messages.size > KEEP_MESSAGES) {
+      const oldest = this.messages.values().next().value as ConsoleMessage;
+      const inChat = this.chats.get(oldest.chatId) ?? [];
+      const at = inChat.indexOf(oldest.id);
+      if (at >= 0) inChat.splice(at, 1);
+      if (!inChat.length) this.chats.delete(oldest.chatId);
+      this.drop(oldest.id);
+    }
+  }
+
+  /** Forgets a message; listeners of 'dropped' remove what it handed over. */
+  private drop(id: string) {
+    const m = this.messages.get(id);
+    if (!m) return;
+    this.messages.delete(id);
+    this.emit('dropped', m);
+  }
+
+  private remember(key: string, id: string) {
+    this.idempotency.delete(key);
+    this.idempotency.set(key, id);
+    while (this.idempotency.size > KEEP_IDEMPOTENCY_KEYS) this.idempotency.delete(this.idempotency.keys().next().value as string);
   }
 }

@@ -1,0 +1,127 @@
+/**
+ * The console page's behaviour: pick who you are, open a chat, follow it
+ * live (server-sent events), type, send a file, press buttons. Messages are
+ * drawn by message-view.js as elements and text nodes only; no HTML is ever
+ * built from strings here.
+ */
+(function () {
+  'use strict';
+  var view = window.dutydeskMessageView;
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
+  var state = { user: null, chat: null, events: null, messages: new Map(), users: [] };
+
+  function render() {
+    var log = $('log');
+    var list = Array.from(state.messages.values()).sort(function (a, b) {
+      return Number(a.id) - Number(b.id);
+    });
+    log.replaceChildren.apply(
+      log,
+      list.map(function (m) {
+        return view.toDom(view.messageView(m, state.users), document, press);
+      }),
+    );
+    log.scrollTop = log.scrollHeight;
+  }
+
+  async function errorOf(res) {
+    var body = await res.json().catch(function () {
+      return {};
+    });
+    return String(body.error || 'HTTP ' + res.status);
+  }
+
+  async function press(p) {
+    var res = await fetch('/console/api/press', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: state.user, chat: state.chat, messageId: p.messageId, action: p.action }),
+    });
+    if (!res.ok) alert(await errorOf(res));
+  }
+
+  async function openChat(chatId) {
+    state.chat = chatId;
+    state.messages.clear();
+    document.querySelectorAll('.chat').forEach(function (el) {
+      el.classList.toggle('active', el.dataset.chat === chatId);
+    });
+    if (state.events) state.events.close();
+    state.events = new EventSource('/console/api/events?chat=' + encodeURIComponent(chatId));
+    state.events.onmessage = function (e) {
+      var m = JSON.parse(e.data);
+      var old = state.messages.get(m.id);
+      if (!old || old.version <= m.version) {
+        state.messages.set(m.id, m);
+        render();
+      }
+    };
+    var res = await fetch('/console/api/messages?chat=' + encodeURIComponent(chatId));
+    (await res.json()).forEach(function (m) {
+      state.messages.set(m.id, m);
+    });
+    render();
+  }
+
+  async function pickUser(userId) {
+    state.user = userId;
+    localStorage.setItem('dutydesk.user', userId);
+    var chats = await (await fetch('/console/api/chats?user=' + encodeURIComponent(userId))).json();
+    $('chats').replaceChildren.apply(
+      $('chats'),
+      chats.map(function (c) {
+        var div = document.createElement('div');
+        div.className = 'chat';
+        div.dataset.chat = c.chatId;
+        div.textContent = c.title;
+        div.addEventListener('click', function () {
+          openChat(c.chatId);
+        });
+        return div;
+      }),
+    );
+    await openChat(chats[0].chatId);
+  }
+
+  $('file').addEventListener('change', function () {
+    var file = $('file').files[0];
+    $('filename').textContent = file ? file.name : '';
+  });
+
+  $('send').addEventListener('submit', async function (e) {
+    e.preventDefault();
+    var text = $('text').value.trim();
+    if (!text) return;
+    $('text').value = '';
+    var file = $('file').files[0];
+    var uploadId;
+    if (file) {
+      var up = await fetch('/console/api/upload?name=' + encodeURIComponent(file.name), { method: 'POST', body: file });
+      if (!up.ok) return alert(await errorOf(up));
+      uploadId = (await up.json()).uploadId;
+      $('file').value = '';
+      $('filename').textContent = '';
+    }
+    var res = await fetch('/console/api/messages', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: state.user, chat: state.chat, text: text, uploadId: uploadId }),
+    });
+    if (!res.ok) alert(await errorOf(res));
+  });
+
+  (async function start() {
+    state.users = await (await fetch('/console/api/users')).json();
+    state.users.forEach(function (u) {
+      $('user').add(new Option(u.name + ' (' + u.roles.join(', ') + ')', u.id));
+    });
+    var saved = localStorage.getItem('dutydesk.user');
+    if (saved && state.users.some(function (u) { return u.id === saved; })) $('user').value = saved;
+    $('user').addEventListener('change', function () {
+      pickUser($('user').value);
+    });
+    await pickUser($('user').value);
+  })();
+})();
