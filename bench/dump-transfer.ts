@@ -35,6 +35,7 @@ async function main() {
           port: sshd.port,
           user: sshd.user,
           privateKey: { file: sshd.keyFile },
+          hostKey: sshd.hostKeyFingerprint,
           groups: ['test'],
           // Kept on the host after the fetch, so scp can copy the very same file.
           services: { app: { steps: [{ name: 'noop', run: 'true' }], java: { match: jvm.match, dumpDir, reserve: '64MiB', removeAfterFetch: false } } },

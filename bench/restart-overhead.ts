@@ -27,12 +27,12 @@ async function main() {
   const steps = Array.from({ length: stepCount }, (_, i) => ({ name: `step${i + 1}`, title: `Step ${i + 1}`, run: command }));
   const desk = await startDesk(
     baseConfig({
-      bench1: { address: '127.0.0.1', port: sshd.port, user: sshd.user, privateKey: { file: sshd.keyFile }, groups: ['test'], services: { app: { steps } } },
+      bench1: { address: '127.0.0.1', port: sshd.port, user: sshd.user, privateKey: { file: sshd.keyFile }, hostKey: sshd.hostKeyFingerprint, groups: ['test'], services: { app: { steps } } },
     }),
   );
 
   // (a) the same steps, directly over one SSH connection
-  const direct = new SshExecutor({ name: 'bench1', address: '127.0.0.1', port: sshd.port, user: sshd.user, privateKey: () => readFileSync(sshd.keyFile, 'utf8') });
+  const direct = new SshExecutor({ name: 'bench1', address: '127.0.0.1', port: sshd.port, user: sshd.user, privateKey: () => readFileSync(sshd.keyFile, 'utf8'), hostKey: { fingerprint: sshd.hostKeyFingerprint } });
   const directTimes: number[] = [];
   await direct.exec('true', { timeoutMs: 10_000 }); // connect once and reuse, as the worker does
   for (let r = 1; r < rounds; r++) {

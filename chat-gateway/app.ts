@@ -11,6 +11,9 @@ import { namedChat } from '../config/restart-plan';
 import { t } from '../lib/i18n';
 import { Dispatcher, type Incoming } from './dispatcher';
 import { AuditTrail } from './audit';
+import { ConsoleIdentity } from './web-console/identity';
+import { ConsoleSessions } from './web-console/sessions';
+import { consoleSessionKey } from './web-console/session-key';
 import { RestartClient } from './restart/restart-client';
 import { TicketClient } from './tickets/ticket-client';
 import { DeadlineClient } from './deadlines/deadline-client';
@@ -59,7 +62,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const forecastTiming = { recheckMs: deps.config.forecast?.recheck ?? 5 * 60_000, watchForMs: deps.config.forecast?.watchFor ?? 7 * 86_400_000 };
   const services = { restarts, tickets, deadlines, dumps: new DumpClient(deps.client), forecasts: new ForecastClient(deps.client, forecastTiming) };
   const audit = new AuditTrail(deps.auditFile ?? path.join(deps.consoleFile ? path.dirname(deps.consoleFile) : path.join(os.tmpdir(), 'dutydesk'), 'audit.jsonl'), deps.log ?? console.log);
-  const dispatcher = new Dispatcher(deps.config, services, deps.log, notifyAdmins, audit);
+  const identity = new ConsoleIdentity(deps.config, new ConsoleSessions(consoleSessionKey(deps.config, deps.consoleFile), deps.config.gateway.console.sessionTtl));
+  const dispatcher = new Dispatcher(deps.config, services, deps.log, notifyAdmins, audit, (userId) => identity.signInUrl(identity.sessions.link(userId)));
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => res.json({ ok: true }));
@@ -70,7 +74,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // Before the console: webhooks are checked against the raw body.
   if (deps.config.tickets) app.use(ticketWebhookRouter(deps.config, tickets, deps.log));
   const filesDir = deps.consoleFile ? path.join(path.dirname(deps.consoleFile), 'console-files') : path.join(os.tmpdir(), 'dutydesk-console-files');
-  app.use(consoleRouter({ config: deps.config, store, dispatcher, botToken: deps.botToken, filesDir }));
+  app.use(consoleRouter({ config: deps.config, store, dispatcher, botToken: deps.botToken, filesDir, identity }));
   const telegram = deps.config.telegram
     ? createTelegramBot({ config: deps.config, client: deps.client, dispatcher, token: readSecret(deps.config.telegram.token, deps.config).trim(), log: deps.log })
     : undefined;

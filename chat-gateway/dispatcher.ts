@@ -11,6 +11,7 @@ import type { ChatRef } from '../workflows/restart/definitions';
 import type { IncomingFile } from './incoming-files';
 import type { AuditOutcome, AuditTrail } from './audit';
 import { auditCommand } from './commands/audit';
+import { consoleCommand } from './commands/console';
 import type { ButtonHandler, Command, CommandContext, ReplyHandler, Services } from './commands/context';
 import { deadlinesCommand, olaCommand, remindCommand } from './commands/deadlines';
 import { dumpButtons, dumpCommand } from './commands/dumps';
@@ -38,6 +39,11 @@ export interface Incoming {
   messageId?: string;
   /** A file sent with the message, already saved where the worker can read it. */
   file?: IncomingFile;
+  /**
+   * In a direct chat only: sends straight to the person through the platform,
+   * not through the outbox, for what must stay out of workflow history (a sign-in link).
+   */
+  sendPrivately?: (text: string) => Promise<void>;
   reply(message: ChatMessage | string): Promise<void>;
 }
 
@@ -53,8 +59,10 @@ export class Dispatcher {
     private readonly log: (line: string) => void = console.error,
     private readonly notifyAdmins?: (stranger: Incoming) => Promise<void>,
     private readonly audit?: AuditTrail,
+    /** A one-time sign-in link to the web console for this person (signIn chat). */
+    private readonly signInLink?: (userId: string) => string,
   ) {
-    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand, dumpCommand, forecastCommand, auditCommand];
+    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand, dumpCommand, forecastCommand, auditCommand, consoleCommand];
   }
 
   /** One line in the audit trail; a failing trail never stops the answer. */
@@ -77,6 +85,8 @@ export class Dispatcher {
       reply: incoming.reply,
       expectReply: (handler) => void this.awaiting.set(key, { handler, until: Date.now() + REPLY_WAIT_MS }),
       audit: this.audit,
+      signInLink: this.signInLink,
+      sendPrivately: incoming.sendPrivately,
     };
   }
 

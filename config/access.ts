@@ -1,4 +1,5 @@
 /** Who may do what, from the roles in config. Used by the gateway before it calls Temporal. */
+import { own } from '../lib/own';
 import type { Capability, HostConfig, UserConfig } from './schema';
 import type { DutydeskConfig } from './schema';
 
@@ -9,7 +10,7 @@ export function findUser(config: DutydeskConfig, id: string): UserConfig | undef
 /** True when one of the user's roles grants the capability, on this host's groups when a host is given. */
 export function can(config: DutydeskConfig, user: UserConfig, capability: Capability, host?: HostConfig): boolean {
   return user.roles.some((roleName) => {
-    const role = config.roles[roleName];
+    const role = own(config.roles, roleName);
     if (!role || !role.can.includes(capability)) return false;
     if (!host || role.hostGroups.includes('*')) return true;
     return host.groups.some((g) => role.hostGroups.includes(g));

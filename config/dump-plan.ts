@@ -1,21 +1,51 @@
-/** A dump request resolved from the inventory, so the workflow reads no config and its run shows everything it used. */
+/**
+ * Dumps from the inventory: the gateway's request (names, what chat shows,
+ * and the identity of the java settings) and, on the worker, the java
+ * settings themselves, resolved by host and service name.
+ */
 import os from 'node:os';
-import type { DumpKind, DumpRequest } from '../workflows/dump/definitions';
+import { own } from '../lib/own';
+import type { DumpKind, DumpRequest, JavaTarget } from '../workflows/dump/definitions';
 import type { ChatRef, Person } from '../workflows/restart/definitions';
+import { configuredHost, configuredService, NotInConfiguration, planIdOf } from './inventory';
 import type { DutydeskConfig } from './schema';
 
 /** The services of a host that have java settings. */
 export function dumpableServices(config: DutydeskConfig, hostName: string): string[] {
-  return Object.entries(config.hosts[hostName]?.services ?? {})
+  return Object.entries(own(config.hosts, hostName)?.services ?? {})
     .filter(([, s]) => s.java)
     .map(([name]) => name);
 }
 
-export function buildDumpRequest(config: DutydeskConfig, hostName: string, serviceName: string, kind: DumpKind, who: { person: Person; language: string }, chat: ChatRef): DumpRequest {
-  const host = config.hosts[hostName];
-  const java = host.services[serviceName].java;
-  if (!java) throw new Error(`hosts.${hostName}.services.${serviceName} has no java settings`);
+/** hosts.<host>.services.<service>.java as the worker uses it; a service without java settings is refused. */
+export function configuredJava(config: DutydeskConfig, hostName: string, serviceName: string): JavaTarget {
+  const host = configuredHost(config, hostName);
+  const java = configuredService(config, hostName, serviceName).java;
+  if (!java) throw new NotInConfiguration(`${serviceName} on ${hostName} has no java settings in this worker's configuration`);
   const loginUser = host.transport === 'local' ? os.userInfo().username : host.user;
+  return {
+    match: java.match,
+    unit: java.unit,
+    runAs: java.user && java.user !== loginUser ? java.user : undefined,
+    dumpDir: java.dumpDir,
+    reserveBytes: java.reserve,
+    safetyFactor: java.safetyFactor,
+    jcmd: java.jcmd,
+    threadCount: java.threadDumps.count,
+    threadIntervalMs: java.threadDumps.interval,
+    removeAfterFetch: java.removeAfterFetch,
+  };
+}
+
+/** From the settings as configured (not the derived runAs, which depends on who computes it). */
+export function dumpPlanId(config: DutydeskConfig, hostName: string, serviceName: string): string {
+  configuredJava(config, hostName, serviceName);
+  const host = configuredHost(config, hostName);
+  return planIdOf({ transport: host.transport, user: host.user ?? null, java: configuredService(config, hostName, serviceName).java });
+}
+
+export function buildDumpRequest(config: DutydeskConfig, hostName: string, serviceName: string, kind: DumpKind, who: { person: Person; language: string }, chat: ChatRef): DumpRequest {
+  const java = configuredJava(config, hostName, serviceName);
   return {
     host: hostName,
     service: serviceName,
@@ -23,17 +53,7 @@ export function buildDumpRequest(config: DutydeskConfig, hostName: string, servi
     requestedBy: who.person,
     chat,
     language: who.language,
-    java: {
-      match: java.match,
-      unit: java.unit,
-      runAs: java.user && java.user !== loginUser ? java.user : undefined,
-      dumpDir: java.dumpDir,
-      reserveBytes: java.reserve,
-      safetyFactor: java.safetyFactor,
-      jcmd: java.jcmd,
-      threadCount: java.threadDumps.count,
-      threadIntervalMs: java.threadDumps.interval,
-      removeAfterFetch: java.removeAfterFetch,
-    },
+    planId: dumpPlanId(config, hostName, serviceName),
+    java: { threadCount: java.threadCount, threadIntervalMs: java.threadIntervalMs, removeAfterFetch: java.removeAfterFetch },
   };
 }

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { compileRedactions } from '../lib/redact';
 import { duration, secretRef, size } from './schema-parts';
 
 /** Per service: `java:` makes it dumpable. */
@@ -34,6 +35,18 @@ export const javaServiceSchema = z
   .refine((j) => Boolean(j.match) !== Boolean(j.unit), { message: 'give exactly one of "match" (a command-line pattern) or "unit" (a systemd unit)' });
 export type JavaServiceConfig = z.infer<typeof javaServiceSchema>;
 
+const redactPattern = z
+  .string()
+  .min(1)
+  .max(1000)
+  .superRefine((pattern, ctx) => {
+    try {
+      compileRedactions([pattern]);
+    } catch (err) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not a regular expression: ${(err as Error).message}` });
+    }
+  });
+
 const defaultDir = () => path.join(process.env.DUTYDESK_DATA_DIR ?? '.data', 'dumps');
 
 export const dumpsSchema = z
@@ -50,6 +63,12 @@ export const dumpsSchema = z
     linkSecret: secretRef.optional(),
     /** The gateway's address as people's browsers reach it, for links (default: http://<gateway.listen>). */
     publicUrl: z.string().url().optional(),
+    /**
+     * More secrets to hide in JVM command lines shown in chat and kept in run
+     * history (beyond -D…password=… and the like): regular expressions, matched
+     * case-insensitively; a match becomes ***, or only what its groups capture.
+     */
+    redact: z.array(redactPattern).max(100).default([]),
   })
   .strict();
 export type DumpsConfig = z.infer<typeof dumpsSchema>;

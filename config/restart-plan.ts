@@ -1,16 +1,32 @@
 /**
- * Turns a host's service configuration into the restart workflow's input, so
- * each run carries its own plan (visible in the Temporal UI) and the workflow
- * never reads config.
+ * A host's service configuration as a restart: the workflow's input (names,
+ * titles, kinds and timeouts, so the run is readable in the Temporal UI and
+ * the workflow never reads config) and, on the worker, what each step runs,
+ * resolved by name from the worker's own configuration.
  */
+import { own } from '../lib/own';
 import type { ChatRef, Person, Platform, RestartRequest, StepKind, StepPlan } from '../workflows/restart/definitions';
+import { configuredHost, configuredService, NotInConfiguration, planIdOf } from './inventory';
 import type { DutydeskConfig, StepConfig } from './schema';
 
 const STEP_KINDS: StepKind[] = ['run', 'wait', 'http', 'tcp', 'announce', 'sleep'];
+export const HOST_STEP_KINDS: StepKind[] = ['run', 'wait', 'http', 'tcp'];
+
+/** A step that runs on (or checks) the host, as the worker runs it. */
+export interface HostStep {
+  name: string;
+  kind: 'run' | 'wait' | 'http' | 'tcp';
+  /** The command, URL or host:port. */
+  target: string;
+  timeoutMs: number;
+  retries: number;
+  intervalMs: number;
+  expectStatus?: number;
+}
 
 /** A named chat on the preferred platform when it is mapped there, else on the web console. */
 export function namedChat(config: DutydeskConfig, chatName: string, preferred: Platform = 'web'): ChatRef {
-  const chat = config.chats[chatName];
+  const chat = own(config.chats, chatName);
   const onPreferred = preferred === 'web' ? undefined : chat?.[preferred];
   if (onPreferred) return { platform: preferred, chatId: onPreferred };
   return { platform: 'web', chatId: chat?.web ?? chatName };
@@ -27,7 +43,7 @@ export function directChat(config: DutydeskConfig, personId: string, preferred: 
 
 /** A chat's home: Telegram when it is mapped there, else Slack, else the web console. */
 export function primaryChat(config: DutydeskConfig, chatName: string): ChatRef {
-  const chat = config.chats[chatName];
+  const chat = own(config.chats, chatName);
   return namedChat(config, chatName, chat?.telegram ? 'telegram' : chat?.slack ? 'slack' : 'web');
 }
 
@@ -37,20 +53,65 @@ export function primaryDirectChat(config: DutydeskConfig, personId: string): Cha
   return directChat(config, personId, user?.telegram ? 'telegram' : user?.slack ? 'slack' : 'web');
 }
 
-function planStep(config: DutydeskConfig, step: StepConfig, platform: Platform): StepPlan {
+/** Everything a configured step does, with the defaults applied. */
+function fullStep(config: DutydeskConfig, step: StepConfig): Omit<HostStep, 'kind'> & { kind: StepKind } {
   const kind = STEP_KINDS.find((k) => step[k] !== undefined) as StepKind;
   const defaultTimeout = kind === 'http' || kind === 'tcp' || kind === 'wait' ? 60_000 : config.restart.stepTimeout;
   return {
     name: step.name,
-    title: step.title ?? step.name,
     kind,
     target: kind === 'sleep' ? '' : String(step[kind]),
     timeoutMs: kind === 'sleep' ? (step.sleep as number) : step.timeout ?? defaultTimeout,
     retries: step.retries ?? 0,
     intervalMs: step.interval ?? 1000,
     expectStatus: step.expectStatus,
-    chat: step.chat ? namedChat(config, step.chat, platform) : undefined,
   };
+}
+
+/** What the workflow carries of a step: no command, URL or address (they may hold secrets, and the worker resolves them). */
+function shownStep(config: DutydeskConfig, step: StepConfig, platform: Platform): StepPlan {
+  const full = fullStep(config, step);
+  const shown: StepPlan = { name: full.name, title: step.title ?? step.name, kind: full.kind, timeoutMs: full.timeoutMs };
+  if (full.kind === 'announce') {
+    shown.target = full.target;
+    if (step.chat) shown.chat = namedChat(config, step.chat, platform);
+  }
+  return shown;
+}
+
+/** The identity of a service's restart plan: what runs, where, and whether it needs approval. */
+export function restartPlanId(config: DutydeskConfig, hostName: string, serviceName: string): string {
+  const host = configuredHost(config, hostName);
+  const service = configuredService(config, hostName, serviceName);
+  return planIdOf({
+    production: host.production,
+    script: service.script ?? null,
+    scriptTimeoutMs: service.script ? service.scriptTimeout ?? config.restart.stepTimeout : null,
+    steps: (service.steps ?? []).map((s) => fullStep(config, s)),
+  });
+}
+
+/** A host step of the service by name, as configured; anything else is refused. */
+export function configuredHostStep(config: DutydeskConfig, hostName: string, serviceName: string, stepName: unknown): HostStep {
+  const service = configuredService(config, hostName, serviceName);
+  const step = typeof stepName === 'string' ? (service.steps ?? []).find((s) => s.name === stepName) : undefined;
+  if (!step) {
+    const names = (service.steps ?? []).map((s) => s.name).join(', ') || '(it runs a script)';
+    throw new NotInConfiguration(`${serviceName} on ${hostName} has no step ${JSON.stringify(stepName)} in this worker's configuration (steps: ${names})`);
+  }
+  const full = fullStep(config, step);
+  if (!HOST_STEP_KINDS.includes(full.kind)) throw new NotInConfiguration(`step "${full.name}" of ${serviceName} on ${hostName} is an ${full.kind} step, which does not run on the host`);
+  return full as HostStep;
+}
+
+/** Every host step of the host's services with this name, for checking a run started before steps were resolved by name. */
+export function hostStepsNamed(config: DutydeskConfig, hostName: string, stepName: string): HostStep[] {
+  const host = configuredHost(config, hostName);
+  return Object.values(host.services)
+    .flatMap((svc) => svc.steps ?? [])
+    .filter((s) => s.name === stepName)
+    .map((s) => fullStep(config, s))
+    .filter((s) => HOST_STEP_KINDS.includes(s.kind)) as HostStep[];
 }
 
 export function buildRestartRequest(
@@ -60,8 +121,8 @@ export function buildRestartRequest(
   requestedBy: Person,
   chat: ChatRef,
 ): RestartRequest {
-  const host = config.hosts[hostName];
-  const service = host.services[serviceName];
+  const host = configuredHost(config, hostName);
+  const service = configuredService(config, hostName, serviceName);
   return {
     host: hostName,
     service: serviceName,
@@ -74,8 +135,9 @@ export function buildRestartRequest(
         ? { chat: namedChat(config, config.notify.approvals, chat.platform), timeoutMs: config.restart.approvalTimeout }
         : undefined,
     heartbeatTimeoutMs: config.restart.heartbeatTimeout,
+    planId: restartPlanId(config, hostName, serviceName),
     plan: service.script
-      ? { mode: 'script', script: service.script, timeoutMs: service.scriptTimeout ?? config.restart.stepTimeout }
-      : { mode: 'steps', steps: (service.steps ?? []).map((s) => planStep(config, s, chat.platform)) },
+      ? { mode: 'script', timeoutMs: service.scriptTimeout ?? config.restart.stepTimeout }
+      : { mode: 'steps', steps: (service.steps ?? []).map((s) => shownStep(config, s, chat.platform)) },
   };
 }

@@ -8,98 +8,17 @@ import { z } from 'zod';
 import { LANGUAGES } from '../lib/i18n';
 import { duration, name, secretRef, timeZone } from './schema-parts';
 import { ticketsSchema } from './tickets-schema';
-import { dumpsSchema, javaServiceSchema } from './dumps-schema';
+import { consoleSchema, demoExposure } from './console-schema';
+import { dumpsSchema } from './dumps-schema';
+import { hostSchema, sshSchema } from './hosts-schema';
 import { forecastSchema } from './forecast-schema';
 
 export type { SecretRef } from './schema-parts';
+export type { HostConfig, HostKeyConfig, ServiceConfig, SshConfig, StepConfig } from './hosts-schema';
 
 /** Capabilities a role can grant. Declarative data: the engine stays generic. */
 export const CAPABILITIES = ['status', 'restart', 'approve', 'tickets', 'remind', 'dump', 'forecast', 'audit'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
-
-const stepCommon = {
-  name,
-  title: z.string().optional(),
-  timeout: duration.optional(),
-  /** How many times to re-run the step's check or command when it fails before the step fails. */
-  retries: z.number().int().min(0).max(20).optional(),
-};
-
-const stepSchema = z
-  .object({
-    ...stepCommon,
-    run: z.string().min(1).optional(),
-    wait: z.string().min(1).optional(),
-    http: z.string().url().optional(),
-    tcp: z
-      .string()
-      .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')
-      .optional(),
-    announce: z.string().min(1).optional(),
-    sleep: duration.optional(),
-    chat: z.string().optional(),
-    interval: duration.optional(),
-    expectStatus: z.number().int().min(100).max(599).optional(),
-  })
-  .strict()
-  .superRefine((step, ctx) => {
-    const kinds = (['run', 'wait', 'http', 'tcp', 'announce', 'sleep'] as const).filter((k) => step[k] !== undefined);
-    if (kinds.length !== 1) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        message: `a step needs exactly one of run, wait, http, tcp, announce or sleep (found ${kinds.length ? kinds.join(', ') : 'none'})`,
-      });
-    }
-  });
-export type StepConfig = z.infer<typeof stepSchema>;
-
-const serviceSchema = z
-  .object({
-    title: z.string().optional(),
-    steps: z.array(stepSchema).min(1, 'expected at least one step').optional(),
-    /** A restart script on the host; lines "::step <name> <title>", "::done <name>", "::fail <name> <reason>" mark its steps. */
-    script: z.string().min(1).optional(),
-    scriptTimeout: duration.optional(),
-    /** A Java service: heap and thread dumps from chat (README, "Heap and thread dumps"). */
-    java: javaServiceSchema.optional(),
-  })
-  .strict()
-  .superRefine((svc, ctx) => {
-    if (Boolean(svc.steps) === Boolean(svc.script)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a service needs either "steps" or "script" (not both)' });
-    }
-    const seen = new Set<string>();
-    for (const [i, step] of (svc.steps ?? []).entries()) {
-      if (seen.has(step.name)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['steps', i, 'name'], message: `step name "${step.name}" is used twice` });
-      }
-      seen.add(step.name);
-    }
-  });
-export type ServiceConfig = z.infer<typeof serviceSchema>;
-
-const hostSchema = z
-  .object({
-    address: z.string().min(1),
-    port: z.number().int().min(1).max(65535).default(22),
-    user: z.string().min(1).optional(),
-    /** "ssh" for real hosts; "local" runs the commands on the worker's machine (the demo inventory). */
-    transport: z.enum(['ssh', 'local']).default('ssh'),
-    privateKey: secretRef.optional(),
-    /** Expected SHA256 fingerprint of the host key ("SHA256:..."); when set, other keys are refused. */
-    hostKey: z.string().optional(),
-    groups: z.array(name).default([]),
-    production: z.boolean().default(false),
-    services: z.record(name, serviceSchema).refine((s) => Object.keys(s).length > 0, 'expected at least one service'),
-  })
-  .strict()
-  .superRefine((host, ctx) => {
-    if (host.transport === 'ssh' && !host.user) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['user'], message: 'required for ssh hosts' });
-    if (host.transport === 'ssh' && !host.privateKey) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['privateKey'], message: 'required for ssh hosts: { file: /path/to/key } or { env: VAR }' });
-    }
-  });
-export type HostConfig = z.infer<typeof hostSchema>;
 
 const roleSchema = z
   .object({
@@ -177,8 +96,16 @@ const baseSchema = z
         consoleToken: secretRef.optional(),
         /** Where files people send the bot are kept for a day; the worker reads them too (a shared volume in docker-compose). */
         incomingDir: z.string().min(1).default(() => path.join(process.env.DUTYDESK_DATA_DIR ?? '.data', 'incoming')),
+        /** Public intake (webhooks, Slack events, Telegram's webhook, dump links, the HTTP API) on its own listener; with the console when absent. */
+        publicListen: listen.optional(),
+        /** Sign-in to the web console. */
+        console: consoleSchema.default({}),
       })
       .strict()
+      .superRefine((g, ctx) => {
+        const exposed = g.console.signIn === 'demo' ? demoExposure(g.listen) : undefined;
+        if (exposed) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['console', 'signIn'], message: exposed });
+      })
       .default({}),
     worker: z
       .object({
@@ -239,6 +166,7 @@ const baseSchema = z
     users: z.array(userSchema).min(1, 'expected at least one user'),
     chats: z.record(name, chatSchema).default({}),
     hosts: z.record(name, hostSchema).refine((h) => Object.keys(h).length > 0, 'expected at least one host'),
+    ssh: sshSchema,
     tickets: ticketsSchema.optional(),
     dumps: dumpsSchema.default({}),
     /** Completion forecasts of requests made of subtasks (README, "Completion forecasts"). */

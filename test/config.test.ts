@@ -101,7 +101,7 @@ test('a broken file stops the worker at start-up with every bad key named', () =
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--config', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   expect(run.status).toBe(1);
   expect(run.stderr).toContain(`Invalid configuration in ${file}`);
-  expect(run.stderr).toContain('roles.engineer.can[1]: expected one of status, restart, approve, tickets, remind, dump, forecast, got "reboot"');
+  expect(run.stderr).toContain('roles.engineer.can[1]: expected one of status, restart, approve, tickets, remind, dump, forecast, audit, got "reboot"');
   expect(run.stderr).toContain('hosts.web1.privateKey: give exactly one of "file" or "env"');
   expect(run.stderr).toContain('hosts.web1.services.app.steps[0].timeout: expected a duration');
 });

@@ -21,6 +21,7 @@ beforeAll(async () => {
           port: sshd.port,
           user: sshd.user,
           privateKey: { file: sshd.keyFile },
+          hostKey: sshd.hostKeyFingerprint,
           groups: ['test'],
           production: true,
           services: { payments: { steps: [{ name: 'restart', title: 'Restart payments', run: log.step('restart') }] } },

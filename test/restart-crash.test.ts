@@ -15,7 +15,7 @@ let log: HostLog;
 beforeAll(async () => {
   sshd = await startSshd();
   log = hostLog(sshd.dir, 'crash');
-  const host = { address: '127.0.0.1', port: sshd.port, user: sshd.user, privateKey: { file: sshd.keyFile }, groups: ['test'] };
+  const host = { address: '127.0.0.1', port: sshd.port, user: sshd.user, privateKey: { file: sshd.keyFile }, hostKey: sshd.hostKeyFingerprint, groups: ['test'] };
   desk = await startDesk(
     baseConfig({
       db1: {

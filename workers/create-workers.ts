@@ -91,7 +91,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<CreatedWorkers>
       await Worker.create({
         ...common,
         taskQueue: TASK_QUEUES.hosts,
-        activities: { ...createHostActivities({ executors, client }), ...createDumpActivities({ config, executors, client }) },
+        activities: { ...createHostActivities({ config, executors, client }), ...createDumpActivities({ config, executors, client }) },
         maxConcurrentActivityTaskExecutions: config.worker.hostConcurrency,
       }),
     );

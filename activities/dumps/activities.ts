@@ -3,8 +3,11 @@
  * anything is written, take the dump with the JDK's own jcmd as the
  * process's user, fetch it over SFTP and check its SHA-256, remove it from
  * the host, hand it over in chat (a document, or a signed link when too big).
- * Refusals (no process, no space, no jcmd) fail at once with a message for
- * the user; lost connections are retried.
+ * The JVM, jcmd, the user and the folder come from the worker's own
+ * configuration by host and service name (from-config.ts), never from the
+ * run's input. Refusals (no process, no space, no jcmd) fail at once with a
+ * message for the user; lost connections are retried. Command lines are
+ * shown without their secrets (lib/redact.ts and dumps.redact).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -13,18 +16,23 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
+import { NotInConfiguration } from '../../config/inventory';
 import { readSecret, type LoadedConfig } from '../../config/load';
 import { t } from '../../lib/i18n';
 import { renderDumpHandOver, renderDumpProgress } from '../../lib/messages/dumps';
+import { compileRedactions, redactSecrets } from '../../lib/redact';
 import { formatSize } from '../../lib/size';
 import { signedDumpUrl } from '../../lib/signed-link';
 import { runLink } from '../../lib/temporal-ui';
-import type { DumpKind, DumpProgress, DumpRequest, FetchedDump, FoundProcess, JavaTarget } from '../../workflows/dump/definitions';
+import type { DumpKind, DumpProgress, DumpRequest, DumpTargetInput, FetchedDump, FoundProcess } from '../../workflows/dump/definitions';
 import { enqueueChatMessage, fileLimit } from '../chat/outbox-client';
 import type { HostExecutors } from '../hosts/executors';
+import { configured } from '../hosts/from-config';
 import { withHeartbeat } from '../heartbeat';
 import { asUser, shellQuote } from '../hosts/shell';
+import { SshAccessDenied } from '../hosts/ssh-executor';
 import { pruneOlderThan } from '../storage/prune';
+import { dumpFileOnHost, dumpFromConfig, requirePid, requireRunAs, type ResolvedDump } from './from-config';
 import { matchingProcesses, parseDfAvailable, parseHeapUsed, parseProcessTable } from './jvm-probe';
 
 export interface DumpActivityDeps {
@@ -39,9 +47,8 @@ const PROCESS_TABLE_LIMIT = 16 * 1024 * 1024;
 /** Room a thread dump series is given in the disk check (they are small). */
 const THREAD_DUMP_BYTES = 4 * 1024 * 1024;
 
-function refused(message: string): never {
-  throw ApplicationFailure.nonRetryable(message, 'DumpRefused');
-}
+/** Where a dump file is: its name (new runs) or, in runs started before, its full path. */
+type FileInput = { file?: string; remotePath?: string };
 
 async function sha256Of(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -50,19 +57,50 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 export function createDumpActivities({ config, executors, client }: DumpActivityDeps) {
-  const run = async (host: string, command: string, timeoutMs: number, signal?: AbortSignal, stdoutLimit?: number) =>
-    executors.for(host).exec(command, { timeoutMs, signal, stdoutLimit });
+  const secrets = compileRedactions(config.dumps.redact);
+  const hide = (text: string) => redactSecrets(text, secrets);
+  const refused = (message: string): never => {
+    throw ApplicationFailure.nonRetryable(hide(message), 'DumpRefused');
+  };
+  const run = async (host: string, command: string, timeoutMs: number, signal?: AbortSignal, stdoutLimit?: number) => {
+    try {
+      return await executors.for(host).exec(command, { timeoutMs, signal, stdoutLimit });
+    } catch (err) {
+      // A wrong host key or a refused login: retrying cannot help.
+      if (err instanceof SshAccessDenied) refused(err.message);
+      throw err;
+    }
+  };
   const firstLine = (text: string) => text.trim().split('\n').pop() ?? '';
+  const target = (activity: string, input: DumpTargetInput) => configured(activity, () => dumpFromConfig(config, input));
+  const lang = (language: unknown) => (typeof language === 'string' ? language : 'en');
+
+  /** The pid a run names must still be the service's JVM (it may have restarted, or the run may name another). */
+  async function confirmProcess(where: ResolvedDump, pidInput: unknown, language: string): Promise<number> {
+    const pid = configured('confirmProcess', () => requirePid(pidInput));
+    const { host, service, java } = where;
+    if (java.unit) {
+      const r = await run(host, `systemctl show -p MainPID --value ${shellQuote(java.unit)}`, 30_000);
+      if (r.code === 0 && Number(r.stdout.trim()) === pid) return pid;
+    } else {
+      const r = await run(host, `ps -o pid=,user=,args= -p ${pid}`, 30_000);
+      if (r.code === 0 && matchingProcesses(parseProcessTable(r.stdout), java.match as string, []).length === 1) return pid;
+    }
+    return refused(t(language, 'dump.processGone', { pid, host, service }));
+  }
 
   return {
     /** The service's JVM: by systemd unit, or by its command line; none or several is said with what was found. */
-    async findJavaProcess(input: { host: string; java: JavaTarget; language: string }): Promise<FoundProcess> {
-      const { host, java, language } = input;
+    async findJavaProcess(input: DumpTargetInput & { language: string }): Promise<FoundProcess> {
+      const where = target('findJavaProcess', input);
+      const { host, java } = where;
+      const language = lang(input.language);
+      const shown = (p: FoundProcess): FoundProcess => ({ ...p, command: hide(p.command) });
       if (java.unit) {
         const r = await run(host, `pid=$(systemctl show -p MainPID --value ${shellQuote(java.unit)}) && [ "$pid" != 0 ] && ps -o pid=,user=,args= -p "$pid"`, 30_000);
         const [found] = parseProcessTable(r.stdout);
         if (r.code !== 0 || !found) refused(t(language, 'dump.noUnitProcess', { unit: java.unit, host }));
-        return found;
+        return shown(found);
       }
       // The whole process table: a busy host's runs to hundreds of kilobytes.
       const r = await run(host, 'echo $$; ps -eo pid=,user=,args=', 30_000, undefined, PROCESS_TABLE_LIMIT);
@@ -71,34 +109,42 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
       const found = matchingProcesses(parseProcessTable(rest.join('\n')), java.match as string, [Number(own)]);
       if (found.length === 0) refused(t(language, 'dump.noProcess', { host, match: java.match as string }));
       if (found.length > 1) {
-        const list = found.map((p) => `${p.pid} ${p.user} ${p.command.slice(0, 120)}`).join('\n');
+        const list = found.map((p) => `${p.pid} ${p.user} ${hide(p.command).slice(0, 120)}`).join('\n');
         refused(t(language, 'dump.severalProcesses', { host, count: found.length, match: java.match as string, list }));
       }
-      return found[0];
+      return shown(found[0]);
     },
 
     /** Before anything is written: the dump must fit and leave the reserve free. */
-    async checkDumpSpace(input: { host: string; pid: number; kind: DumpKind; java: JavaTarget; language: string }): Promise<{ free: number; needed: number; summary: string }> {
-      const { host, pid, java, language } = input;
+    async checkDumpSpace(input: DumpTargetInput & { pid: number; kind: DumpKind; language: string }): Promise<{ free: number; needed: number; summary: string }> {
+      const where = target('checkDumpSpace', input);
+      const { host, java } = where;
+      const language = lang(input.language);
+      if (input.kind !== 'heap' && input.kind !== 'threads') refused(`unknown dump kind ${JSON.stringify(input.kind)}`);
+      const pid = await confirmProcess(where, input.pid, language);
       let dumpBytes = THREAD_DUMP_BYTES * java.threadCount;
       if (input.kind === 'heap') {
         const info = await run(host, asUser(`${java.jcmd} ${pid} GC.heap_info`, java.runAs), 60_000);
         const used = parseHeapUsed(info.stdout);
         if (info.code !== 0 || used === undefined) refused(t(language, 'dump.jcmdFailed', { host, pid, error: firstLine(info.stdout + '\n' + info.stderr) }));
-        dumpBytes = Math.ceil(used * java.safetyFactor);
+        dumpBytes = Math.ceil((used as number) * java.safetyFactor);
       }
       const df = await run(host, asUser(`mkdir -p ${shellQuote(java.dumpDir)} && df -Pk ${shellQuote(java.dumpDir)}`, java.runAs), 30_000);
       const free = parseDfAvailable(df.stdout);
       if (df.code !== 0 || free === undefined) refused(t(language, 'dump.noDumpDir', { host, dir: java.dumpDir, error: firstLine(df.stderr) }));
       const needed = dumpBytes + java.reserveBytes;
-      const vars = { host, dir: java.dumpDir, free: formatSize(free), needed: formatSize(needed), dump: formatSize(dumpBytes), reserve: formatSize(java.reserveBytes) };
-      if (free < needed) refused(t(language, 'dump.noSpace', vars));
-      return { free, needed, summary: t(language, 'dump.spaceOk', vars) };
+      const vars = { host, dir: java.dumpDir, free: formatSize(free as number), needed: formatSize(needed), dump: formatSize(dumpBytes), reserve: formatSize(java.reserveBytes) };
+      if ((free as number) < needed) refused(t(language, 'dump.noSpace', vars));
+      return { free: free as number, needed, summary: t(language, 'dump.spaceOk', vars) };
     },
 
     /** jcmd GC.heap_dump as the process's user, then gzip; returns the file and its SHA-256 on the host. */
-    async takeHeapDump(input: { host: string; pid: number; java: JavaTarget; remotePath: string; language: string }): Promise<{ path: string; size: number; sha256: string }> {
-      const { host, pid, java, remotePath, language } = input;
+    async takeHeapDump(input: DumpTargetInput & FileInput & { pid: number; language: string }): Promise<{ path: string; size: number; sha256: string }> {
+      const where = target('takeHeapDump', input);
+      const { host, java } = where;
+      const language = lang(input.language);
+      const remotePath = configured('takeHeapDump', () => dumpFileOnHost(where, input));
+      const pid = await confirmProcess(where, input.pid, language);
       const file = shellQuote(remotePath);
       // A retry starts clean: jcmd refuses to overwrite a file.
       const command = `umask 022 && rm -f ${file} ${file}.gz && ${java.jcmd} ${pid} GC.heap_dump ${file} && gzip -1 ${file} && sha256sum ${file}.gz && stat -c %s ${file}.gz`;
@@ -110,8 +156,12 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
     },
 
     /** N thread dumps (jcmd Thread.print -l) at the interval, one file as a timeline, gzipped. */
-    async takeThreadDumps(input: { host: string; pid: number; java: JavaTarget; remotePath: string; language: string }): Promise<{ path: string; size: number; sha256: string }> {
-      const { host, pid, java, remotePath, language } = input;
+    async takeThreadDumps(input: DumpTargetInput & FileInput & { pid: number; language: string }): Promise<{ path: string; size: number; sha256: string }> {
+      const where = target('takeThreadDumps', input);
+      const { host, java } = where;
+      const language = lang(input.language);
+      const remotePath = configured('takeThreadDumps', () => dumpFileOnHost(where, input));
+      const pid = await confirmProcess(where, input.pid, language);
       const file = shellQuote(remotePath);
       const ctx = Context.current();
       const start = ctx.info.heartbeatDetails as number | undefined;
@@ -133,33 +183,55 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
     },
 
     /** Over SFTP into dumps.dir, written as .part and renamed once its SHA-256 matches the host's. */
-    async fetchDump(input: { host: string; remotePath: string; name: string; expectedSha256: string }): Promise<FetchedDump> {
+    async fetchDump(input: DumpTargetInput & FileInput & { name?: string; expectedSha256: string }): Promise<FetchedDump> {
+      const where = target('fetchDump', input);
+      const remotePath = configured('fetchDump', () => dumpFileOnHost(where, input));
+      if (typeof input.expectedSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(input.expectedSha256)) refused(`${JSON.stringify(input.expectedSha256)} is not a SHA-256`);
+      const name = remotePath.slice(remotePath.lastIndexOf('/') + 1);
       const dir = config.dumps.dir;
       await mkdir(dir, { recursive: true });
-      const localPath = path.join(dir, input.name);
+      const localPath = path.join(dir, name);
       const partial = `${localPath}.part`;
       return withHeartbeat(async (signal) => {
         const started = Date.now();
-        await executors.for(input.host).download(input.remotePath, partial, { signal });
+        try {
+          await executors.for(where.host).download(remotePath, partial, { signal });
+        } catch (err) {
+          if (err instanceof SshAccessDenied) refused(err.message);
+          throw err;
+        }
         const transferMs = Date.now() - started;
         const sha256 = await sha256Of(partial);
         if (sha256 !== input.expectedSha256) {
           await rm(partial, { force: true });
-          throw new Error(`the copy of ${input.name} does not match the host's SHA-256 (${sha256.slice(0, 12)}… ≠ ${input.expectedSha256.slice(0, 12)}…); fetching again`);
+          throw new Error(`the copy of ${name} does not match the host's SHA-256 (${sha256.slice(0, 12)}… ≠ ${input.expectedSha256.slice(0, 12)}…); fetching again`);
         }
         await rename(partial, localPath);
-        return { localPath, name: input.name, size: (await stat(localPath)).size, sha256, transferMs };
+        return { localPath, name, size: (await stat(localPath)).size, sha256, transferMs };
       });
     },
 
-    async removeHostFiles(input: { host: string; paths: string[]; runAs?: string }): Promise<void> {
-      const r = await run(input.host, asUser(`rm -f ${input.paths.map(shellQuote).join(' ')}`, input.runAs), 60_000);
-      if (r.code !== 0) throw new Error(`could not remove ${input.paths.join(', ')} on ${input.host}: ${firstLine(r.stderr)}`);
+    /** The dump's files on the host (its name, and gzipped), as the configured user; runs started before name the paths. */
+    async removeHostFiles(input: DumpTargetInput & { file?: string; paths?: string[]; runAs?: string }): Promise<void> {
+      const where = target('removeHostFiles', input);
+      const paths = configured('removeHostFiles', () => {
+        if (input.file !== undefined) return [dumpFileOnHost(where, input), dumpFileOnHost(where, { file: `${input.file}.gz` })];
+        requireRunAs(where, input.runAs);
+        if (!Array.isArray(input.paths)) throw new NotInConfiguration('no files are named to remove');
+        return input.paths.map((remotePath) => dumpFileOnHost(where, { remotePath }));
+      });
+      const r = await run(where.host, asUser(`rm -f ${paths.map(shellQuote).join(' ')}`, where.java.runAs), 60_000);
+      if (r.code !== 0) throw new Error(`could not remove ${paths.join(', ')} on ${where.host}: ${firstLine(r.stderr)}`);
     },
 
     /** Small files as a document in the chat; bigger ones as an expiring signed link (or where they are kept). */
     async handOverDump(input: { request: DumpRequest; fetched: FetchedDump; workflowId: string; runId: string }): Promise<void> {
       const { request, fetched } = input;
+      // Only a file fetchDump put in dumps.dir is ever handed over.
+      configured('handOverDump', () => {
+        const local = path.resolve(String(fetched?.localPath));
+        if (local !== path.resolve(config.dumps.dir, path.basename(local))) throw new NotInConfiguration(`${JSON.stringify(fetched?.localPath)} is not a file in dumps.dir`);
+      });
       const limit = Math.min(config.dumps.chatFileLimit, fileLimit(request.chat.platform));
       const expires = Date.now() + config.dumps.linkTtl;
       const secret = config.dumps.linkSecret ? readSecret(config.dumps.linkSecret, config).trim() : undefined;

@@ -1,18 +1,31 @@
 /**
  * Host operations as Temporal activities, built by a factory over their
- * dependencies (the executors and a client to report script progress), so
- * tests pass real peers and never module mocks.
+ * dependencies (the worker's configuration, the executors and a client to
+ * report script progress), so tests pass real peers and never module mocks.
+ * What runs comes from the configuration, never from the workflow's input.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { scriptStepSignal, type StepPlan, type StepState } from '../../workflows/restart/definitions';
+import type { LoadedConfig } from '../../config/load';
+import { redactSecrets } from '../../lib/redact';
+import {
+  scriptStepSignal,
+  type LegacyRestartScriptInput,
+  type LegacyRestartStepInput,
+  type RestartScriptInput,
+  type RestartStepInput,
+  type StepState,
+} from '../../workflows/restart/definitions';
 import type { HostExecutors } from './executors';
 import { withHeartbeat } from '../heartbeat';
+import { configured, scriptFromConfig, stepFromConfig } from './from-config';
+import { shellQuote } from './shell';
 import { SshAccessDenied } from './ssh-executor';
 import { runStep, StepFailed } from './step-runner';
 
 export interface HostActivityDeps {
+  config: LoadedConfig;
   executors: HostExecutors;
   client: Client;
 }
@@ -20,15 +33,18 @@ export interface HostActivityDeps {
 const SCRIPT_MARK = /^::(step|done|fail|skip)\s+(\S+)(?:\s+(.*))?$/;
 const MARK_STATE: Record<string, StepState> = { step: 'running', done: 'done', fail: 'failed', skip: 'skipped' };
 
-export function createHostActivities({ executors, client }: HostActivityDeps) {
+export function createHostActivities({ config, executors, client }: HostActivityDeps) {
   return {
-    async runRestartStep(input: { host: string; step: StepPlan }): Promise<{ detail?: string }> {
+    /** One configured step, by host, service and step name (or, for runs started before, a step that is exactly a configured one). */
+    async runRestartStep(input: RestartStepInput | LegacyRestartStepInput): Promise<{ detail?: string }> {
+      const step = configured('runRestartStep', () => stepFromConfig(config, input));
       const executor = executors.for(input.host);
       return withHeartbeat(async (signal) => {
         try {
-          return { detail: await runStep(input.step, executor, signal) };
+          const detail = await runStep(step, executor, signal);
+          return { detail: detail === undefined ? undefined : redactSecrets(detail) };
         } catch (err) {
-          if (err instanceof StepFailed || err instanceof SshAccessDenied) throw ApplicationFailure.nonRetryable(err.message, 'StepFailed');
+          if (err instanceof StepFailed || err instanceof SshAccessDenied) throw ApplicationFailure.nonRetryable(redactSecrets(err.message), 'StepFailed');
           throw err; // connection trouble: Temporal retries it
         }
       });
@@ -40,7 +56,8 @@ export function createHostActivities({ executors, client }: HostActivityDeps) {
      * Steps already done in an earlier attempt are passed in DUTYDESK_DONE_STEPS
      * so a script can skip them after a worker crash.
      */
-    async runRestartScript(input: { host: string; script: string; timeoutMs: number; doneSteps: string[] }): Promise<void> {
+    async runRestartScript(input: RestartScriptInput | LegacyRestartScriptInput): Promise<void> {
+      const plan = configured('runRestartScript', () => scriptFromConfig(config, input));
       const executor = executors.for(input.host);
       const { workflowExecution } = Context.current().info;
       if (!workflowExecution) throw ApplicationFailure.nonRetryable('runRestartScript runs only inside a restart workflow', 'StepFailed');
@@ -49,15 +66,16 @@ export function createHostActivities({ executors, client }: HostActivityDeps) {
       let marks = Promise.resolve();
       const result = await withHeartbeat((signal) =>
         // Passed on the command line, not as an SSH env request, which most sshd configs refuse.
-        executor.exec(`DUTYDESK_DONE_STEPS='${input.doneSteps.join(',')}' ${input.script}`, {
-          timeoutMs: input.timeoutMs,
+        executor.exec(`DUTYDESK_DONE_STEPS=${shellQuote(plan.doneSteps.join(','))} ${plan.script}`, {
+          timeoutMs: plan.timeoutMs,
           signal,
           onLine: (line) => {
             const m = SCRIPT_MARK.exec(line.trim());
             if (!m) return;
             const [, kind, name, rest] = m;
-            if (kind === 'fail') failure = rest || `step ${name} failed`;
-            const mark = { name, state: MARK_STATE[kind], at: Date.now(), title: kind === 'step' ? rest : undefined, detail: kind === 'fail' ? rest : undefined };
+            const said = rest === undefined ? undefined : redactSecrets(rest);
+            if (kind === 'fail') failure = said || `step ${name} failed`;
+            const mark = { name, state: MARK_STATE[kind], at: Date.now(), title: kind === 'step' ? said : undefined, detail: kind === 'fail' ? said : undefined };
             // Keep marks in order: each signal waits for the one before it.
             marks = marks.then(() => handle.signal(scriptStepSignal, mark));
           },
@@ -65,8 +83,8 @@ export function createHostActivities({ executors, client }: HostActivityDeps) {
       );
       await marks;
       if (result.code === 0) return;
-      const why = result.timedOut ? `timed out after ${Math.round(input.timeoutMs / 1000)} s` : failure ?? `exit code ${result.code ?? 'killed'}: ${result.stderr.trim().split('\n').pop() ?? ''}`;
-      throw ApplicationFailure.nonRetryable(why, 'StepFailed');
+      const why = result.timedOut ? `timed out after ${Math.round(plan.timeoutMs / 1000)} s` : failure ?? `exit code ${result.code ?? 'killed'}: ${result.stderr.trim().split('\n').pop() ?? ''}`;
+      throw ApplicationFailure.nonRetryable(redactSecrets(why), 'StepFailed');
     },
   };
 }

@@ -2,9 +2,9 @@
  * Runs commands on a real host over SSH (ssh2). One connection per host is
  * kept and reused across steps; a broken one is replaced on the next command.
  */
-import { createHash } from 'node:crypto';
 import { Client, type ClientChannel } from 'ssh2';
 import { lineSplitter, OutputTail, type DownloadOptions, type ExecOptions, type ExecResult, type HostExecutor } from './executor';
+import { hostKeyCheck, type HostKeyCheck, type HostKeyPolicy } from './host-keys';
 
 /**
  * SFTP reads in flight and their size: enough to keep a fast link full. 256 KiB
@@ -23,26 +23,40 @@ export interface SshTarget {
   user: string;
   /** Read from a file or the environment at connect time; never logged. */
   privateKey: () => string;
-  /** Expected "SHA256:<base64>" fingerprint; when set, any other host key is refused. */
-  hostKey?: string;
+  /** How the host's key is known; any other key is refused before the login is sent. */
+  hostKey: HostKeyPolicy;
   connectTimeoutMs?: number;
 }
 
-/** A failure that retrying cannot fix: the host key is not the expected one, or the key is refused. */
+/** A failure that retrying cannot fix: the host key is not the expected one (or changed), or the login key is refused. */
 export class SshAccessDenied extends Error {
   override name = 'SshAccessDenied';
 }
 
 export class SshExecutor implements HostExecutor {
   private connection?: Promise<Client>;
+  private readonly hostKey: HostKeyCheck;
 
-  constructor(private readonly target: SshTarget) {}
+  constructor(private readonly target: SshTarget) {
+    this.hostKey = hostKeyCheck(target.hostKey, target);
+  }
 
   private connect(): Promise<Client> {
     if (this.connection) return this.connection;
-    const attempt = new Promise<Client>((resolve, reject) => {
+    const attempt: Promise<Client> = this.hostKey.algorithms().then((serverHostKey) => this.handshake(attempt, serverHostKey));
+    this.connection = attempt;
+    // A failed attempt (say, an unreadable key) is forgotten, so the next command tries again.
+    attempt.catch(() => {
+      if (this.connection === attempt) this.connection = undefined;
+    });
+    return attempt;
+  }
+
+  private handshake(attempt: Promise<Client>, serverHostKey: string[] | undefined): Promise<Client> {
+    return new Promise<Client>((resolve, reject) => {
       const client = new Client();
       let ready = false;
+      let refusal: string | undefined;
       client
         .on('ready', () => {
           ready = true;
@@ -55,7 +69,7 @@ export class SshExecutor implements HostExecutor {
           if (ready) return;
           const where = `${this.target.name} (${this.target.address}:${this.target.port})`;
           const level = (err as Error & { level?: string }).level;
-          if (/verification failed/i.test(err.message)) reject(new SshAccessDenied(`host key of ${where} is not the configured ${this.target.hostKey}; check hosts.${this.target.name}.hostKey`));
+          if (/verification failed/i.test(err.message)) reject(new SshAccessDenied(refusal ?? `host key of ${where} was refused`));
           else if (level === 'client-authentication') reject(new SshAccessDenied(`${where} refused the login of ${this.target.user} with the configured key`));
           else reject(new Error(`cannot connect to ${where}: ${err.message}`));
         })
@@ -63,7 +77,6 @@ export class SshExecutor implements HostExecutor {
           if (this.connection === attempt) this.connection = undefined;
           if (!ready) reject(new Error(`connection to ${this.target.name} closed during handshake`));
         });
-      const expected = this.target.hostKey;
       client.connect({
         host: this.target.address,
         port: this.target.port,
@@ -71,13 +84,22 @@ export class SshExecutor implements HostExecutor {
         privateKey: this.target.privateKey(),
         readyTimeout: this.target.connectTimeoutMs ?? 10_000,
         keepaliveInterval: 5_000,
-        hostVerifier: expected
-          ? (key: Buffer) => `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}` === expected
-          : undefined,
+        ...(serverHostKey ? { algorithms: { serverHostKey: serverHostKey as never } } : {}),
+        // Checked before the login is sent; a key that cannot be checked is refused.
+        hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+          this.hostKey.verify(key).then(
+            (why) => {
+              refusal = why;
+              verify(why === undefined);
+            },
+            (err: Error) => {
+              refusal = `cannot check the host key of ${this.target.name}: ${err.message}`;
+              verify(false);
+            },
+          );
+        },
       });
     });
-    this.connection = attempt;
-    return attempt;
   }
 
   async exec(command: string, options: ExecOptions): Promise<ExecResult> {

@@ -1,10 +1,12 @@
 /**
- * Runs one restart step: a command, a condition polled until it holds, or an
- * HTTP / TCP health check made from the worker. Returns a short detail for
- * chat, or throws StepFailed with the words a person needs to act.
+ * Runs one restart step, as the worker's configuration has it: a command, a
+ * condition polled until it holds, or an HTTP / TCP health check made from
+ * the worker. Returns a short detail for chat, or throws StepFailed with the
+ * words a person needs to act (URLs in them without their secrets).
  */
 import net from 'node:net';
-import type { StepPlan } from '../../workflows/restart/definitions';
+import type { HostStep } from '../../config/restart-plan';
+import { redactSecrets } from '../../lib/redact';
 import type { HostExecutor } from './executor';
 
 export class StepFailed extends Error {
@@ -21,9 +23,19 @@ function lastLine(text: string): string {
   return text.trim().split('\n').slice(-3).join(' | ').slice(0, 300);
 }
 
+/** A URL's user:password@ as a basic auth header: fetch refuses URLs that carry credentials. */
+function httpRequest(target: string): { url: string; headers: Record<string, string> } {
+  const url = new URL(target);
+  if (!url.username && !url.password) return { url: target, headers: {} };
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  url.username = '';
+  url.password = '';
+  return { url: url.toString(), headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } };
+}
+
 /** Re-runs `attempt` until it succeeds, the step's retries are used, or its time is up. */
 async function untilOk(
-  step: StepPlan,
+  step: HostStep,
   signal: AbortSignal | undefined,
   attempt: (remainingMs: number) => Promise<{ ok: true; detail?: string } | { ok: false; why: string }>,
   polling: boolean,
@@ -45,7 +57,7 @@ async function untilOk(
   throw new StepFailed(`${why}${after}`);
 }
 
-export async function runStep(step: StepPlan, executor: HostExecutor, signal?: AbortSignal): Promise<string | undefined> {
+export async function runStep(step: HostStep, executor: HostExecutor, signal?: AbortSignal): Promise<string | undefined> {
   switch (step.kind) {
     case 'run':
     case 'wait':
@@ -61,23 +73,26 @@ export async function runStep(step: StepPlan, executor: HostExecutor, signal?: A
         },
         step.kind === 'wait',
       );
-    case 'http':
+    case 'http': {
+      const { url, headers } = httpRequest(step.target);
+      const shown = redactSecrets(step.target);
       return untilOk(
         step,
         signal,
         async (remainingMs) => {
           try {
-            const res = await fetch(step.target, { signal: AbortSignal.timeout(Math.min(remainingMs, 10_000)) });
+            const res = await fetch(url, { headers, signal: AbortSignal.timeout(Math.min(remainingMs, 10_000)) });
             await res.arrayBuffer();
             const good = step.expectStatus ? res.status === step.expectStatus : res.status >= 200 && res.status < 300;
-            return good ? { ok: true, detail: `HTTP ${res.status}` } : { ok: false, why: `${step.target} answered HTTP ${res.status}` };
+            return good ? { ok: true, detail: `HTTP ${res.status}` } : { ok: false, why: `${shown} answered HTTP ${res.status}` };
           } catch (err) {
             const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-            return { ok: false, why: `${step.target} unreachable (${cause})` };
+            return { ok: false, why: `${shown} unreachable (${redactSecrets(cause.split(url).join(shown))})` };
           }
         },
         true,
       );
+    }
     case 'tcp':
       return untilOk(
         step,
@@ -93,6 +108,6 @@ export async function runStep(step: StepPlan, executor: HostExecutor, signal?: A
         true,
       );
     default:
-      throw new StepFailed(`step kind "${step.kind}" does not run on a host`);
+      throw new StepFailed(`step kind "${(step as { kind: string }).kind}" does not run on a host`);
   }
 }

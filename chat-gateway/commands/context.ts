@@ -34,6 +34,10 @@ export interface CommandContext {
   expectReply(handler: ReplyHandler): void;
   /** The audit trail, for the `audit` command; absent where none is kept. */
   audit?: AuditTrail;
+  /** A one-time link that signs this person in to the web console. */
+  signInLink?: (userId: string) => string;
+  /** In a direct chat: sends to the person through the platform itself, never through workflow history. */
+  sendPrivately?: (text: string) => Promise<void>;
 }
 
 /** The gateway's clients of Temporal, one per feature. */

@@ -3,8 +3,11 @@ import { can, rolesGranting } from '../../config/access';
 import { buildDumpRequest, dumpableServices } from '../../config/dump-plan';
 import { formatDuration } from '../../lib/duration';
 import { t, type MessageKey } from '../../lib/i18n';
+import { own } from '../../lib/own';
 import type { DumpKind } from '../../workflows/dump/definitions';
 import type { ButtonHandler, Command } from './context';
+
+const KINDS: Record<string, DumpKind> = { heap: 'heap', threads: 'threads', thread: 'threads' };
 
 export const dumpCommand: Command = {
   name: 'dump',
@@ -13,14 +16,14 @@ export const dumpCommand: Command = {
   async run(ctx, args) {
     const lang = ctx.user.language;
     const [kindWord, hostName, serviceArg] = args;
-    const kind = ({ heap: 'heap', threads: 'threads', thread: 'threads' } as Record<string, DumpKind>)[kindWord?.toLowerCase() ?? ''];
+    const kind = own(KINDS, kindWord?.toLowerCase());
     if (!kind || !hostName || args.length > 3) return ctx.reply(t(lang, 'usage.dump'));
-    const host = ctx.config.hosts[hostName];
+    const host = own(ctx.config.hosts, hostName);
     if (!host) return ctx.reply(t(lang, 'error.unknownHost', { host: hostName, hosts: Object.keys(ctx.config.hosts).join(', ') }));
     const dumpable = dumpableServices(ctx.config, hostName);
     const serviceName = serviceArg ?? (dumpable.length === 1 ? dumpable[0] : undefined);
     if (!serviceName) return ctx.reply(t(lang, 'error.whichService', { host: hostName, services: dumpable.join(', ') || '-' }));
-    if (!host.services[serviceName]) return ctx.reply(t(lang, 'error.unknownService', { host: hostName, service: serviceName, services: Object.keys(host.services).join(', ') }));
+    if (!own(host.services, serviceName)) return ctx.reply(t(lang, 'error.unknownService', { host: hostName, service: serviceName, services: Object.keys(host.services).join(', ') }));
     if (!dumpable.includes(serviceName)) return ctx.reply(t(lang, 'dump.notJava', { host: hostName, service: serviceName, services: dumpable.join(', ') || '-' }));
     if (!can(ctx.config, ctx.user, 'dump', host)) return ctx.reply(t(lang, 'dump.notAllowed', { host: hostName, roles: rolesGranting(ctx.config, 'dump', host).join(', ') || '-' }));
     const request = buildDumpRequest(ctx.config, hostName, serviceName, kind, { person: { id: ctx.user.id, name: ctx.user.name }, language: lang }, ctx.chat);
@@ -45,9 +48,18 @@ export const dumpButtons: ButtonHandler[] = [
   {
     verb: 'dump.cancel',
     capability: 'dump',
+    /** The requester, or someone with `dump` on the dump host's own groups (the capability elsewhere is not enough). */
     async run(ctx, workflowId) {
-      const progress = await ctx.dumps.progress(workflowId).catch(() => undefined);
-      if (!progress || progress.phase !== 'running') return ctx.reply(t(ctx.user.language, 'dump.nothingToCancel'));
+      const lang = ctx.user.language;
+      // Only dump runs: a button's argument is the presser's to forge on some platforms.
+      const progress = workflowId.startsWith('dump-') ? await ctx.dumps.progress(workflowId).catch(() => undefined) : undefined;
+      if (!progress) return ctx.reply(t(lang, 'dump.nothingToCancel'));
+      const { host: hostName, requestedBy } = progress.request;
+      const host = own(ctx.config.hosts, hostName);
+      if (requestedBy.id !== ctx.user.id && !(host && can(ctx.config, ctx.user, 'dump', host))) {
+        return ctx.reply(t(lang, 'dump.notAllowedCancel', { name: requestedBy.name, host: hostName }));
+      }
+      if (progress.phase !== 'running') return ctx.reply(t(lang, 'dump.nothingToCancel'));
       await ctx.dumps.cancel(workflowId, { id: ctx.user.id, name: ctx.user.name });
     },
   },

@@ -4,6 +4,7 @@ import { buildRestartRequest, directChat } from '../../config/restart-plan';
 import { formatDuration } from '../../lib/duration';
 import { t } from '../../lib/i18n';
 import { currentStep, renderRestartProgress, restartAction } from '../../lib/messages/restart';
+import { own } from '../../lib/own';
 import { runLink } from '../../lib/temporal-ui';
 import { restartWorkflowId, type RestartProgress } from '../../workflows/restart/definitions';
 import { RestartRejected } from '../restart/restart-client';
@@ -20,7 +21,7 @@ async function resolveTarget(ctx: CommandContext, args: string[], usage: 'usage.
     return undefined;
   }
   const hostName = args[0];
-  const host = ctx.config.hosts[hostName];
+  const host = own(ctx.config.hosts, hostName);
   if (!host) {
     await ctx.reply(t(lang, 'error.unknownHost', { host: hostName, hosts: hostNames.join(', ') }));
     return undefined;
@@ -63,7 +64,7 @@ export const restartCommand: Command = {
     const services = Object.keys(host.services);
     const serviceName = args[1] ?? (services.length === 1 ? services[0] : undefined);
     if (!serviceName) return ctx.reply(t(lang, 'error.whichService', { host: hostName, services: services.join(', ') }));
-    if (!host.services[serviceName]) return ctx.reply(t(lang, 'error.unknownService', { host: hostName, service: serviceName, services: services.join(', ') }));
+    if (!own(host.services, serviceName)) return ctx.reply(t(lang, 'error.unknownService', { host: hostName, service: serviceName, services: services.join(', ') }));
     if (!can(ctx.config, ctx.user, 'restart', host)) {
       return ctx.reply(t(lang, 'restart.notAllowed', { host: hostName, roles: rolesGranting(ctx.config, 'restart', host).join(', ') || '-' }));
     }
@@ -118,7 +119,7 @@ export const hostsCommand: Command = {
 async function cancelRun(ctx: CommandContext, workflowId: string) {
   const lang = ctx.user.language;
   const progress = await ctx.restarts.progress(workflowId);
-  const host = ctx.config.hosts[progress.host];
+  const host = own(ctx.config.hosts, progress.host);
   if (progress.requestedBy.id !== ctx.user.id && !(host && can(ctx.config, ctx.user, 'restart', host))) {
     return ctx.reply(t(lang, 'restart.notAllowedCancel', { name: progress.requestedBy.name, host: progress.host }));
   }
@@ -135,7 +136,7 @@ export const cancelCommand: Command = {
   async run(ctx, args) {
     const lang = ctx.user.language;
     if (args[0]) {
-      if (!ctx.config.hosts[args[0]]) return ctx.reply(t(lang, 'error.unknownHost', { host: args[0], hosts: Object.keys(ctx.config.hosts).join(', ') }));
+      if (!own(ctx.config.hosts, args[0])) return ctx.reply(t(lang, 'error.unknownHost', { host: args[0], hosts: Object.keys(ctx.config.hosts).join(', ') }));
       const last = await ctx.restarts.lastForHost(args[0]);
       if (!last || !['running', 'awaiting-approval'].includes(last.phase)) return ctx.reply(t(lang, 'restart.nothingToCancelOn', { host: args[0] }));
       return cancelRun(ctx, restartWorkflowId(args[0]));
@@ -151,7 +152,7 @@ export const cancelCommand: Command = {
 
 async function decide(ctx: CommandContext, workflowId: string, approve: boolean) {
   const progress = await ctx.restarts.progress(workflowId);
-  const host = ctx.config.hosts[progress.host];
+  const host = own(ctx.config.hosts, progress.host);
   if (!host || !can(ctx.config, ctx.user, 'approve', host)) {
     return ctx.reply(t(ctx.user.language, 'restart.notAllowedApprove', { host: progress.host, roles: rolesGranting(ctx.config, 'approve', host).join(', ') || '-' }));
   }

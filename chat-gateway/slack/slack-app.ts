@@ -12,7 +12,7 @@ import { can } from '../../config/access';
 import { readSecret, type LoadedConfig } from '../../config/load';
 import { outboxReplier } from '../../activities/chat/outbox-client';
 import { t } from '../../lib/i18n';
-import { plainFromSlack } from '../../lib/messages/slack-mrkdwn';
+import { plainFromSlack, mrkdwnFromPlain } from '../../lib/messages/slack-mrkdwn';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import type { Dispatcher } from '../dispatcher';
 import { downloadIncomingFile, fileRefusal, type IncomingFile } from '../incoming-files';
@@ -93,7 +93,9 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
           return reply(t(lang, refusal.key, refusal.vars));
         }
       }
-      await dispatcher.text({ userId, chat, messageId: `${message.channel}:${message.ts}`, reply, ...(file ? { file } : {}) }, plainFromSlack(message.text ?? ''));
+      // A direct chat: what must stay out of workflow history (a sign-in link) goes straight to Slack.
+      const sendPrivately = async (text: string) => void (await app.client.chat.postMessage({ token: botToken, channel: message.channel, text: mrkdwnFromPlain(text) }));
+      await dispatcher.text({ userId, chat, messageId: `${message.channel}:${message.ts}`, reply, sendPrivately, ...(file ? { file } : {}) }, plainFromSlack(message.text ?? ''));
     });
   });
 

@@ -46,7 +46,9 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
     const text = commandText(ctx.message.text);
     if (ctx.chat.type !== 'private' && !text.startsWith('/')) return; // group chatter is not for us
     const messageId = `${ctx.chat.id}:${ctx.message.message_id}`;
-    await dispatcher.text({ userId: userIdOf(ctx.from.id), chat, messageId, reply: replier(chat, ctx.update.update_id), ...who(ctx.from) }, text);
+    // A private chat: what must stay out of workflow history (a sign-in link) goes straight to Telegram, as plain text.
+    const sendPrivately = ctx.chat.type === 'private' ? async (line: string) => void (await ctx.telegram.sendMessage(ctx.chat.id, line)) : undefined;
+    await dispatcher.text({ userId: userIdOf(ctx.from.id), chat, messageId, reply: replier(chat, ctx.update.update_id), sendPrivately, ...who(ctx.from) }, text);
   });
 
   // A file with the command as its caption (a request's XML for forecast): downloaded for known people only.

@@ -112,8 +112,33 @@
     if (!res.ok) alert(await errorOf(res));
   });
 
+  /** Signed in (chat link or proxy): the page is that person's, with sign-out; demo: the identity picker. */
   (async function start() {
-    state.users = await (await fetch('/console/api/users')).json();
+    var me = await fetch('/console/api/me');
+    var who = await me.json().catch(function () {
+      return {};
+    });
+    if (who.signIn !== 'demo') {
+      $('user').hidden = true;
+      var hint = document.querySelector('.hint');
+      if (!me.ok || !who.user) {
+        hint.textContent = who.error || 'Not signed in.';
+        $('send').hidden = true;
+        return;
+      }
+      state.users = [who.user];
+      $('whoami').textContent = who.user.name;
+      hint.textContent = 'Type help for what you can do.';
+      var out = document.createElement('button');
+      out.textContent = 'Sign out';
+      out.addEventListener('click', async function () {
+        await fetch('/console/signout', { method: 'POST' });
+        location.reload();
+      });
+      $('whoami').after(out);
+      return pickUser(who.user.id);
+    }
+    state.users = who.users;
     state.users.forEach(function (u) {
       $('user').add(new Option(u.name + ' (' + u.roles.join(', ') + ')', u.id));
     });

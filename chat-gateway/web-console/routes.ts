@@ -12,9 +12,11 @@ import type { Dispatcher } from '../dispatcher';
 import type { IncomingFile } from '../incoming-files';
 import type { ChatMessage } from '../../activities/chat/port';
 import { botRouter } from './bot-routes';
-import { consoleSecurityHeaders } from './security-headers';
+import { consoleSecurityHeaders, refuseUnread } from './security-headers';
 import type { ConsoleMessage, ConsoleStore } from './store';
 import { consoleUploads } from './uploads';
+import type { ConsoleIdentity } from './identity';
+import { signInRouter } from './signin';
 
 export interface ConsoleDeps {
   config: LoadedConfig;
@@ -24,6 +26,8 @@ export interface ConsoleDeps {
   botToken: string;
   /** Where files handed over in the console are kept. */
   filesDir: string;
+  /** Who is at the page (sign-in by chat link, proxy header, or the demo's picker). */
+  identity: ConsoleIdentity;
 }
 
 /** What the page loads, each with its type; nothing else is served from these folders. */
@@ -52,10 +56,45 @@ export function consoleChats(config: LoadedConfig, userId: string): { chatId: st
   return [{ chatId: `dm-${userId}`, title: 'Direct messages with dutydesk' }, ...groups];
 }
 
-export function consoleRouter({ config, store, dispatcher, botToken, filesDir }: ConsoleDeps): Router {
+export function consoleRouter({ config, store, dispatcher, botToken, filesDir, identity }: ConsoleDeps): Router {
   const router = express.Router();
   router.use(consoleSecurityHeaders);
+  const demo = identity.mode === 'demo';
+  /** The person at the page, or an answer saying why not; outside demo mode nothing in the request names them. */
+  const who = (req: Request, res: Response, demoUser?: unknown): string | undefined => {
+    const found = identity.identify(req, demoUser);
+    if ('error' in found) {
+      res.status(found.status).json({ error: found.error });
+      return undefined;
+    }
+    // Past half its life a session is renewed, so an old cookie stops working sooner.
+    if (found.session && identity.sessions.needsRotation(found.session)) identity.setCookie(req, res, identity.sessions.start(found.userId));
+    return found.userId;
+  };
+  /** State-changing calls: from the console's own page, by someone signed in. */
+  const actor = (req: Request, res: Response, demoUser?: unknown): string | undefined => {
+    if (!identity.sameOrigin(req)) {
+      res.status(403).json({ error: "this request comes from another site's page; use the console itself" });
+      return undefined;
+    }
+    return who(req, res, demoUser);
+  };
+  /** Reading a chat: outside demo mode, only the chats the page offers this person. */
+  const reader = (req: Request, res: Response, chat: string): string | undefined => {
+    if (demo) return 'demo';
+    const userId = who(req, res);
+    if (userId && !consoleChats(config, userId).some((c) => c.chatId === chat)) {
+      res.status(403).json({ error: `"${chat.slice(0, 100)}" is not one of your chats` });
+      return undefined;
+    }
+    return userId;
+  };
   const json = express.json({ limit: PERSON_JSON_LIMIT });
+  /** Outside demo mode, a body is read only from someone signed in. */
+  const signedIn = (req: Request, res: Response, next: () => void) => {
+    if (demo || !('error' in identity.identify(req))) return next();
+    refuseUnread(res, 401, 'not signed in: write "console" to the bot in your chat and open the link it sends you');
+  };
   /** A person writes only in the chats the page offers them: their own direct messages and the group chats. */
   const mayWrite = (user: string, chat: string): boolean =>
     user.length > 0 && user.length <= USER_ID_MAX && consoleChats(config, user).some((c) => c.chatId === chat);
@@ -67,19 +106,33 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir }:
   }
 
   // --- the person's side -------------------------------------------------
+  router.use(signInRouter(identity, config));
+
+  /** Who the page belongs to: the signed-in person, or (demo) the people to pick from. */
+  router.get('/console/api/me', (req, res) => {
+    const people = config.users.map((u) => ({ id: u.id, name: u.name, roles: u.roles }));
+    if (demo) return res.json({ signIn: 'demo', users: people });
+    const found = identity.identify(req);
+    if ('error' in found) return res.status(found.status).json({ signIn: identity.mode, error: found.error });
+    res.json({ signIn: identity.mode, user: people.find((u) => u.id === found.userId) });
+  });
+
   router.get('/console/api/users', (_req, res) => {
+    if (!demo) return res.status(404).json({ error: 'there is no identity picker outside demo mode; see /console/api/me' });
     res.json(config.users.map((u) => ({ id: u.id, name: u.name, roles: u.roles })));
   });
 
   router.get('/console/api/chats', (req, res) => {
-    const user = String(req.query.user ?? '');
-    if (!config.users.some((u) => u.id === user)) return badRequest(res, `unknown user "${user}"; pick one from /console/api/users`);
+    const user = who(req, res, req.query.user);
+    if (!user) return;
+    if (!config.users.some((u) => u.id === user)) return badRequest(res, `unknown user "${user.slice(0, 100)}"; pick one from /console/api/users`);
     res.json(consoleChats(config, user));
   });
 
   router.get('/console/api/messages', (req, res) => {
     const chat = String(req.query.chat ?? '');
     if (!chat) return badRequest(res, 'give ?chat=<chat id>');
+    if (!reader(req, res, chat)) return;
     res.json(store.list(chat));
   });
 
@@ -87,6 +140,7 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir }:
   router.get('/console/api/events', (req: Request, res: Response) => {
     const chat = String(req.query.chat ?? '');
     if (!chat) return badRequest(res, 'give ?chat=<chat id>');
+    if (!reader(req, res, chat)) return;
     if (followers >= FOLLOWERS_MAX) return res.status(503).set('retry-after', '5').json({ error: 'too many pages follow chats right now; try again shortly' });
     followers++;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -104,13 +158,21 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir }:
   });
 
   /** A file to send with the next message (e.g. a request's XML): saved where the worker can read it, within the limits of uploads.ts. */
-  router.post('/console/api/upload', consoleUploads(config.gateway.incomingDir));
+  const uploads = consoleUploads(config.gateway.incomingDir);
+  // Who is sending is known before a byte of the body is read.
+  router.post('/console/api/upload', (req, res) => {
+    if (!identity.sameOrigin(req)) return refuseUnread(res, 403, "this request comes from another site's page; use the console itself");
+    if (!demo && 'error' in identity.identify(req)) return refuseUnread(res, 401, 'not signed in: write "console" to the bot in your chat and open the link it sends you');
+    return uploads(req, res);
+  });
 
 /** A user typed in a chat (with an uploaded file, maybe). Answers 202 at once; the bot's replies arrive as messages. */
-  router.post('/console/api/messages', json, (req, res) => {
-    const { user, chat, text, uploadId } = req.body ?? {};
-    if (typeof user !== 'string' || typeof chat !== 'string' || typeof text !== 'string' || !text.trim()) {
-      return badRequest(res, 'send JSON { "user": "<user id>", "chat": "<chat id>", "text": "<command>", "uploadId"?: "<from /console/api/upload>" }');
+  router.post('/console/api/messages', signedIn, json, (req, res) => {
+    const { chat, text, uploadId } = req.body ?? {};
+    const user = actor(req, res, req.body?.user);
+    if (!user) return;
+    if (typeof chat !== 'string' || typeof text !== 'string' || !text.trim()) {
+      return badRequest(res, 'send JSON { "chat": "<chat id>", "text": "<command>", "uploadId"?: "<from /console/api/upload>" } (and "user" in demo mode)');
     }
     if (!mayWrite(user, chat)) return res.status(403).json({ error: `${user.slice(0, USER_ID_MAX)} cannot write in "${chat.slice(0, 100)}": use dm-<user id> or a group chat of /console/api/chats` });
     let file: IncomingFile | undefined;
@@ -126,10 +188,12 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir }:
     void dispatcher.text({ ...incoming(store, user, chat), messageId, ...(file ? { file } : {}) }, text);
   });
 
-  router.post('/console/api/press', json, (req, res) => {
-    const { user, chat, messageId, action } = req.body ?? {};
-    if (typeof user !== 'string' || typeof chat !== 'string' || typeof messageId !== 'string' || typeof action !== 'string') {
-      return badRequest(res, 'send JSON { "user", "chat", "messageId", "action" }');
+  router.post('/console/api/press', signedIn, json, (req, res) => {
+    const { chat, messageId, action } = req.body ?? {};
+    const user = actor(req, res, req.body?.user);
+    if (!user) return;
+    if (typeof chat !== 'string' || typeof messageId !== 'string' || typeof action !== 'string') {
+      return badRequest(res, 'send JSON { "chat", "messageId", "action" } (and "user" in demo mode)');
     }
     if (!mayWrite(user, chat)) return res.status(403).json({ error: `${user.slice(0, USER_ID_MAX)} cannot press buttons in "${chat.slice(0, 100)}"` });
     const message = store.get(messageId);

@@ -1,6 +1,8 @@
 /** English texts: the reference every other language is checked against. */
 export const en = {
   'restart.title': '🔄 Restart {service} on {host}{production}',
+  'dump.notAllowedCancel': 'Only {name} (who asked) or someone who may take dumps on {host} can cancel it.',
+  'dump.processGone': 'PID {pid} on {host} is no longer the Java process of {service} (did it restart?). Ask for the dump again.',
   'restart.production': ' (production)',
   'restart.requestedBy': 'Requested by {name}',
   'restart.approvedBy': 'Approved by {name}',
@@ -136,6 +138,12 @@ export const en = {
   'audit.everyone': 'everyone',
   'audit.none': 'Nothing in the audit trail for {about} in {period}.',
   'audit.header': '🧾 Audit trail for {about}, {period} (newest {count}):',
+  'help.console': 'console — a link (yours only, for 10 minutes) that signs you in to the web console',
+  'console.link': '🔑 Your sign-in link to the dutydesk console, for you only and for {minutes} minutes: {url}\nDo not forward it: it signs in as you.',
+  'console.directOnly': 'Write console to me in our direct chat: the link signs in as you, so it is never sent in a group.',
+  'console.alreadyHere': 'You are already in the console.',
+  'console.viaProxy': 'The console signs you in through your company sign-in: just open it.',
+  'console.noLinks': 'This console is a demo: it needs no sign-in.',
   'ola.noTargets': 'No OLA targets are configured (tickets.ola.targets); ask an admin to set them.',
   'ola.working': '⏳ Computing the OLA figures for {period}…',
   'ola.title': '📊 OLA {period}: {count} tickets',

@@ -3,6 +3,8 @@ import type { MessageKey } from './en';
 
 export const es: Record<MessageKey, string> = {
   'restart.title': '🔄 Reinicio de {service} en {host}{production}',
+  'dump.notAllowedCancel': 'Solo {name} (quien lo pidió) o alguien que pueda tomar volcados en {host} puede cancelarlo.',
+  'dump.processGone': 'El PID {pid} en {host} ya no es el proceso Java de {service} (¿se reinició?). Pide el volcado de nuevo.',
   'restart.production': ' (producción)',
   'restart.requestedBy': 'Pedido por {name}',
   'restart.approvedBy': 'Aprobado por {name}',
@@ -138,6 +140,12 @@ export const es: Record<MessageKey, string> = {
   'audit.everyone': 'todos',
   'audit.none': 'Nada en el registro de auditoría para {about} en {period}.',
   'audit.header': '🧾 Registro de auditoría de {about}, {period} (los {count} más recientes):',
+  'help.console': 'console — un enlace (solo tuyo, durante 10 minutos) para entrar en la consola web',
+  'console.link': '🔑 Tu enlace para entrar en la consola de dutydesk, solo para ti y durante {minutes} minutos: {url}\nNo lo reenvíes: entra como tú.',
+  'console.directOnly': 'Escríbeme console en nuestro chat directo: el enlace entra como tú, así que nunca se envía a un grupo.',
+  'console.alreadyHere': 'Ya estás en la consola.',
+  'console.viaProxy': 'La consola te identifica con el acceso de tu empresa: solo tienes que abrirla.',
+  'console.noLinks': 'Esta consola es una demo: no hace falta entrar.',
   'ola.noTargets': 'No hay objetivos de OLA configurados (tickets.ola.targets); pide a un administrador que los defina.',
   'ola.working': '⏳ Calculando las cifras de OLA de {period}…',
   'ola.title': '📊 OLA {period}: {count} tickets',

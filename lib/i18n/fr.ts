@@ -3,6 +3,8 @@ import type { MessageKey } from './en';
 
 export const fr: Record<MessageKey, string> = {
   'restart.title': '🔄 Redémarrage de {service} sur {host}{production}',
+  'dump.notAllowedCancel': 'Seul {name} (qui l’a demandé) ou une personne autorisée à prendre des dumps sur {host} peut l’annuler.',
+  'dump.processGone': 'Le PID {pid} sur {host} n’est plus le processus Java de {service} (a-t-il redémarré ?). Redemandez le dump.',
   'restart.production': ' (production)',
   'restart.requestedBy': 'Demandé par {name}',
   'restart.approvedBy': 'Approuvé par {name}',
@@ -138,6 +140,12 @@ export const fr: Record<MessageKey, string> = {
   'audit.everyone': 'tout le monde',
   'audit.none': 'Rien dans le journal d’audit pour {about} sur {period}.',
   'audit.header': '🧾 Journal d’audit pour {about}, {period} (les {count} plus récents) :',
+  'help.console': 'console — un lien (pour vous seul, 10 minutes) qui vous connecte à la console web',
+  'console.link': '🔑 Votre lien de connexion à la console dutydesk, pour vous seul et pendant {minutes} minutes : {url}\nNe le transférez pas : il connecte en votre nom.',
+  'console.directOnly': 'Écrivez-moi console dans notre conversation privée : le lien connecte en votre nom, il n’est donc jamais envoyé dans un groupe.',
+  'console.alreadyHere': 'Vous êtes déjà dans la console.',
+  'console.viaProxy': 'La console vous connecte par l’accès de votre entreprise : ouvrez-la simplement.',
+  'console.noLinks': 'Cette console est une démo : pas besoin de se connecter.',
   'ola.noTargets': 'Aucun objectif d’OLA n’est configuré (tickets.ola.targets) ; demandez à un administrateur de les définir.',
   'ola.working': '⏳ Calcul des chiffres d’OLA pour {period}…',
   'ola.title': '📊 OLA {period} : {count} tickets',

@@ -3,6 +3,8 @@ import type { MessageKey } from './en';
 
 export const it: Record<MessageKey, string> = {
   'restart.title': '🔄 Riavvio di {service} su {host}{production}',
+  'dump.notAllowedCancel': 'Solo {name} (che l’ha chiesto) o chi può fare dump su {host} può annullarlo.',
+  'dump.processGone': 'Il PID {pid} su {host} non è più il processo Java di {service} (si è riavviato?). Richiedi il dump.',
   'restart.production': ' (produzione)',
   'restart.requestedBy': 'Richiesto da {name}',
   'restart.approvedBy': 'Approvato da {name}',
@@ -138,6 +140,12 @@ export const it: Record<MessageKey, string> = {
   'audit.everyone': 'tutti',
   'audit.none': 'Niente nel registro di audit per {about} in {period}.',
   'audit.header': '🧾 Registro di audit per {about}, {period} (i {count} più recenti):',
+  'help.console': 'console — un link (solo tuo, per 10 minuti) per entrare nella console web',
+  'console.link': '🔑 Il tuo link per entrare nella console di dutydesk, solo per te e per {minutes} minuti: {url}\nNon inoltrarlo: entra come te.',
+  'console.directOnly': 'Scrivimi console nella nostra chat diretta: il link entra come te, quindi non viene mai inviato in un gruppo.',
+  'console.alreadyHere': 'Sei già nella console.',
+  'console.viaProxy': 'La console ti riconosce con l’accesso aziendale: basta aprirla.',
+  'console.noLinks': 'Questa console è una demo: non serve entrare.',
   'ola.noTargets': 'Nessun obiettivo OLA configurato (tickets.ola.targets); chiedi a un amministratore di impostarli.',
   'ola.working': '⏳ Calcolo dei dati OLA per {period}…',
   'ola.title': '📊 OLA {period}: {count} ticket',

@@ -3,6 +3,8 @@ import type { MessageKey } from './en';
 
 export const ru: Record<MessageKey, string> = {
   'restart.title': '🔄 Перезапуск {service} на {host}{production}',
+  'dump.notAllowedCancel': 'Отменить может только {name} (кто запросил) или тот, кому можно снимать дампы на {host}.',
+  'dump.processGone': 'PID {pid} на {host} больше не Java-процесс {service} (он перезапустился?). Запросите дамп ещё раз.',
   'restart.production': ' (прод)',
   'restart.requestedBy': 'Запросил(а) {name}',
   'restart.approvedBy': 'Одобрил(а) {name}',
@@ -138,6 +140,12 @@ export const ru: Record<MessageKey, string> = {
   'audit.everyone': 'все',
   'audit.none': 'В журнале аудита нет записей о {about} за {period}.',
   'audit.header': '🧾 Журнал аудита: {about}, {period} (последние {count}):',
+  'help.console': 'console — ссылка (только для вас, на 10 минут) для входа в веб-консоль',
+  'console.link': '🔑 Ваша ссылка для входа в консоль dutydesk, только для вас и на {minutes} мин.: {url}\nНе пересылайте её: она входит от вашего имени.',
+  'console.directOnly': 'Напишите мне console в личном чате: ссылка входит от вашего имени, поэтому в группы она не отправляется.',
+  'console.alreadyHere': 'Вы уже в консоли.',
+  'console.viaProxy': 'Консоль узнаёт вас через корпоративный вход: просто откройте её.',
+  'console.noLinks': 'Это демо-консоль: входить не нужно.',
   'ola.noTargets': 'Цели OLA не настроены (tickets.ola.targets); попросите администратора их задать.',
   'ola.working': '⏳ Считаю показатели OLA за {period}…',
   'ola.title': '📊 OLA {period}: заявок {count}',

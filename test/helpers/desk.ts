@@ -96,7 +96,8 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
   const raw = {
     ...rawConfig,
     temporal: { address: env.address, namespace: 'default', uiUrl: 'http://127.0.0.1:8233' },
-    gateway: { listen: `127.0.0.1:${port}`, consoleToken: { env: 'DUTYDESK_CONSOLE_TOKEN' } },
+    // The console's identity picker (demo mode, loopback), unless a test says how people sign in.
+    gateway: { listen: `127.0.0.1:${port}`, consoleToken: { env: 'DUTYDESK_CONSOLE_TOKEN' }, console: { signIn: 'demo' }, ...(rawConfig.gateway as object | undefined) },
   };
   const configFile = path.join(dir, 'dutydesk.yaml');
   writeFileSync(configFile, stringify(raw));

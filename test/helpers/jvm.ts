@@ -13,9 +13,11 @@ export interface TestJvm {
 
 const SOURCE = path.resolve(__dirname, '../jvm/DutydeskTestApp.java');
 
-export async function startJvm(options: { heapMiB?: number; maxHeap?: string } = {}): Promise<TestJvm> {
+/** jvmArgs go before the program (e.g. -Ddb.password=…), args after the marker. */
+export async function startJvm(options: { heapMiB?: number; maxHeap?: string; jvmArgs?: string[]; args?: string[] } = {}): Promise<TestJvm> {
   const marker = `--marker=${randomUUID()}`;
-  const proc: ChildProcess = spawn('java', [`-Xmx${options.maxHeap ?? '256m'}`, SOURCE, String(options.heapMiB ?? 16), marker], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [`-Xmx${options.maxHeap ?? '256m'}`, ...(options.jvmArgs ?? []), SOURCE, String(options.heapMiB ?? 16), marker, ...(options.args ?? [])];
+  const proc: ChildProcess = spawn('java', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout?.on('data', (c) => (output += c));
   proc.stderr?.on('data', (c) => (output += c));

@@ -1,6 +1,6 @@
 /**
  * The dump workflow's contract: one run per service process at a time
- * (dump-<host>-<service>), its request resolved from config by the gateway,
+ * (dump-<host>-<service>), its request (names and what chat shows) from the gateway,
  * its live progress, and the cancel signal. Types and definitions only.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
@@ -10,7 +10,10 @@ export type DumpKind = 'heap' | 'threads';
 
 export const dumpWorkflowId = (host: string, service: string) => `dump-${host}-${service}`;
 
-/** How to find and dump the service's JVM, from hosts.<host>.services.<service>.java. */
+/**
+ * How to find and dump the service's JVM, from hosts.<host>.services.<service>.java:
+ * resolved by the hosts worker from its own configuration, never taken from a run's input.
+ */
 export interface JavaTarget {
   match?: string;
   unit?: string;
@@ -25,6 +28,9 @@ export interface JavaTarget {
   removeAfterFetch: boolean;
 }
 
+/** What the run shows of the java settings (its title and steps). */
+export type JavaSummary = Pick<JavaTarget, 'threadCount' | 'threadIntervalMs' | 'removeAfterFetch'>;
+
 export interface DumpRequest {
   host: string;
   service: string;
@@ -32,7 +38,23 @@ export interface DumpRequest {
   requestedBy: Person;
   chat: ChatRef;
   language: string;
-  java: JavaTarget;
+  /**
+   * Digest of the service's java settings when the run started: the worker
+   * refuses once its own configuration differs. Absent in runs started before
+   * the worker resolved java settings itself; those carry the whole JavaTarget
+   * in `java`, which the worker checks against its configuration.
+   */
+  planId?: string;
+  java: JavaSummary & Partial<JavaTarget>;
+}
+
+/** Names the dump activities get: the worker resolves the rest from its configuration. */
+export interface DumpTargetInput {
+  host: string;
+  service?: string;
+  planId?: string;
+  /** Runs started before: the java settings they carry, refused unless they are the configured ones. */
+  java?: Partial<JavaTarget>;
 }
 
 export interface FoundProcess {

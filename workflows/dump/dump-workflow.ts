@@ -89,26 +89,35 @@ export async function dumpWorkflow(request: DumpRequest): Promise<DumpProgress> 
     }
   }
 
-  const base = `${service}-${host}-${stamp(Date.now())}`;
-  const remote = kind === 'heap' ? `${java.dumpDir}/${base}.hprof` : `${java.dumpDir}/${base}.threads.txt`;
+  const file = `${service}-${host}-${stamp(Date.now())}.${kind === 'heap' ? 'hprof' : 'threads.txt'}`;
+  // The hosts worker resolves the JVM, jcmd, user and folder from its own
+  // configuration by name. Runs started before that carry no planId but the
+  // java settings and paths, which they keep sending: the worker does them
+  // only when they are the configured ones. The same activities run in the
+  // same order either way (only inputs differ), so no `patched` is needed.
+  const legacy = !request.planId;
+  const target = legacy ? { host, java } : { host, service, planId: request.planId };
+  const remote = `${java.dumpDir}/${file}`;
+  const where = (name: string) => (legacy ? { remotePath: `${java.dumpDir}/${name}` } : { file: name });
   // Everything the dump step may leave on the host, removed after fetching or on failure.
-  const hostFiles = [remote, `${remote}.gz`];
+  const removeAll = () => probe.removeHostFiles(legacy ? { host, paths: [remote, `${remote}.gz`], runAs: java.runAs } : { ...target, file });
   try {
-    const found = await step('find', () => probe.findJavaProcess({ host, java, language: request.language }), (p) => `PID ${p.pid} (${p.user})`);
+    const found = await step('find', () => probe.findJavaProcess({ ...target, language: request.language }), (p) => `PID ${p.pid} (${p.user})`);
     progress.process = found;
-    await step('space', () => probe.checkDumpSpace({ host, pid: found.pid, kind, java, language: request.language }), (s) => s.summary);
-    const args = { host, pid: found.pid, java, remotePath: remote, language: request.language };
+    await step('space', () => probe.checkDumpSpace({ ...target, pid: found.pid, kind, language: request.language }), (s) => s.summary);
+    const args = { ...target, ...where(file), pid: found.pid, language: request.language };
     const dumped = await step(kind === 'heap' ? 'heap' : 'threads', () => (kind === 'heap' ? heavy.takeHeapDump(args) : heavy.takeThreadDumps(args)));
-    const fetched = await step('fetch', () => heavy.fetchDump({ host, remotePath: dumped.path, name: dumped.path.split('/').pop() as string, expectedSha256: dumped.sha256 }), transferDetail);
+    const name = dumped.path.split('/').pop() as string;
+    const fetched = await step('fetch', () => heavy.fetchDump({ ...target, ...where(name), name, expectedSha256: dumped.sha256 }), transferDetail);
     progress.fetched = fetched;
-    if (java.removeAfterFetch) await step('cleanup', () => probe.removeHostFiles({ host, paths: hostFiles, runAs: java.runAs }));
+    if (java.removeAfterFetch) await step('cleanup', removeAll);
     await step('handover', () => chat.handOverDump({ request, fetched, workflowId, runId }));
     progress.phase = 'done';
   } catch (err) {
     progress.phase = err instanceof Cancelled || progress.cancelledBy ? 'cancelled' : 'failed';
     if (progress.phase === 'failed') progress.error = rootMessage(err);
     // Nothing half-done stays on the host.
-    await probe.removeHostFiles({ host, paths: hostFiles, runAs: java.runAs }).catch(() => undefined);
+    await removeAll().catch(() => undefined);
   }
   progress.finishedAt = Date.now();
   await publish();

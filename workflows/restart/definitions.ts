@@ -20,19 +20,24 @@ export interface Person {
 
 export type StepKind = 'run' | 'wait' | 'http' | 'tcp' | 'announce' | 'sleep';
 
-/** One step, resolved from config so the run is self-describing in the Temporal UI. */
+/**
+ * One step as the run shows it: its name, title and kind, and the timeout the
+ * workflow schedules it with. What a host step runs (command, URL, address)
+ * is not here: the worker resolves it from its own configuration by name.
+ */
 export interface StepPlan {
   name: string;
   title: string;
   kind: StepKind;
-  /** The command, URL, host:port or announcement text, depending on the kind. */
-  target: string;
   timeoutMs: number;
-  retries: number;
-  intervalMs: number;
-  expectStatus?: number;
+  /** Announce steps: the text. Runs started before steps were resolved by the worker also carry the command, URL or host:port. */
+  target?: string;
   /** For announce steps: the chat to post in. */
   chat?: ChatRef;
+  /** Only in runs started before steps were resolved by the worker. */
+  retries?: number;
+  intervalMs?: number;
+  expectStatus?: number;
 }
 
 export interface RestartRequest {
@@ -46,7 +51,46 @@ export interface RestartRequest {
   production: boolean;
   approval?: { chat: ChatRef; timeoutMs: number };
   heartbeatTimeoutMs: number;
-  plan: { mode: 'steps'; steps: StepPlan[] } | { mode: 'script'; script: string; timeoutMs: number };
+  /**
+   * Digest of the service's plan in the configuration when the run started;
+   * the worker refuses to run a step once its own configuration differs.
+   * Absent in runs started before the worker resolved steps itself.
+   */
+  planId?: string;
+  /** script: the script itself only in runs started before the worker resolved it. */
+  plan: { mode: 'steps'; steps: StepPlan[] } | { mode: 'script'; script?: string; timeoutMs: number };
+}
+
+/** What the restart workflow asks the hosts worker: names only, resolved against the worker's configuration. */
+export interface RestartStepInput {
+  host: string;
+  service: string;
+  step: string;
+  planId: string;
+  production: boolean;
+}
+
+export interface RestartScriptInput {
+  host: string;
+  service: string;
+  planId: string;
+  production: boolean;
+  doneSteps: string[];
+}
+
+/** The inputs of runs started before: checked against the configuration, refused when they differ from it. */
+export interface LegacyRestartStepInput {
+  host: string;
+  step: StepPlan;
+  production?: boolean;
+}
+
+export interface LegacyRestartScriptInput {
+  host: string;
+  script?: string;
+  timeoutMs: number;
+  doneSteps: string[];
+  production?: boolean;
 }
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';

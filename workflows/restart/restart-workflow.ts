@@ -213,7 +213,7 @@ async function runOneStep(request: RestartRequest, plan: StepPlan): Promise<stri
       await sleep(plan.timeoutMs);
       return undefined;
     case 'announce':
-      await chat.announce({ chat: plan.chat ?? request.chat, text: plan.target, host: request.host, service: request.service });
+      await chat.announce({ chat: plan.chat ?? request.chat, text: plan.target ?? plan.title, host: request.host, service: request.service });
       return undefined;
     default: {
       const hosts = proxyActivities<HostActivities>({
@@ -224,10 +224,23 @@ async function runOneStep(request: RestartRequest, plan: StepPlan): Promise<stri
         // step's own failure is reported by the activity as non-retryable.
         retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 5 },
       });
-      const result = await hosts.runRestartStep({ host: request.host, step: plan });
+      const result = await hosts.runRestartStep(hostStepInput(request, plan));
       return result.detail;
     }
   }
+}
+
+/**
+ * The hosts worker gets names and the plan's identity, and resolves what runs
+ * from its own configuration. Runs started before that carry no planId: they
+ * keep sending the step they carry, which the worker runs only when it is
+ * exactly a configured step (else it refuses, saying so). No `patched` is
+ * needed: the same activities are scheduled in the same order either way,
+ * only their inputs differ, and those follow from the run's own input.
+ */
+function hostStepInput(request: RestartRequest, plan: StepPlan) {
+  const { host, service, planId, production } = request;
+  return planId ? { host, service, step: plan.name, planId, production } : { host, step: plan, production };
 }
 
 async function runScript(
@@ -242,12 +255,11 @@ async function runScript(
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 3 },
   });
   try {
-    await hosts.runRestartScript({
-      host: request.host,
-      script: plan.script,
-      timeoutMs: plan.timeoutMs,
-      doneSteps: progress.steps.filter((s) => s.state === 'done').map((s) => s.name),
-    });
+    const doneSteps = progress.steps.filter((s) => s.state === 'done').map((s) => s.name);
+    const { host, service, planId, production } = request;
+    await hosts.runRestartScript(
+      planId ? { host, service, planId, production, doneSteps } : { host, script: plan.script, timeoutMs: plan.timeoutMs, doneSteps, production },
+    );
     progress.phase = 'done';
   } catch (err) {
     if (isCancellation(err)) throw err;

@@ -1,0 +1,91 @@
+/**
+ * Who is at the console page, by gateway.console.signIn:
+ * - chat: the session cookie a sign-in link made (sessions.ts), renewed past half its life;
+ * - proxy: the header an authenticating reverse proxy sets, believed only from its addresses;
+ * - demo: whoever the page says (the identity picker), on loopback only, with the
+ *   Host header checked so a page elsewhere cannot reach it through DNS rebinding.
+ * Nothing else is believed: a user named in a request body is ignored outside demo.
+ * State-changing requests from a browser must come from the console's own origin.
+ */
+import type { Request, Response } from 'express';
+import type { LoadedConfig } from '../../config/load';
+import { isLoopback } from '../../config/console-schema';
+import type { UserConfig } from '../../config/schema';
+import { ConsoleSessions, type Session } from './sessions';
+
+export const SESSION_COOKIE = 'dutydesk_session';
+
+/** The dutydesk user id (in demo mode also a stranger's made-up one), or why there is none. */
+export type Identified = { userId: string; session?: Session } | { error: string; status: 401 | 403 };
+
+function cookieOf(req: Request, name: string): string | undefined {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+const plainAddress = (address: string | undefined) => (address ?? '').replace(/^::ffff:/, '');
+
+export class ConsoleIdentity {
+  readonly mode: LoadedConfig['gateway']['console']['signIn'];
+
+  constructor(
+    private readonly config: LoadedConfig,
+    readonly sessions: ConsoleSessions,
+  ) {
+    this.mode = config.gateway.console.signIn;
+  }
+
+  private user(id: string | undefined): UserConfig | undefined {
+    return id ? this.config.users.find((u) => u.id === id) : undefined;
+  }
+
+  /** The person making the request, or why not; `demoUser` is what the picker sent (demo only). */
+  identify(req: Request, demoUser?: unknown): Identified {
+    if (this.mode === 'demo') {
+      const host = (req.get('host') ?? '').replace(/:\d+$/, '');
+      if (!isLoopback(host)) return { status: 403, error: `the demo console answers only on loopback addresses, not "${host.slice(0, 100)}"` };
+      // Strangers may type in demo mode too (the bot answers that it does not know them).
+      return typeof demoUser === 'string' && demoUser.length > 0 && demoUser.length <= 100 ? { userId: demoUser } : { status: 401, error: 'pick who you are' };
+    }
+    if (this.mode === 'proxy') {
+      const proxy = this.config.gateway.console.proxy;
+      const fromProxy = proxy?.from.some((a) => plainAddress(a) === plainAddress(req.socket.remoteAddress));
+      const user = fromProxy ? this.user(req.get(proxy?.header ?? '')?.trim()) : undefined;
+      if (!user) return { status: 401, error: 'the sign-in proxy did not name a person dutydesk knows' };
+      return { userId: user.id };
+    }
+    const session = this.sessions.session(cookieOf(req, SESSION_COOKIE));
+    const user = session && this.user(session.userId);
+    if (!session || !user) return { status: 401, error: 'not signed in: write "console" to the bot in your chat (Telegram, Slack) and open the link it sends you' };
+    return { userId: user.id, session };
+  }
+
+  /** Sets the session cookie: HttpOnly, SameSite=Strict, Secure over https, for the session's life. */
+  setCookie(req: Request, res: Response, value: string): void {
+    const secure = req.secure || (this.config.gateway.console.publicUrl ?? '').startsWith('https:');
+    res.append('set-cookie', `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(this.sessions.sessionTtlMs / 1000)}${secure ? '; Secure' : ''}`);
+  }
+
+  clearCookie(res: Response): void {
+    res.append('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+  }
+
+  /** A browser's state-changing request must come from the console's own page (Origin), not another site's. */
+  sameOrigin(req: Request): boolean {
+    const origin = req.get('origin');
+    if (!origin) return true; // not a browser: it carries no victim's cookie
+    const own = new Set([`http://${req.get('host')}`, `https://${req.get('host')}`]);
+    const configured = this.config.gateway.console.publicUrl;
+    if (configured) own.add(new URL(configured).origin);
+    return own.has(origin);
+  }
+
+  /** Where sign-in links point. */
+  signInUrl(token: string): string {
+    const base = this.config.gateway.console.publicUrl ?? `http://${this.config.gateway.listen}`;
+    return `${base.replace(/\/+$/, '')}/console/signin?t=${encodeURIComponent(token)}`;
+  }
+}

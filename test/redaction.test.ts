@@ -1,0 +1,129 @@
+/**
+ * Secrets never reach workflow history or chat: JVM command lines lose the
+ * values of options named like secrets (and of dumps.redact patterns), health
+ * check URLs their credentials and secret query values. Checked on the
+ * decoded history of real runs and on the web console's messages.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, parseConfig } from '../config/load';
+import { compileRedactions, redactSecrets } from '../lib/redact';
+import { baseConfig, startDesk, type Desk } from './helpers/desk';
+import { historyText } from './helpers/history';
+import { startJvm, type TestJvm } from './helpers/jvm';
+import { freePort } from './helpers/wait';
+
+const SECRETS = ['hunter2', 't0k3n-jvm', 'LIC-4242', 'hunter9', 'k3y-twin', 's3cret-pw', 't0ken-abc'];
+const twin = `twins-${randomUUID()}`;
+const AUTH = `Basic ${Buffer.from('ops:s3cret-pw').toString('base64')}`;
+
+let jvm: TestJvm;
+let desk: Desk;
+let dir: string;
+let port: number;
+let health: http.Server;
+const twins: ChildProcess[] = [];
+
+beforeAll(async () => {
+  jvm = await startJvm({ heapMiB: 8, jvmArgs: ['-Dapp.db.password=hunter2', '-Dapi.token=t0k3n-jvm'], args: ['--license=LIC-4242'] });
+  // Two processes alike, whose command lines carry secrets: the "several match" answer lists them.
+  // Own process groups and no pipes, so stopping them stops their sleep too.
+  for (let i = 0; i < 2; i++) twins.push(spawn('sh', ['-c', 'sleep 3600; :', twin, '-Ddb.password=hunter9', '--api-key=k3y-twin'], { detached: true, stdio: 'ignore' }));
+  dir = mkdtempSync(path.join(os.tmpdir(), 'dutydesk-redaction-'));
+  port = await freePort();
+  // Ready only for the right basic auth and token; /health never is.
+  health = http
+    .createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      res.statusCode = req.headers.authorization === AUTH && url.searchParams.get('token') === 't0ken-abc' && url.pathname === '/ready' ? 200 : 503;
+      res.end();
+    })
+    .listen(port, '127.0.0.1');
+  const local = { address: '127.0.0.1', transport: 'local', groups: ['test'] };
+  const java = { dumpDir: path.join(dir, 'host'), reserve: '1MiB', threadDumps: { count: 1, interval: '1s' } };
+  const check = (where: string) => ({ name: 'health', title: 'Health check', http: `http://ops:s3cret-pw@127.0.0.1:${port}${where}?token=t0ken-abc&env=prod`, timeout: '2s', interval: '500ms' });
+  desk = await startDesk(
+    baseConfig(
+      {
+        jvm1: {
+          ...local,
+          services: {
+            app: { steps: [{ name: 'noop', run: 'true' }], java: { ...java, match: jvm.match } },
+            twins: { steps: [{ name: 'noop', run: 'true' }], java: { ...java, match: twin } },
+          },
+        },
+        good1: { ...local, services: { web: { steps: [check('/ready')] } } },
+        bad1: { ...local, services: { web: { steps: [check('/health')] } } },
+      },
+      {
+        roles: { viewer: { can: ['status'] }, engineer: { can: ['status', 'restart', 'dump'], hostGroups: ['test'] }, lead: { can: ['status', 'restart', 'approve', 'dump'] } },
+        dumps: { dir: path.join(dir, 'worker'), redact: ['--license=(\\S+)'] },
+      },
+    ),
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await desk?.stop();
+  await jvm?.stop();
+  twins.forEach((t) => t.pid && process.kill(-t.pid, 'SIGKILL'));
+  health?.closeAllConnections();
+  health?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const leaked = (text: string) => SECRETS.filter((s) => text.includes(s));
+const chatText = async (chat: string) => (await desk.messages(chat)).map((m) => m.text).join('\n');
+
+test('redaction rules: options named like secrets, URL credentials, secret query values, configured patterns', () => {
+  const extra = compileRedactions(['--license=(\\S+)', 'ACME-[0-9]+']);
+  expect(redactSecrets('java -Dapp.db.password=hunter2 -Dkeystore.pass=x -Dplain=ok -jar a.jar --api-token=abc --password hunter3 --verbose', extra)).toBe(
+    'java -Dapp.db.password=*** -Dkeystore.pass=*** -Dplain=ok -jar a.jar --api-token=*** --password *** --verbose',
+  );
+  expect(redactSecrets('https://ops:p@ss@h.example/x?token=abc&env=prod&X-Amz-Signature=f00')).toBe('https://h.example/x?token=***&env=prod&X-Amz-Signature=***');
+  expect(redactSecrets('-Dcredentials.file=/etc/c --license=LIC-1 serial ACME-77', extra)).toBe('-Dcredentials.file=*** --license=*** serial ***');
+});
+
+test('a dumps.redact pattern that is no regular expression is refused at load, naming it', () => {
+  const raw = baseConfig({ h: { address: '127.0.0.1', transport: 'local', services: { s: { steps: [{ name: 'x', run: 'true' }] } } } }, { dumps: { redact: ['ok', '(unclosed'] } });
+  expect(() => parseConfig(raw, 'bad.yaml')).toThrow(ConfigError);
+  expect(() => parseConfig(raw, 'bad.yaml')).toThrow(/dumps\.redact\[1\]: not a regular expression: .*Unterminated group/);
+});
+
+test('a JVM command line with secrets is kept in history without them, and the run does not show them', async () => {
+  const asked = await desk.say('alice', 'ops', 'dump threads jvm1 app');
+  await desk.botMessage('ops', (m) => Number(m.id) > Number(asked.id) && m.text.startsWith('🧵') && m.text.includes('✅ Done in'), 'the thread dump to finish', 120_000);
+  const history = await historyText(desk.env.client, 'dump-jvm1-app');
+  // The process found, as the run keeps it: the options are there, their values are not.
+  expect(history).toContain('-Dapp.db.password=***');
+  expect(history).toContain('-Dapi.token=***');
+  expect(history).toContain('--license=***');
+  expect(history).toContain(jvm.match.split(' ').pop());
+  expect(leaked(history)).toEqual([]);
+  expect(leaked(await chatText('ops'))).toEqual([]);
+});
+
+test('processes listed in chat when several match are shown without their secrets', async () => {
+  const asked = await desk.say('alice', 'ops', 'dump threads jvm1 twins');
+  const failed = await desk.botMessage('ops', (m) => Number(m.id) > Number(asked.id) && m.text.includes('❌'), 'the several-processes answer', 60_000);
+  expect(failed.text).toContain(`2 processes on jvm1 match "${twin}"`);
+  expect(failed.text).toContain(`${twin} -Ddb.password=*** --api-key=***`);
+  expect(leaked(failed.text)).toEqual([]);
+  expect(leaked(await historyText(desk.env.client, 'dump-jvm1-twins'))).toEqual([]);
+});
+
+test('a health check URL with credentials and a token works, and is shown and kept without them', async () => {
+  await desk.say('alice', 'ops', 'restart good1');
+  await desk.botMessage('ops', (m) => m.text.includes('Restart web on good1') && m.text.includes('✅ Done in'), 'the check with basic auth to pass');
+  await desk.say('alice', 'ops', 'restart bad1');
+  const failed = await desk.botMessage('ops', (m) => m.text.includes('Restart web on bad1') && m.text.includes('❌'), 'the failing check');
+  expect(failed.text).toContain(`http://127.0.0.1:${port}/health?token=***&env=prod answered HTTP 503`);
+  const notice = await desk.botMessage('dm-alice', (m) => m.text.includes('bad1 did not complete'), 'the failure notice');
+  for (const host of ['good1', 'bad1']) expect(leaked(await historyText(desk.env.client, `restart-${host}`))).toEqual([]);
+  expect(leaked(await chatText('ops'))).toEqual([]);
+  expect(leaked(notice.text)).toEqual([]);
+});
