@@ -21,7 +21,8 @@ export interface IncomingFile {
 
 /** The largest file the bot takes (Telegram's bots can download 20 MB at most). */
 export const INCOMING_FILE_LIMIT = 20 * 1024 * 1024;
-const KEEP_MS = 24 * 3_600_000;
+/** How long files people send are kept. */
+export const KEEP_MS = 24 * 3_600_000;
 
 export class FileTooBig extends Error {
   constructor(name: string, limit: number) {

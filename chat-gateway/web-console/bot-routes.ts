@@ -13,11 +13,12 @@ import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { ChatMessage } from '../../activities/chat/port';
 import { formatSize } from '../../lib/size';
+import { fileLimit } from '../../activities/chat/outbox-client';
 import { refuseUnread } from './security-headers';
 import type { ConsoleMessage, ConsoleStore } from './store';
 
-/** The biggest file handed over in the console (the outbox's limit for it, activities/chat/outbox-client.ts). */
-export const CONSOLE_FILE_LIMIT = 200 * 1024 * 1024;
+/** The biggest file handed over in the console: the outbox's own limit for it. */
+const CONSOLE_FILE_LIMIT = fileLimit('web');
 /** Sends and edits: a message's text and buttons. */
 const BOT_JSON_LIMIT = '256kb';
 /** File ids are ours (randomUUID), so nothing else names a file. */

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { Request, Response } from 'express';
-import { FileTooBig, INCOMING_FILE_LIMIT, saveIncomingFile } from '../incoming-files';
+import { FileTooBig, INCOMING_FILE_LIMIT, KEEP_MS, saveIncomingFile } from '../incoming-files';
 import { formatSize } from '../../lib/size';
 import { refuseUnread } from './security-headers';
 
@@ -20,8 +20,8 @@ export interface UploadLimits {
 }
 
 export const CONSOLE_UPLOAD_LIMITS: UploadLimits = { fileBytes: INCOMING_FILE_LIMIT, atOnce: 4, bytesPerDay: 200 * 1024 * 1024 };
-/** As long as incoming files are kept (chat-gateway/incoming-files.ts). */
-const HELD_MS = 24 * 3_600_000;
+/** As long as incoming files are kept. */
+const HELD_MS = KEEP_MS;
 
 export function consoleUploads(incomingDir: string, limits: UploadLimits = CONSOLE_UPLOAD_LIMITS) {
   let reading = 0;
