@@ -1,7 +1,4 @@
-/**
- * How people sign in to the web console (gateway.console), and where the
- * gateway's public intake listens apart from it (gateway.publicListen).
- */
+/** How people sign in to the web console (gateway.console). */
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { duration, secretRef } from './schema-parts';

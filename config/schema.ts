@@ -96,8 +96,6 @@ const baseSchema = z
         consoleToken: secretRef.optional(),
         /** Where files people send the bot are kept for a day; the worker reads them too (a shared volume in docker-compose). */
         incomingDir: z.string().min(1).default(() => path.join(process.env.DUTYDESK_DATA_DIR ?? '.data', 'incoming')),
-        /** Public intake (webhooks, Slack events, Telegram's webhook, dump links, the HTTP API) on its own listener; with the console when absent. */
-        publicListen: listen.optional(),
         /** Sign-in to the web console. */
         console: consoleSchema.default({}),
       })

@@ -4,6 +4,7 @@
  * that never turn strings into HTML, and a stored message from a hostile
  * name drawn by the very scripts the page loads into nothing but text.
  */
+import http from 'node:http';
 import vm from 'node:vm';
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
 import { expectInert, MiniElement, miniDocument } from './helpers/mini-dom';
@@ -94,4 +95,24 @@ test('a person writes only in their own direct messages and the group chats', as
   expect((await post('x'.repeat(101), `dm-${'x'.repeat(101)}`)).status).toBe(401);
   expect((await post('carol', 'ops')).status).toBe(202);
   expect((await desk.messages('dm-alice')).some((m) => m.userId === 'carol')).toBe(false);
+});
+
+/** A GET with another Host, as a page on a rebound DNS name would send it. */
+function getWithHost(pathname: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const { port } = new URL(desk.url);
+    const req = http.request({ host: '127.0.0.1', port, path: pathname, headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('the demo console answers reads only through a loopback Host (DNS rebinding)', async () => {
+  for (const route of ['/console/api/messages?chat=ops', '/console/api/me', '/console/api/users', '/console/api/chats?user=alice', '/console/api/events?chat=ops']) {
+    expect([route, await getWithHost(route, 'evil.example:8080')]).toEqual([route, 403]);
+  }
+  expect(await getWithHost('/console/api/messages?chat=ops', `localhost:${new URL(desk.url).port}`)).toBe(200);
 });

@@ -139,3 +139,17 @@ test.each([
     await new Promise((r) => server.close(r));
   }
 });
+
+test('a file handed over in a chat is served only to who may read that chat', async () => {
+  const bot = { authorization: 'Bearer test-console-token' };
+  const up = (await (await fetch(`${desk.url}/console/bot/upload`, { method: 'POST', headers: bot, body: 'heap dump bytes' })).json()) as { fileId: string };
+  const sent = await fetch(`${desk.url}/console/bot/send`, { method: 'POST', headers: { ...bot, 'content-type': 'application/json' }, body: JSON.stringify({ chatId: 'dm-alice', text: 'Your dump', attachment: { fileId: up.fileId, name: 'app.hprof.gz' } }) });
+  expect(sent.status).toBe(200);
+  expect((await fetch(`${desk.url}/console/files/${up.fileId}`)).status).toBe(401);
+  // Bob signs in by his own link: Alice's file is not his to have.
+  api.userSends({ id: 1002, first_name: 'Bob' }, 1002, '/console');
+  const link = await waitFor(() => /(http:\/\/\S+\/console\/signin\?t=\S+)/.exec(api.botMessages(1002).find((m) => m.text?.includes('signin?t='))?.text ?? '')?.[1], "Bob's link");
+  const signedIn = await fetch(`${desk.url}/console/signin`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ t: new URL(link).searchParams.get('t') as string }) });
+  const bob = signedIn.headers.getSetCookie()[0].split(';')[0];
+  expect((await fetch(`${desk.url}/console/files/${up.fileId}`, { headers: { cookie: bob } })).status).toBe(403);
+});

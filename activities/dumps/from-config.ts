@@ -32,7 +32,9 @@ export function dumpFromConfig(config: DutydeskConfig, input: DumpTargetInput): 
   if (typeof service !== 'string') throw new NotInConfiguration(`no service of ${host} is named for this dump`);
   const java = configuredJava(config, host, service);
   requireCaller('dumpWorkflow', dumpWorkflowId(host, service));
-  if (input.java === undefined || input.planId !== undefined) {
+  // Runs started before this worker version carry no plan (and, for removals, no java settings): what they
+  // touch is still checked against the configuration below (paths in the dump folder, the configured user).
+  if (input.planId !== undefined) {
     const now = dumpPlanId(config, host, service);
     if (input.planId !== now) throw new NotInConfiguration(`the java settings of ${service} on ${host} are not the ones this dump was asked with (plan ${JSON.stringify(input.planId)}, now ${now}); ask for the dump again`);
   }

@@ -68,7 +68,10 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir, i
       return undefined;
     }
     // Past half its life a session is renewed, so an old cookie stops working sooner.
-    if (found.session && identity.sessions.needsRotation(found.session)) identity.setCookie(req, res, identity.sessions.start(found.userId));
+    if (found.session && identity.sessions.needsRotation(found.session)) {
+      identity.setCookie(req, res, identity.sessions.start(found.userId));
+      identity.sessions.signOut(found.session);
+    }
     return found.userId;
   };
   /** State-changing calls: from the console's own page, by someone signed in. */
@@ -81,7 +84,8 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir, i
   };
   /** Reading a chat: outside demo mode, only the chats the page offers this person. */
   const reader = (req: Request, res: Response, chat: string): string | undefined => {
-    if (demo) return 'demo';
+    // Demo: anyone may read, but only through a loopback Host (a rebinding page elsewhere may not).
+    if (demo) return who(req, res, 'reader');
     const userId = who(req, res);
     if (userId && !consoleChats(config, userId).some((c) => c.chatId === chat)) {
       res.status(403).json({ error: `"${chat.slice(0, 100)}" is not one of your chats` });
@@ -111,14 +115,16 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir, i
   /** Who the page belongs to: the signed-in person, or (demo) the people to pick from. */
   router.get('/console/api/me', (req, res) => {
     const people = config.users.map((u) => ({ id: u.id, name: u.name, roles: u.roles }));
+    if (demo && !who(req, res, 'reader')) return;
     if (demo) return res.json({ signIn: 'demo', users: people });
     const found = identity.identify(req);
     if ('error' in found) return res.status(found.status).json({ signIn: identity.mode, error: found.error });
     res.json({ signIn: identity.mode, user: people.find((u) => u.id === found.userId) });
   });
 
-  router.get('/console/api/users', (_req, res) => {
+  router.get('/console/api/users', (req, res) => {
     if (!demo) return res.status(404).json({ error: 'there is no identity picker outside demo mode; see /console/api/me' });
+    if (!who(req, res, 'reader')) return;
     res.json(config.users.map((u) => ({ id: u.id, name: u.name, roles: u.roles })));
   });
 
@@ -213,6 +219,8 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir, i
     // Only files that a message hands over are served.
     const attachment = store.findAttachment(fileId);
     if (!attachment) return res.status(404).json({ error: 'no such file' });
+    // Only for someone who may read the chat it was handed over in.
+    if (!reader(req, res, attachment.chatId)) return;
     // The data folder is often a dot-folder (.data), which express refuses to serve unless told.
     res.download(path.resolve(filesDir, fileId), attachment.name, { dotfiles: 'allow' });
   });

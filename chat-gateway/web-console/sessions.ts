@@ -73,7 +73,7 @@ export class ConsoleSessions {
     return { userId: claims.u, expires: claims.e, id: claims.n, issued: claims.i ?? claims.e - this.sessionTtlMs };
   }
 
-  /** Past half its life a session is renewed (a new id), so a stolen old cookie stops sooner. */
+  /** Past half its life a session is renewed (a new id) and the old one signed out, so a stolen old cookie stops sooner. */
   needsRotation(s: Session): boolean {
     return this.now() - s.issued > this.sessionTtlMs / 2;
   }

@@ -143,8 +143,9 @@ export class ConsoleStore extends EventEmitter {
     return updated;
   }
 
-  findAttachment(fileId: string): ConsoleMessage['attachment'] | undefined {
-    for (const m of this.messages.values()) if (m.attachment?.fileId === fileId) return m.attachment;
+  /** The message that hands over this file, so who may see its chat may have it. */
+  findAttachment(fileId: string): (NonNullable<ConsoleMessage['attachment']> & { chatId: string }) | undefined {
+    for (const m of this.messages.values()) if (m.attachment?.fileId === fileId) return { ...m.attachment, chatId: m.chatId };
     return undefined;
   }
 
