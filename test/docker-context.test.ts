@@ -36,7 +36,7 @@ test('the build context carries the code and none of the secrets or data beside 
       cpSync(path.join(ROOT, file), path.join(dir, file));
     }
     // What a deployment's checkout holds beside the code (README, "Production").
-    const secrets = ['deploy/secrets/dutydesk_ssh_key', 'deploy/dutydesk.yaml', '.env', '.env.production', 'config/tls/client.key', 'config/tls/client.pem', 'id_ed25519', '.data/rt/password', '.cache/rt/template.db', '.git/config', 'node_modules/x/index.js'];
+    const secrets = ['deploy/secrets/dutydesk_ssh_key', 'deploy/dutydesk.yaml', '.env', '.env.production', 'config/tls/client.key', 'config/tls/client.pem', 'config/tls/keystore.jks', 'config/tls/client.p12', 'id_ed25519', 'id_ecdsa', 'config/.env', 'config/secrets/ssh_key', '.data/rt/password', '.cache/rt/template.db', '.git/config', 'node_modules/x/index.js'];
     for (const file of secrets) {
       mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
       writeFileSync(path.join(dir, file), 'secret\n');
