@@ -89,6 +89,15 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
     return refused(t(language, 'dump.processGone', { pid, host, service }));
   }
 
+  /** What a dump's taking needs, resolved and checked: the target, the reader's language, the file on the host (and quoted), the live pid. */
+  async function dumpToTake(activity: string, input: DumpTargetInput & FileInput & { pid: number; language: string }) {
+    const where = target(activity, input);
+    const language = lang(input.language);
+    const remotePath = configured(activity, () => dumpFileOnHost(where, input));
+    const pid = await confirmProcess(where, input.pid, language);
+    return { ...where, language, remotePath, file: shellQuote(remotePath), pid };
+  }
+
   return {
     /** The service's JVM: by systemd unit, or by its command line; none or several is said with what was found. */
     async findJavaProcess(input: DumpTargetInput & { language: string }): Promise<FoundProcess> {
@@ -140,12 +149,7 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
 
     /** jcmd GC.heap_dump as the process's user, then gzip; returns the file and its SHA-256 on the host. */
     async takeHeapDump(input: DumpTargetInput & FileInput & { pid: number; language: string }): Promise<{ path: string; size: number; sha256: string }> {
-      const where = target('takeHeapDump', input);
-      const { host, java } = where;
-      const language = lang(input.language);
-      const remotePath = configured('takeHeapDump', () => dumpFileOnHost(where, input));
-      const pid = await confirmProcess(where, input.pid, language);
-      const file = shellQuote(remotePath);
+      const { host, java, language, remotePath, file, pid } = await dumpToTake('takeHeapDump', input);
       // A retry starts clean: jcmd refuses to overwrite a file.
       const command = `umask 022 && rm -f ${file} ${file}.gz && ${java.jcmd} ${pid} GC.heap_dump ${file} && gzip -1 ${file} && sha256sum ${file}.gz && stat -c %s ${file}.gz`;
       return withHeartbeat(async (signal) => {
@@ -157,12 +161,7 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
 
     /** N thread dumps (jcmd Thread.print -l) at the interval, one file as a timeline, gzipped. */
     async takeThreadDumps(input: DumpTargetInput & FileInput & { pid: number; language: string }): Promise<{ path: string; size: number; sha256: string }> {
-      const where = target('takeThreadDumps', input);
-      const { host, java } = where;
-      const language = lang(input.language);
-      const remotePath = configured('takeThreadDumps', () => dumpFileOnHost(where, input));
-      const pid = await confirmProcess(where, input.pid, language);
-      const file = shellQuote(remotePath);
+      const { host, java, language, remotePath, file, pid } = await dumpToTake('takeThreadDumps', input);
       const ctx = Context.current();
       const start = ctx.info.heartbeatDetails as number | undefined;
       if (!start) {

@@ -20,8 +20,7 @@ export async function httpCall(url: string, init: RequestInit, what: string, tim
   try {
     res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-    throw new TicketSystemUnavailable(`${what}: ${new URL(url).host} unreachable (${cause})`);
+    throw unreachable(url, what, err);
   }
   const text = await res.text();
   if (res.ok) return { status: res.status, text, contentType: res.headers.get('content-type') ?? '', cookies: res.headers.getSetCookie(), serverTime: Date.parse(res.headers.get('date') ?? '') || undefined };
@@ -42,6 +41,12 @@ function briefError(body: string): string {
     /* not JSON */
   }
   return body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+/** A request that got no answer at all (refused, timed out, no route): worth retrying. */
+export function unreachable(url: string, what: string, err: unknown): TicketSystemUnavailable {
+  const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+  return new TicketSystemUnavailable(`${what}: ${new URL(url).host} unreachable (${cause})`);
 }
 
 export function isJson(contentType: string | null | undefined): boolean {

@@ -21,7 +21,7 @@
  * every request carries the credentials for a while, then a session is tried
  * again.
  */
-import { basicAuth, httpCall } from './http';
+import { basicAuth, unreachable } from './http';
 import type { RtOptions, ServerClock } from './rt-common';
 import { TicketSystemRefused, TicketSystemUnavailable } from './port';
 
@@ -97,10 +97,8 @@ export class RtAuth {
     let res: Response;
     try {
       res = await fetch(url, { method: 'POST', headers, body: new URLSearchParams(this.formCredentials()), redirect: 'manual', signal: AbortSignal.timeout(30_000) });
-    } catch {
-      // Unreachable: said the way every other call says it.
-      await httpCall(url, { method: 'HEAD' }, 'RT sign-in');
-      throw new TicketSystemUnavailable('RT sign-in: no answer');
+    } catch (err) {
+      throw unreachable(url, 'RT sign-in', err);
     }
     const text = await res.text();
     this.clock?.observe(Date.parse(res.headers.get('date') ?? '') || undefined);

@@ -140,6 +140,7 @@ export function advance(tickets: Ticket[], after: RtCursor): { tickets: Ticket[]
 export abstract class RtSearches {
   protected readonly clock = new ServerClock();
 
+  /** The system's settings, for the searches here and each API's own calls. */
   constructor(protected readonly rtOptions: RtOptions) {}
 
   protected abstract search(query: string, orderBy?: string): Promise<TimedTicket[]>;

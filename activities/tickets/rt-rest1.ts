@@ -67,7 +67,7 @@ export class RtRest1 extends RtSearches implements TicketSystem {
 
   private readonly auth: RtAuth;
 
-  constructor(private readonly options: RtOptions) {
+  constructor(options: RtOptions) {
     super(options);
     this.auth = new RtAuth(options, this.clock, options.sessionMaxAgeMs);
   }
@@ -78,10 +78,10 @@ export class RtRest1 extends RtSearches implements TicketSystem {
 
   /** Every request carries the session (else the credentials); RT answers HTTP 200 with its own status line first. */
   private async call(path: string, what: string, form: Record<string, string> = {}, retried = false): Promise<string> {
-    const url = `${this.options.url.replace(/\/+$/, '')}/REST/1.0/${path}`;
+    const url = `${this.rtOptions.url.replace(/\/+$/, '')}/REST/1.0/${path}`;
     const cookie = await this.auth.cookie();
     const body = new URLSearchParams({ ...(cookie ? {} : this.auth.formCredentials()), ...form });
-    const headers = cookie ? { cookie } : this.options.token ? this.auth.credentials() : undefined;
+    const headers = cookie ? { cookie } : this.rtOptions.token ? this.auth.credentials() : undefined;
     const { text, serverTime } = await httpCall(url, { method: 'POST', body, headers }, `RT ${what}`);
     this.clock.observe(serverTime);
     const [statusLine = '', ...rest] = text.split('\n');
@@ -107,7 +107,7 @@ export class RtRest1 extends RtSearches implements TicketSystem {
 
   private toTicket(f: Fields): TimedTicket {
     const id = (f.id ?? '').replace(/^ticket\//, '');
-    const date = (value: string | undefined) => rest1Date(value, this.options.timeZone);
+    const date = (value: string | undefined) => rest1Date(value, this.rtOptions.timeZone);
     return {
       id,
       title: f.Subject ?? '',
@@ -122,7 +122,7 @@ export class RtRest1 extends RtSearches implements TicketSystem {
       responded: date(f.Started),
       resolved: date(f.Resolved),
       requester: f.Requestors?.split(',')[0]?.trim() || undefined,
-      url: rtTicketUrl(this.options, id),
+      url: rtTicketUrl(this.rtOptions, id),
     };
   }
 
@@ -180,7 +180,7 @@ export class RtRest1 extends RtSearches implements TicketSystem {
     const body = await this.call('ticket/new', 'ticket creation', { content: content(fields) });
     const id = /Ticket (\d+) created/.exec(body)?.[1];
     if (!id) throw new TicketSystemRefused(`RT ticket creation: ${body.split('\n')[0]}`);
-    return { id, url: rtTicketUrl(this.options, id) };
+    return { id, url: rtTicketUrl(this.rtOptions, id) };
   }
 
   async close(id: string, note: string): Promise<void> {

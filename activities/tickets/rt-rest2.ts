@@ -50,7 +50,7 @@ export class RtRest2 extends RtSearches implements TicketSystem {
   private readonly userNames = new Map<string, string>();
   private readonly auth: RtAuth;
 
-  constructor(private readonly options: RtOptions) {
+  constructor(options: RtOptions) {
     super(options);
     this.auth = new RtAuth(options, this.clock, options.sessionMaxAgeMs);
   }
@@ -61,7 +61,7 @@ export class RtRest2 extends RtSearches implements TicketSystem {
 
   /** Reads go with the REST session (fast); writes, which RT refuses by cookie, with the token or password. */
   private async call<T>(method: string, path: string, what: string, body?: unknown, retried = false): Promise<T> {
-    const url = `${this.options.url.replace(/\/+$/, '')}/REST/2.0/${path}`;
+    const url = `${this.rtOptions.url.replace(/\/+$/, '')}/REST/2.0/${path}`;
     const cookie = method === 'GET' ? await this.auth.cookie() : undefined;
     const headers = { ...(cookie ? { cookie } : this.auth.credentials()), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) };
     let result;
@@ -103,7 +103,7 @@ export class RtRest2 extends RtSearches implements TicketSystem {
       responded: date(t.Started),
       resolved: date(t.Resolved),
       requester: t.Requestor?.[0]?.id,
-      url: rtTicketUrl(this.options, id),
+      url: rtTicketUrl(this.rtOptions, id),
     };
   }
 
@@ -179,7 +179,7 @@ export class RtRest2 extends RtSearches implements TicketSystem {
   async create(ticket: NewTicket): Promise<{ id: string; url: string }> {
     const body = { Queue: ticket.queue, Subject: ticket.title, Content: ticket.text, ContentType: 'text/plain', ...(ticket.requester ? { Requestor: ticket.requester } : {}) };
     const created = await this.call<{ id: string }>('POST', 'ticket', 'ticket creation', body);
-    return { id: String(created.id), url: rtTicketUrl(this.options, String(created.id)) };
+    return { id: String(created.id), url: rtTicketUrl(this.rtOptions, String(created.id)) };
   }
 
   async close(id: string, note: string): Promise<void> {

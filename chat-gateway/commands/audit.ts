@@ -1,7 +1,7 @@
 /** audit [person|host] [period]: the audit trail's newest lines, for admins. */
 import { MAX_PERIOD_DAYS, parsePeriod, PERIOD_FORMS, tooLong } from '../../lib/period';
 import { t } from '../../lib/i18n';
-import { wallClock } from '../../lib/time-zone';
+import { localDateTime } from '../../lib/messages/deadlines';
 import { readerZone } from './deadlines';
 import type { Command } from './context';
 
@@ -32,11 +32,8 @@ export const auditCommand: Command = {
     }, SHOWN);
     const about = person ?? host ?? t(lang, 'audit.everyone');
     if (!entries.length) return ctx.reply(t(lang, 'audit.none', { about, period: period.label }));
-    const clock = (iso: string) => {
-      const c = wallClock(Date.parse(iso), zone);
-      return `${c.year}-${String(c.month).padStart(2, '0')}-${String(c.day).padStart(2, '0')} ${String(c.hour).padStart(2, '0')}:${String(c.minute).padStart(2, '0')}`;
-    };
-    const lines = entries.map((e) => `${clock(e.at)} ${e.who} (${e.platform}${e.chat ? ` ${e.chat}` : ''}): ${e.what} → ${e.outcome}${e.detail ? ` (${e.detail})` : ''}`);
+    const reader = { language: lang, timeZone: zone, now: Date.now() };
+    const lines = entries.map((e) => `${localDateTime(Date.parse(e.at), reader)} ${e.who} (${e.platform}${e.chat ? ` ${e.chat}` : ''}): ${e.what} → ${e.outcome}${e.detail ? ` (${e.detail})` : ''}`);
     await ctx.reply([t(lang, 'audit.header', { about, period: period.label, count: String(entries.length) }), ...lines].join('\n'));
   },
 };
