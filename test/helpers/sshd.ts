@@ -83,9 +83,12 @@ export async function startSshd(): Promise<Sshd> {
     proc.kill('SIGTERM');
     await exited;
   };
-  /** sshd's own per-connection processes outlive it: ending them drops the clients' open connections. */
+  /**
+   * sshd's own per-connection processes outlive it: ending them drops the clients' open connections.
+   * All of them, not only its children: the unprivileged grandchild holds the connection's socket too.
+   */
   const endSessions = () => {
-    for (const pid of childrenOf(proc.pid as number)) {
+    for (const pid of descendantsOf(proc.pid as number)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -114,6 +117,12 @@ export async function startSshd(): Promise<Sshd> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Processes below `pid`, children first (Linux /proc). */
+function descendantsOf(pid: number): number[] {
+  const children = childrenOf(pid);
+  return [...children, ...children.flatMap(descendantsOf)];
 }
 
 /** Processes whose parent is `pid` (Linux /proc). */
