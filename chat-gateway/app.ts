@@ -1,4 +1,8 @@
-/** The gateway's express app: web console today; Telegram, Slack and the REST API plug in beside it. */
+/**
+ * The gateway's express apps: the web console, its bot API and the HTTP API on
+ * one; public intake (Slack events, the Telegram webhook, ticket webhooks, dump
+ * links) on the same one, or on an app of its own when gateway.intakeListen is set.
+ */
 import os from 'node:os';
 import path from 'node:path';
 import express, { type Express } from 'express';
@@ -37,7 +41,10 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
+  /** What gateway.listen serves: the console and the HTTP API, and public intake unless intakeApp is there. */
   app: Express;
+  /** What gateway.intakeListen serves, when set: public intake alone. */
+  intakeApp?: Express;
   store: ConsoleStore;
   dispatcher: Dispatcher;
   /** Starts the chat platforms configured beside the web console (Telegram polling). */
@@ -64,23 +71,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const audit = new AuditTrail(deps.auditFile ?? path.join(deps.consoleFile ? path.dirname(deps.consoleFile) : path.join(os.tmpdir(), 'dutydesk'), 'audit.jsonl'), deps.log ?? console.log);
   const identity = new ConsoleIdentity(deps.config, new ConsoleSessions(consoleSessionKey(deps.config, deps.consoleFile), deps.config.gateway.console.sessionTtl));
   const dispatcher = new Dispatcher(deps.config, services, deps.log, notifyAdmins, audit, (userId) => identity.signInUrl(identity.sessions.link(userId)));
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => res.json({ ok: true }));
+  const app = newApp();
+  const intakeApp = deps.config.gateway.intakeListen ? newApp() : undefined;
+  const intake = intakeApp ?? app;
   // Slack first: its receiver needs the raw body to check request signatures.
-  if (deps.config.slack) app.use(createSlackApp({ config: deps.config, client: deps.client, dispatcher, restarts, tickets, log: deps.log }).router);
+  if (deps.config.slack) intake.use(createSlackApp({ config: deps.config, client: deps.client, dispatcher, restarts, tickets, log: deps.log }).router);
   app.use(apiRouter(deps.config, services, deps.log ?? console.error, audit));
-  app.use(dumpLinkRouter(deps.config));
+  intake.use(dumpLinkRouter(deps.config));
   // Before the console: webhooks are checked against the raw body.
-  if (deps.config.tickets) app.use(ticketWebhookRouter(deps.config, tickets, deps.log));
+  if (deps.config.tickets) intake.use(ticketWebhookRouter(deps.config, tickets, deps.log));
   const filesDir = deps.consoleFile ? path.join(path.dirname(deps.consoleFile), 'console-files') : path.join(os.tmpdir(), 'dutydesk-console-files');
   app.use(consoleRouter({ config: deps.config, store, dispatcher, botToken: deps.botToken, filesDir, identity }));
   const telegram = deps.config.telegram
     ? createTelegramBot({ config: deps.config, client: deps.client, dispatcher, token: readSecret(deps.config.telegram.token, deps.config).trim(), log: deps.log })
     : undefined;
-  if (telegram && deps.config.telegram?.webhook) app.post('/telegram/webhook', express.json({ limit: '1mb' }), telegram.webhookHandler);
+  if (telegram && deps.config.telegram?.webhook) intake.post('/telegram/webhook', ...telegram.webhookHandlers);
   return {
     app,
+    intakeApp,
     store,
     dispatcher,
     startPlatforms: async () => {
@@ -88,4 +96,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     stopPlatforms: () => telegram?.stop(),
   };
+}
+
+function newApp(): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => res.json({ ok: true }));
+  return app;
 }

@@ -1,6 +1,9 @@
 /** The gateway process: `npm run gateway -- [--config file]`. */
+import type { Server } from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { Express } from 'express';
+import { listenHost, listenPort } from '../config/console-schema';
 import { configPathFromEnv, ConfigError, loadConfig, readSecret } from '../config/load';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { createGateway } from './app';
@@ -13,13 +16,9 @@ async function main() {
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const dataDir = process.env.DUTYDESK_DATA_DIR ?? path.join(process.cwd(), '.data');
   const gateway = createGateway({ config, client, botToken, consoleFile: path.join(dataDir, 'console-messages.json') });
-  const [host, port] = [config.gateway.listen.slice(0, config.gateway.listen.lastIndexOf(':')), Number(config.gateway.listen.split(':').pop())];
-  const { app, store } = gateway;
-  const server = app.listen(port, host, () => console.log(`dutydesk gateway: web chat console on http://${config.gateway.listen}/`));
-  server.on('error', (err) => {
-    console.error(`dutydesk gateway cannot listen on ${config.gateway.listen}: ${err.message}`);
-    process.exit(1);
-  });
+  const servers = [listenOn(gateway.app, config.gateway.listen, gateway.intakeApp ? 'web chat console and HTTP API' : 'web chat console, HTTP API and public intake')];
+  if (gateway.intakeApp && config.gateway.intakeListen) servers.push(listenOn(gateway.intakeApp, config.gateway.intakeListen, 'public intake (Slack, Telegram, ticket webhooks, dump links)'));
+  const { store } = gateway;
   if (config.telegram) {
     await gateway.startPlatforms();
     console.log(`dutydesk gateway: Telegram bot ${config.telegram.webhook ? `webhook at ${config.telegram.webhook.publicUrl}/telegram/webhook` : 'polling for updates'}`);
@@ -27,12 +26,23 @@ async function main() {
   const stop = () => {
     gateway.stopPlatforms();
     store.flush();
-    server.close();
-    server.closeAllConnections();
+    for (const server of servers) {
+      server.close();
+      server.closeAllConnections();
+    }
     void connection.close().finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+function listenOn(app: Express, listen: string, what: string): Server {
+  const server = app.listen(listenPort(listen), listenHost(listen), () => console.log(`dutydesk gateway: ${what} on http://${listen}/`));
+  server.on('error', (err) => {
+    console.error(`dutydesk gateway cannot listen on ${listen} (${what}): ${err.message}`);
+    process.exit(1);
+  });
+  return server;
 }
 
 main().catch((err) => {

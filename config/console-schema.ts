@@ -36,6 +36,11 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
 
 /** The host part of host:port. */
 export const listenHost = (listen: string) => listen.slice(0, listen.lastIndexOf(':'));
+/** The port part of host:port. */
+export const listenPort = (listen: string) => Number(listen.slice(listen.lastIndexOf(':') + 1));
+/** Whether two listeners would take the same port (the same host, or one on every address). */
+export const listenersClash = (a: string, b: string) =>
+  listenPort(a) === listenPort(b) && (listenHost(a) === listenHost(b) || [a, b].some((l) => listenHost(l) === '0.0.0.0'));
 export const isLoopback = (host: string) => LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 /** Why this listener may not serve the demo console, if it may not. */

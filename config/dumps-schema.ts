@@ -61,7 +61,7 @@ export const dumpsSchema = z
     linkTtl: duration.default('24h'),
     /** Signs download links; without it, big dumps are only kept on the worker. */
     linkSecret: secretRef.optional(),
-    /** The gateway's address as people's browsers reach it, for links (default: http://<gateway.listen>). */
+    /** The gateway's address as people's browsers reach it, for links (default: http://<gateway.intakeListen or gateway.listen>). */
     publicUrl: z.string().url().optional(),
     /**
      * More secrets to hide in JVM command lines shown in chat and kept in run

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { LANGUAGES } from '../lib/i18n';
 import { duration, name, secretRef, timeZone } from './schema-parts';
 import { ticketsSchema } from './tickets-schema';
-import { consoleSchema, demoExposure } from './console-schema';
+import { consoleSchema, demoExposure, listenersClash, listenHost } from './console-schema';
 import { dumpsSchema } from './dumps-schema';
 import { hostSchema, sshSchema } from './hosts-schema';
 import { forecastSchema } from './forecast-schema';
@@ -89,7 +89,13 @@ const baseSchema = z
       .default({}),
     gateway: z
       .object({
+        /** The web console, the bot API the worker posts through and the HTTP API; also public intake unless intakeListen is set. */
         listen: listen.default('127.0.0.1:8080'),
+        /**
+         * Public intake on a listener of its own: Slack events, the Telegram webhook, ticket webhooks and dump links,
+         * which outside services must reach, while listen (the console) stays on an internal address.
+         */
+        intakeListen: listen.optional(),
         /** How the worker reaches the gateway (e.g. http://gateway:8080 in docker-compose); defaults to the listen address. */
         internalUrl: z.string().url().optional(),
         /** Token the worker's chat activities present to the web console's bot API. */
@@ -103,6 +109,9 @@ const baseSchema = z
       .superRefine((g, ctx) => {
         const exposed = g.console.signIn === 'demo' ? demoExposure(g.listen) : undefined;
         if (exposed) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['console', 'signIn'], message: exposed });
+        if (g.intakeListen && listenersClash(g.listen, g.intakeListen)) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['intakeListen'], message: `intakeListen ${g.intakeListen} takes the port of listen ${g.listen}: give public intake another port (such as ${listenHost(g.intakeListen)}:8081), or leave intakeListen out to serve both on listen` });
+        }
       })
       .default({}),
     worker: z

@@ -98,7 +98,7 @@ async function maybeStartLocalRt(config: ReturnType<typeof loadConfig>, env: Rec
   const secret = process.env.DUTYDESK_RT_WEBHOOK_SECRET ?? keptSecret(path.join(dir, 'webhook-secret'));
   env.DUTYDESK_RT_WEBHOOK_SECRET = secret;
   // RT's scrip tells the gateway of each change at once; the poller is the safety net.
-  const webhook = rt.webhookSecret ? { url: `http://${config.gateway.listen}/tickets/${name}/webhook`, secret } : undefined;
+  const webhook = rt.webhookSecret ? { url: `http://${config.gateway.intakeListen ?? config.gateway.listen}/tickets/${name}/webhook`, secret } : undefined;
   console.log(`dutydesk: starting Request Tracker 5 (data in ${path.relative(root, dir)})…`);
   localRt = await startLocalRt({ dir, port: Number(new URL(rt.url).port || 80), password, webhook });
   // The bot signs in with the auth token RT made for it at this start (the password is the fallback).

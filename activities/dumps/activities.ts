@@ -234,7 +234,7 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
       const limit = Math.min(config.dumps.chatFileLimit, fileLimit(request.chat.platform));
       const expires = Date.now() + config.dumps.linkTtl;
       const secret = config.dumps.linkSecret ? readSecret(config.dumps.linkSecret, config).trim() : undefined;
-      const base = config.dumps.publicUrl ?? `http://${config.gateway.listen.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`;
+      const base = config.dumps.publicUrl ?? `http://${(config.gateway.intakeListen ?? config.gateway.listen).replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`;
       const link = fetched.size > limit && secret ? signedDumpUrl(base, fetched.name, expires, secret) : undefined;
       const message = renderDumpHandOver(request, fetched, { language: request.language, limit, link, expires });
       // Every dump of a service shares its workflow id: the run tells this hand-over from the last one.

@@ -1,13 +1,15 @@
 /**
  * Slack inbound, on Bolt: the slash command, mentions, direct messages,
  * Block Kit button presses and the App Home tab, all on the gateway's express
- * (POST /slack/events, request signatures verified by Bolt's receiver).
+ * (POST /slack/events: headers and size checked first by request-guard.ts, then
+ * the signature by Bolt's receiver).
  * Answers go out through the chat's outbox like every other message.
  * Texts Slack sends are mrkdwn; they are turned into plain text on the way in
  * (the outbound adapter escapes them again on the way out).
  */
 import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
+import express from 'express';
 import { can } from '../../config/access';
 import { readSecret, type LoadedConfig } from '../../config/load';
 import { outboxReplier } from '../../activities/chat/outbox-client';
@@ -20,6 +22,7 @@ import type { RestartClient } from '../restart/restart-client';
 import type { TicketClient } from '../tickets/ticket-client';
 import { homeBlocks, strangerHomeBlocks } from './home-view';
 import { botIdentity, fromABot } from './own-messages';
+import { slackRequestGuard } from './request-guard';
 
 export interface SlackAppDeps {
   config: LoadedConfig;
@@ -123,5 +126,6 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
     return homeBlocks({ name: user.name, language, tickets: owned, running, youCan });
   }
 
-  return { router: receiver.router, app };
+  const router = express.Router().use(slackRequestGuard('/slack/events'), receiver.router);
+  return { router, app };
 }

@@ -5,7 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import { Telegraf } from 'telegraf';
 import { message } from 'telegraf/filters';
 import { readSecret, type LoadedConfig } from '../../config/load';
@@ -95,14 +95,17 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
   const webhook = config.telegram?.webhook;
   const webhookSecret = webhook ? readSecret(webhook.secretToken, config).trim() : undefined;
 
-  /** Express handler for webhook mode: only requests carrying our secret token are taken. */
-  const webhookHandler: RequestHandler = (req, res) => {
+  /** Webhook mode: the secret token is checked before the body is read, and the body is read to 1 MB at most. */
+  const checkSecret: RequestHandler = (req, res, next) => {
     const given = Buffer.from(req.get('x-telegram-bot-api-secret-token') ?? '');
     const expected = Buffer.from(webhookSecret ?? '');
     if (!webhookSecret || given.length !== expected.length || !timingSafeEqual(given, expected)) {
       res.status(401).json({ error: 'missing or wrong X-Telegram-Bot-Api-Secret-Token' });
       return;
     }
+    next();
+  };
+  const takeUpdate: RequestHandler = (req, res) => {
     const update = req.body as { update_id?: unknown };
     if (!update || typeof update.update_id !== 'number') {
       res.status(400).json({ error: 'expected a Telegram Update object' });
@@ -112,6 +115,7 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
     res.json({ ok: true });
     void bot.handleUpdate(req.body).catch((err: Error) => log(`dutydesk telegram: update ${update.update_id} failed: ${err.message}`));
   };
+  const webhookHandlers: RequestHandler[] = [checkSecret, express.json({ limit: '1mb' }), takeUpdate];
 
   /** The command menu in every language we ship: English for everyone, the others for users whose Telegram is set to them. */
   const setCommands = () =>
@@ -128,7 +132,7 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
 
   return {
     bot,
-    webhookHandler,
+    webhookHandlers,
     /** Starts long polling, or registers the webhook in webhook mode; resolves once updates can arrive. */
     async start(): Promise<void> {
       if (webhook && webhookSecret) {
