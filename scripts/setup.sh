@@ -146,6 +146,13 @@ ensure_docker_context_checker() {
   apt_install python3-docker
 }
 
+# Debian's Chromium: the console tests drive it through playwright-core (no browser download).
+ensure_chromium() {
+  [ -n "${DUTYDESK_CHROMIUM:-}" ] && return
+  [ -x /usr/bin/chromium ] || log "installing chromium from Debian (the console's browser tests)…"
+  apt_install chromium
+}
+
 # Request Tracker 5 with its SQLite backend and standalone server: the real
 # ticket system the ticket tests (and the `npm start` demo) run on loopback.
 ensure_request_tracker() {

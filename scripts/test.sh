@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: provisions what the tests need (npm packages, the Temporal CLI,
-# OpenSSH's sshd, PostgreSQL, fonts, a JDK, docker-compose and docker-py, Request Tracker 5),
+# OpenSSH's sshd, PostgreSQL, fonts, a JDK, docker-compose and docker-py, Chromium, Request Tracker 5),
 # type-checks, then runs every test.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
@@ -12,6 +12,7 @@ ensure_fonts
 ensure_jdk
 ensure_compose_checker
 ensure_docker_context_checker
+ensure_chromium
 ensure_request_tracker
 cd "$ROOT"
 log "type-checking…"

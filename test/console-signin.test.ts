@@ -96,6 +96,9 @@ test('console in Telegram: a one-time link in the direct chat, used up by its bu
   // Another site's page cannot use her session.
   const crossSite = await fetch(`${desk.url}/console/api/messages`, { ...json({ chat: 'dm-alice', text: 'help' }), headers: { 'content-type': 'application/json', cookie: session, origin: 'https://evil.example' } });
   expect(crossSite.status).toBe(403);
+  // A browser that names no origin still says the request is another site's.
+  const fromElsewhere = await fetch(`${desk.url}/console/api/messages`, { ...json({ chat: 'dm-alice', text: 'help' }), headers: { 'content-type': 'application/json', cookie: session, 'sec-fetch-site': 'cross-site' } });
+  expect(fromElsewhere.status).toBe(403);
 
   // Signed out: the cookie no longer works.
   expect((await fetch(`${desk.url}/console/signout`, { method: 'POST', headers: { cookie: session } })).status).toBe(204);

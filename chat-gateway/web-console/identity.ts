@@ -75,6 +75,9 @@ export class ConsoleIdentity {
 
   /** A browser's state-changing request must come from the console's own page (Origin), not another site's. */
   sameOrigin(req: Request): boolean {
+    // Browsers say where a request comes from; "none" is the person's own doing (a bookmark, the address bar).
+    const site = req.get('sec-fetch-site');
+    if (site) return site === 'same-origin' || site === 'none';
     const origin = req.get('origin');
     if (!origin) return true; // not a browser: it carries no victim's cookie
     const own = new Set([`http://${req.get('host')}`, `https://${req.get('host')}`]);

@@ -29,7 +29,8 @@ export function consoleSecurityHeaders(req: Request, res: Response, next: NextFu
   if (isConsolePath(req.path)) {
     res.setHeader('Content-Security-Policy', CONSOLE_CSP);
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with the page's own form posts.
+    res.setHeader('Referrer-Policy', 'same-origin');
     // For browsers without frame-ancestors.
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
