@@ -15,6 +15,7 @@ import { namedChat } from '../config/restart-plan';
 import { t } from '../lib/i18n';
 import { Dispatcher, type Incoming } from './dispatcher';
 import { AuditTrail } from './audit';
+import { bodyErrors } from './body-errors';
 import { ConsoleIdentity } from './web-console/identity';
 import { ConsoleSessions } from './web-console/sessions';
 import { consoleSessionKey } from './web-console/session-key';
@@ -86,6 +87,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ? createTelegramBot({ config: deps.config, client: deps.client, dispatcher, token: readSecret(deps.config.telegram.token, deps.config).trim(), log: deps.log })
     : undefined;
   if (telegram && deps.config.telegram?.webhook) intake.post('/telegram/webhook', ...telegram.webhookHandlers);
+  // Last, so body parsers' refusals anywhere are answered as JSON.
+  for (const each of intakeApp ? [app, intakeApp] : [app]) each.use(bodyErrors(deps.log ?? console.error));
   return {
     app,
     intakeApp,

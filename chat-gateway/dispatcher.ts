@@ -19,6 +19,7 @@ import { forecastButtons, forecastCommand } from './commands/forecast';
 import { helpCommand } from './commands/help';
 import { cancelCommand, hostsCommand, restartButtons, restartCommand, statusCommand } from './commands/restart';
 import { ticketButtons, ticketCommand } from './commands/tickets';
+import { echoed } from '../lib/messages/clip';
 
 /** How long the bot waits for an answer it asked for (e.g. a ticket's text). */
 const REPLY_WAIT_MS = 10 * 60_000;
@@ -116,7 +117,7 @@ export class Dispatcher {
     const command = this.commands.find((c) => c.name === name);
     if (!command) {
       this.note(incoming, ctx.user.id, asked, 'unknown');
-      return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: word }));
+      return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: echoed(word) }));
     }
     if (command.capability && !can(this.config, ctx.user, command.capability)) {
       this.note(incoming, ctx.user.id, asked, 'refused', `lacks "${command.capability}"`);
@@ -137,7 +138,7 @@ export class Dispatcher {
     const handler = this.buttons.find((b) => b.verb === verb);
     if (!handler) {
       this.note(incoming, ctx.user.id, what, 'unknown');
-      return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: verb }));
+      return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: echoed(verb) }));
     }
     if (handler.capability && !can(this.config, ctx.user, handler.capability)) {
       this.note(incoming, ctx.user.id, what, 'refused', `lacks "${handler.capability}"`);

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { ZodIssue } from 'zod';
+import { closestKey, knownKeysAt } from './key-suggestions';
 import { configSchema, type DutydeskConfig, type SecretRef } from './schema';
 
 export class ConfigError extends Error {
@@ -28,7 +29,14 @@ function keyPath(issue: ZodIssue): string {
 }
 
 function describe(issue: ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `${keyPath(issue)}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against config/dutydesk.example.yaml`;
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(configSchema, issue.path);
+    const keys = issue.keys.map((k) => {
+      const meant = closestKey(k, known);
+      return meant ? `"${k}" (did you mean "${meant}"?)` : `"${k}"`;
+    });
+    return `${keyPath(issue)}: unknown key(s) ${keys.join(', ')}; check the spelling against config/dutydesk.example.yaml`;
+  }
   if (issue.code === 'invalid_type' && issue.received === 'undefined') return `${keyPath(issue)}: required (expected ${issue.expected})`;
   if (issue.code === 'invalid_type') return `${keyPath(issue)}: expected ${issue.expected}, got ${issue.received}`;
   if (issue.code === 'invalid_enum_value') return `${keyPath(issue)}: expected one of ${issue.options.join(', ')}, got "${String(issue.received)}"`;

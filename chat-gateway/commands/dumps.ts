@@ -6,6 +6,7 @@ import { t, type MessageKey } from '../../lib/i18n';
 import { own } from '../../lib/own';
 import type { DumpKind } from '../../workflows/dump/definitions';
 import type { ButtonHandler, Command } from './context';
+import { echoed } from '../../lib/messages/clip';
 
 const KINDS: Record<string, DumpKind> = { heap: 'heap', threads: 'threads', thread: 'threads' };
 
@@ -19,11 +20,11 @@ export const dumpCommand: Command = {
     const kind = own(KINDS, kindWord?.toLowerCase());
     if (!kind || !hostName || args.length > 3) return ctx.reply(t(lang, 'usage.dump'));
     const host = own(ctx.config.hosts, hostName);
-    if (!host) return ctx.reply(t(lang, 'error.unknownHost', { host: hostName, hosts: Object.keys(ctx.config.hosts).join(', ') }));
+    if (!host) return ctx.reply(t(lang, 'error.unknownHost', { host: echoed(hostName), hosts: Object.keys(ctx.config.hosts).join(', ') }));
     const dumpable = dumpableServices(ctx.config, hostName);
     const serviceName = serviceArg ?? (dumpable.length === 1 ? dumpable[0] : undefined);
     if (!serviceName) return ctx.reply(t(lang, 'error.whichService', { host: hostName, services: dumpable.join(', ') || '-' }));
-    if (!own(host.services, serviceName)) return ctx.reply(t(lang, 'error.unknownService', { host: hostName, service: serviceName, services: Object.keys(host.services).join(', ') }));
+    if (!own(host.services, serviceName)) return ctx.reply(t(lang, 'error.unknownService', { host: hostName, service: echoed(serviceName), services: Object.keys(host.services).join(', ') }));
     if (!dumpable.includes(serviceName)) return ctx.reply(t(lang, 'dump.notJava', { host: hostName, service: serviceName, services: dumpable.join(', ') || '-' }));
     if (!can(ctx.config, ctx.user, 'dump', host)) return ctx.reply(t(lang, 'dump.notAllowed', { host: hostName, roles: rolesGranting(ctx.config, 'dump', host).join(', ') || '-' }));
     const request = buildDumpRequest(ctx.config, hostName, serviceName, kind, { person: { id: ctx.user.id, name: ctx.user.name }, language: lang }, ctx.chat);

@@ -9,6 +9,7 @@ import { runLink } from '../../lib/temporal-ui';
 import { restartWorkflowId, type RestartProgress } from '../../workflows/restart/definitions';
 import { RestartRejected } from '../restart/restart-client';
 import type { ButtonHandler, Command, CommandContext } from './context';
+import { echoed } from '../../lib/messages/clip';
 
 const person = (ctx: CommandContext) => ({ id: ctx.user.id, name: ctx.user.name });
 
@@ -23,7 +24,7 @@ async function resolveTarget(ctx: CommandContext, args: string[], usage: 'usage.
   const hostName = args[0];
   const host = own(ctx.config.hosts, hostName);
   if (!host) {
-    await ctx.reply(t(lang, 'error.unknownHost', { host: hostName, hosts: hostNames.join(', ') }));
+    await ctx.reply(t(lang, 'error.unknownHost', { host: echoed(hostName), hosts: hostNames.join(', ') }));
     return undefined;
   }
   return { hostName, host };
@@ -64,7 +65,7 @@ export const restartCommand: Command = {
     const services = Object.keys(host.services);
     const serviceName = args[1] ?? (services.length === 1 ? services[0] : undefined);
     if (!serviceName) return ctx.reply(t(lang, 'error.whichService', { host: hostName, services: services.join(', ') }));
-    if (!own(host.services, serviceName)) return ctx.reply(t(lang, 'error.unknownService', { host: hostName, service: serviceName, services: services.join(', ') }));
+    if (!own(host.services, serviceName)) return ctx.reply(t(lang, 'error.unknownService', { host: hostName, service: echoed(serviceName), services: services.join(', ') }));
     if (!can(ctx.config, ctx.user, 'restart', host)) {
       return ctx.reply(t(lang, 'restart.notAllowed', { host: hostName, roles: rolesGranting(ctx.config, 'restart', host).join(', ') || '-' }));
     }
@@ -136,7 +137,7 @@ export const cancelCommand: Command = {
   async run(ctx, args) {
     const lang = ctx.user.language;
     if (args[0]) {
-      if (!own(ctx.config.hosts, args[0])) return ctx.reply(t(lang, 'error.unknownHost', { host: args[0], hosts: Object.keys(ctx.config.hosts).join(', ') }));
+      if (!own(ctx.config.hosts, args[0])) return ctx.reply(t(lang, 'error.unknownHost', { host: echoed(args[0]), hosts: Object.keys(ctx.config.hosts).join(', ') }));
       const last = await ctx.restarts.lastForHost(args[0]);
       if (!last || !['running', 'awaiting-approval'].includes(last.phase)) return ctx.reply(t(lang, 'restart.nothingToCancelOn', { host: args[0] }));
       return cancelRun(ctx, restartWorkflowId(args[0]));

@@ -5,6 +5,7 @@
  * Also turns text offsets into the line and column people see in an editor.
  */
 import { t } from '../i18n';
+import { clip } from '../messages/clip';
 
 export type TaskXmlErrorCode =
   | 'tooLarge'
@@ -48,7 +49,7 @@ export class TaskXmlError extends Error {
     readonly code: TaskXmlErrorCode,
     vars: TaskXmlErrorVars = {},
   ) {
-    vars = clip(vars);
+    vars = clipVars(vars);
     super(t('en', `xml.${code}`, vars));
     this.vars = vars;
     if (typeof vars.line === 'number') this.line = vars.line;
@@ -56,10 +57,10 @@ export class TaskXmlError extends Error {
   }
 }
 
-function clip(vars: TaskXmlErrorVars): TaskXmlErrorVars {
+function clipVars(vars: TaskXmlErrorVars): TaskXmlErrorVars {
   const clipped: TaskXmlErrorVars = {};
   for (const [key, value] of Object.entries(vars)) {
-    clipped[key] = typeof value === 'string' && value.length > MAX_VAR_LENGTH ? `${value.slice(0, MAX_VAR_LENGTH - 1)}…` : value;
+    clipped[key] = typeof value === 'string' ? clip(value, MAX_VAR_LENGTH) : value;
   }
   return clipped;
 }

@@ -6,6 +6,7 @@
 import { formatDuration } from '../duration';
 import type { OlaFigure, OlaReport, TargetFigure } from '../ola';
 import { t } from '../i18n';
+import { clip } from './clip';
 
 /** A ticket in a reminder: what a line shows. */
 export interface DueTicket {
@@ -55,7 +56,7 @@ export function localDateTime(ms: number, ctx: ReaderContext): string {
 }
 
 function shortTitle(title: string): string {
-  return title.length > TITLE_MAX ? `${title.slice(0, TITLE_MAX - 1)}…` : title;
+  return clip(title, TITLE_MAX);
 }
 
 /** Soonest (most overdue) first, then by id, so a digest always reads the same. */
