@@ -70,7 +70,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const forecastTiming = { recheckMs: deps.config.forecast?.recheck ?? 5 * 60_000, watchForMs: deps.config.forecast?.watchFor ?? 7 * 86_400_000 };
   const services = { restarts, tickets, deadlines, dumps: new DumpClient(deps.client), forecasts: new ForecastClient(deps.client, forecastTiming) };
   const audit = new AuditTrail(deps.auditFile ?? path.join(deps.consoleFile ? path.dirname(deps.consoleFile) : path.join(os.tmpdir(), 'dutydesk'), 'audit.jsonl'), deps.log ?? console.log);
-  const identity = new ConsoleIdentity(deps.config, new ConsoleSessions(consoleSessionKey(deps.config, deps.consoleFile), deps.config.gateway.console.sessionTtl));
+  const revoked = deps.consoleFile ? path.join(path.dirname(deps.consoleFile), 'console-signed-out.json') : undefined;
+  const identity = new ConsoleIdentity(deps.config, new ConsoleSessions(consoleSessionKey(deps.config, deps.consoleFile), deps.config.gateway.console.sessionTtl, Date.now, revoked));
   const dispatcher = new Dispatcher(deps.config, services, deps.log, notifyAdmins, audit, (userId) => identity.signInUrl(identity.sessions.link(userId)));
   const app = newApp();
   const intakeApp = deps.config.gateway.intakeListen ? newApp() : undefined;
@@ -82,7 +83,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // Before the console: webhooks are checked against the raw body.
   if (deps.config.tickets) intake.use(ticketWebhookRouter(deps.config, tickets, deps.log));
   const filesDir = deps.consoleFile ? path.join(path.dirname(deps.consoleFile), 'console-files') : path.join(os.tmpdir(), 'dutydesk-console-files');
-  app.use(consoleRouter({ config: deps.config, store, dispatcher, botToken: deps.botToken, filesDir, identity }));
+  app.use(consoleRouter({ config: deps.config, store, dispatcher, botToken: deps.botToken, filesDir, identity, audit }));
   const telegram = deps.config.telegram
     ? createTelegramBot({ config: deps.config, client: deps.client, dispatcher, token: readSecret(deps.config.telegram.token, deps.config).trim(), log: deps.log })
     : undefined;

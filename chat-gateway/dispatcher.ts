@@ -61,7 +61,7 @@ export class Dispatcher {
     private readonly notifyAdmins?: (stranger: Incoming) => Promise<void>,
     private readonly audit?: AuditTrail,
     /** A one-time sign-in link to the web console for this person (signIn chat). */
-    private readonly signInLink?: (userId: string) => string,
+    readonly signInLink?: (userId: string) => string,
   ) {
     this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand, dumpCommand, forecastCommand, auditCommand, consoleCommand];
   }

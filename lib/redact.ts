@@ -1,28 +1,90 @@
 /**
  * Takes secrets out of text bound for workflow history and chat: command-line
- * options named like secrets (-Ddb.password=…, --api-token=…, --password …),
- * credentials in URLs (user:password@) and the values of URL query parameters
- * named like secrets (?token=…), plus patterns from the configuration.
+ * options and assignments named like secrets (-Ddb.password=…, --api-token …,
+ * DB_PASSWORD=…), credentials in URLs (user:password@, JDBC's user/password@,
+ * ;password=…), curl -u, Authorization and X-Api-Key headers, the values of URL
+ * query parameters named like secrets (?token=…), plus patterns from the configuration.
+ * Each rule scans names and values once (no nested quantifiers), so a megabyte
+ * of output costs milliseconds.
  */
 
-/** Words that make an option a secret. */
-const OPTION_WORDS = 'password|passwd|pwd|secret|token|key|credential';
+/** Options and query parameters are secret when their name holds one of these anywhere (--keyboard too: cheap to over-hide). */
+const OPTION_WORDS = /password|passwd|pwd|secret|token|key|credential/i;
 /** Query parameters are also signatures and auth codes (sig=, X-Amz-Signature=, auth=). */
-const QUERY_WORDS = `${OPTION_WORDS}|auth|sig`;
+const QUERY_WORDS = /password|passwd|pwd|secret|token|key|credential|auth|sig/i;
+/**
+ * Elsewhere (DB_PASSWORD=, X-Api-Key:, and "pass" in options) a whole word must be one, words split at
+ * . - _ digits and camelCase: "pass" alone, or ending in password, token… (PGPASSWORD, apitoken), or
+ * "key" alone or after api, access… (apikey): not compass, bypass, monkey, keyboard, tokenizer.
+ */
+const SECRET_WORD =
+  /^(?:pass|[a-z]*(?:password|passwd|passphrase|pwd|secret|token|credential|signature)s?|(?:api|access|secret|private|master|signing|encryption|license|auth|pass)?keys?)$/;
+/** The shell's working directories, not passwords. */
+const NOT_SECRET = /^(?:old)?pwd$/i;
 
-/** scheme://user:password@host: the last "@" before the path ends the credentials, as URL parsers read it. */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi;
-const QUERY_SECRET = new RegExp(`([?&;][^=&#\\s]*(?:${QUERY_WORDS})[^=&#\\s]*=)[^&#\\s]*`, 'gi');
-/** -Dkey=value and --name=value, -name=value. */
-const OPTION_SECRET = new RegExp(`(^|[\\s"'])(-{1,2}[^\\s=]*(?:${OPTION_WORDS})[^\\s=]*=)[^\\s"']*`, 'gi');
+/** A name or option starts the text, or follows a space, a quote or the "=" of --env=NAME=value. */
+const LEAD = `(?<=^|[\\s="'])`;
+/** ?name=value, &name=value, and ;name=value (JDBC SQL Server); a {braced} value may hold ";". */
+const QUERY_SECRET = /([?&;]([^=?&;#\s"']+)=)(?:\{[^}\n]*\}|[^?&;#\s"']*)/g;
+// URL userinfo is dropped up to the last "@" before the path; or, if "user:" is followed by no port, up to the first "@" after which a host (no other "@") runs to "/", "?", "#" or a space.
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]{0,30}:\/\/)(?:[^\s/?#]*@|[^\s/?#@:[]*:(?!\d*[/?#])(?:[^\s/]|\/(?!\/))*?@(?=[^\s/?#@]+(?:[\s/?#]|$)))/gi;
+/** Oracle's user/password@db: jdbc:oracle:thin:scott/tiger@//db:1521/ORCL, sqlplus scott/tiger@db. */
+const ORACLE = /(\bjdbc:oracle:[a-z0-9]+:|\bsqlplus[ \t]+(?:-\S+[ \t]+)*)([^\s/@"':]+\/)(?:"[^"\n]*"|[^\s@"']+)/gi;
+/** Authorization keeps its scheme (Bearer, Basic) and loses the rest, up to a quote or the line's end. */
+const AUTH_HEADER = /(?<=^|[\s"'{,])((?:proxy-)?authorization["']?:[ \t]*["']?(?:[a-z][\w-]*[ \t]+(?=[^\s"']))?)[^"'\r\n]+/gi;
+/** Other headers named like secrets: X-Api-Key: …, "x-auth-token": "…" (a hyphen, so that "bad token: …" in prose stays). */
+const HEADER = new RegExp(`${LEAD}([a-z]\\w*(?:-\\w+)+)["']?:[ \\t]*(?=\\S)`, 'gi');
+/** curl -u user:password, --user, --proxy-user: what follows the first ":" (not docker's -u 1000:1000). */
+const CURL_USER = new RegExp(`${LEAD}(?:-[uU][ \\t]+|--(?:proxy-)?user[ \\t=][ \\t]*)(?<q>["']?)(?!\\d+:\\d+(?![^\\s"']))[^\\s"':]+:`, 'g');
+/** -Dkey=value, --name=value, -name=value, and NAME=value (export API_TOKEN=…, spring.datasource.password=…). */
+const ASSIGNMENT = new RegExp(`${LEAD}(-{1,2}[^\\s="']+|[a-z_][\\w.-]*)=`, 'gi');
 /** --password value (the next word, unless it is another option). */
-const SPACED_SECRET = new RegExp(`(^|[\\s"'])(--[^\\s=]*(?:${OPTION_WORDS})[^\\s=]*\\s+)(?!-)[^\\s"']+`, 'gi');
+const SPACED = new RegExp(`${LEAD}(--[^\\s="']+)[ \\t]+(?=[^\\s-])`, 'g');
+
+/** A value: quoted ("a b"), or inside quotes that also hold its name ('-Dx.password=a b', to the quote), or a word. */
+const QUOTED = /"[^"\n]*"|'[^'\n]*'/y;
+const TO_QUOTE: Record<string, RegExp> = { '"': /[^"\n]+(?=")/y, "'": /[^'\n]+(?=')/y };
+const WORD = /["']?[^\s"']*/y;
 
 export const REDACTED = '***';
 
 /** Extra patterns (dumps.redact): matched case-insensitively; throws on a pattern that is no regular expression. */
 export function compileRedactions(patterns: readonly string[]): RegExp[] {
   return patterns.map((p) => new RegExp(p, 'gid'));
+}
+
+function hasSecretWord(name: string): boolean {
+  const words = name.replace(/([a-z])(?=[A-Z])/g, '$1 ').toLowerCase().split(/[^a-z]+/);
+  return words.some((word) => SECRET_WORD.test(word));
+}
+
+/** -Dpass is "pass": the D of -D is no part of the name. */
+const secretOption = (name: string) => OPTION_WORDS.test(name) || hasSecretWord(name.replace(/^-(?:-|D)?/, ''));
+
+function valueEnd(text: string, at: number, quote: string | undefined): number {
+  for (const re of [QUOTED, TO_QUOTE[quote ?? ''], WORD]) {
+    if (!re) continue;
+    re.lastIndex = at;
+    if (re.test(text)) return re.lastIndex;
+  }
+  return at;
+}
+
+/**
+ * The value after each match that `secret` accepts becomes ***. Matches end
+ * before the value, so one that is no secret never hides what follows it.
+ */
+function redactAfter(text: string, re: RegExp, secret: (m: RegExpMatchArray) => boolean): string {
+  let out = '';
+  let at = 0;
+  for (const m of text.matchAll(re)) {
+    const index = m.index ?? 0;
+    if (index < at || !secret(m)) continue;
+    const start = index + m[0].length;
+    out += text.slice(at, start) + REDACTED;
+    at = valueEnd(text, start, m.groups?.q || text[index - 1]);
+  }
+  return out + text.slice(at);
 }
 
 /**
@@ -47,11 +109,16 @@ function applyPattern(text: string, pattern: RegExp): string {
 }
 
 export function redactSecrets(text: string, extra: readonly RegExp[] = []): string {
+  // Query values first: an "@" in ;password=p@ss must not read as the end of URL credentials.
   let out = text
+    .replace(QUERY_SECRET, (all, kept: string, name: string) => (QUERY_WORDS.test(name) || hasSecretWord(name) ? kept + REDACTED : all))
     .replace(URL_USERINFO, '$1')
-    .replace(QUERY_SECRET, `$1${REDACTED}`)
-    .replace(OPTION_SECRET, `$1$2${REDACTED}`)
-    .replace(SPACED_SECRET, `$1$2${REDACTED}`);
+    .replace(ORACLE, `$1$2${REDACTED}`)
+    .replace(AUTH_HEADER, `$1${REDACTED}`);
+  out = redactAfter(out, HEADER, (m) => hasSecretWord(m[1]));
+  out = redactAfter(out, CURL_USER, () => true);
+  out = redactAfter(out, ASSIGNMENT, ([, name]) => (name.startsWith('-') ? secretOption(name) : hasSecretWord(name) && !NOT_SECRET.test(name)));
+  out = redactAfter(out, SPACED, ([, name]) => secretOption(name));
   for (const pattern of extra) out = applyPattern(out, pattern);
   return out;
 }

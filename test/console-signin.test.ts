@@ -6,8 +6,10 @@
  * session acts as its person whatever a request body says. Also the proxy
  * mode's header, believed from the proxy only, and the demo mode's limits.
  */
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { parseConfig } from '../config/load';
 import { createGateway } from '../chat-gateway/app';
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
@@ -155,4 +157,51 @@ test('a file handed over in a chat is served only to who may read that chat', as
   const signedIn = await fetch(`${desk.url}/console/signin`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ t: new URL(link).searchParams.get('t') as string }) });
   const bob = signedIn.headers.getSetCookie()[0].split(';')[0];
   expect((await fetch(`${desk.url}/console/files/${up.fileId}`, { headers: { cookie: bob } })).status).toBe(403);
+});
+
+/** Writes `console` to the bot in a Telegram direct chat and signs in by the link: the session cookie ("name=value"). */
+async function signedInAs(person: { id: number; first_name: string }): Promise<string> {
+  const before = api.botMessages(person.id).length;
+  api.userSends(person, person.id, '/console');
+  const link = await waitFor(() => /(http:\/\/\S+\/console\/signin\?t=\S+)/.exec(api.botMessages(person.id).slice(before).find((m) => m.text?.includes('signin?t='))?.text ?? '')?.[1], `${person.first_name}'s link`);
+  const signedIn = await fetch(`${desk.url}/console/signin`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ t: new URL(link).searchParams.get('t') as string }) });
+  expect(signedIn.status).toBe(303);
+  return signedIn.headers.getSetCookie()[0].split(';')[0];
+}
+
+test('a live page of a session ends when the session is signed out, and sign-ins and sign-outs are in the audit trail', async () => {
+  const session = await signedInAs(ALICE);
+  const stream = await fetch(`${desk.url}/console/api/events?chat=dm-alice`, { headers: { cookie: session } });
+  expect(stream.status).toBe(200);
+  const reader = stream.body!.getReader();
+  expect(new TextDecoder().decode((await reader.read()).value)).toContain(': connected');
+  expect((await fetch(`${desk.url}/console/signout`, { method: 'POST', headers: { cookie: session } })).status).toBe(204);
+  // The stream ends by itself (read() resolves done), without waiting for the next ping.
+  let done = false;
+  while (!done) done = (await reader.read()).done;
+  const audit = path.join(path.dirname(desk.configFile), '.data', 'audit.jsonl');
+  const lines = await waitFor(() => {
+    const entries = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { who: string; what: string; outcome: string; detail?: string });
+    return entries.some((e) => e.what === 'console sign-out') ? entries : undefined;
+  }, 'the sign-out in the audit trail');
+  expect(lines).toEqual(expect.arrayContaining([
+    expect.objectContaining({ who: 'alice', platform: 'web', what: 'console sign-in', outcome: 'done' }),
+    expect.objectContaining({ who: 'alice', platform: 'web', what: 'console sign-out', outcome: 'done' }),
+  ]));
+});
+
+test('one person follows at most 20 chats live at once', async () => {
+  const session = await signedInAs(ALICE);
+  const open: AbortController[] = [];
+  try {
+    for (let i = 0; i < 20; i++) {
+      const abort = new AbortController();
+      open.push(abort);
+      expect((await fetch(`${desk.url}/console/api/events?chat=ops`, { headers: { cookie: session }, signal: abort.signal })).status).toBe(200);
+    }
+    const more = await fetch(`${desk.url}/console/api/events?chat=ops`, { headers: { cookie: session } });
+    expect([more.status, ((await more.json()) as { error: string }).error]).toEqual([429, 'you follow 20 chats live already; close some console tabs']);
+  } finally {
+    for (const abort of open) abort.abort();
+  }
 });

@@ -23,6 +23,7 @@ import type { TicketClient } from '../tickets/ticket-client';
 import { homeBlocks, strangerHomeBlocks } from './home-view';
 import { botIdentity, fromABot } from './own-messages';
 import { slackRequestGuard } from './request-guard';
+import { sendDirectly } from '../send-directly';
 
 export interface SlackAppDeps {
   config: LoadedConfig;
@@ -97,7 +98,7 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
         }
       }
       // A direct chat: what must stay out of workflow history (a sign-in link) goes straight to Slack.
-      const sendPrivately = async (text: string) => void (await app.client.chat.postMessage({ token: botToken, channel: message.channel, text: mrkdwnFromPlain(text) }));
+      const sendPrivately = (text: string) => sendDirectly(() => app.client.chat.postMessage({ token: botToken, channel: message.channel, text: mrkdwnFromPlain(text) }));
       await dispatcher.text({ userId, chat, messageId: `${message.channel}:${message.ts}`, reply, sendPrivately, ...(file ? { file } : {}) }, plainFromSlack(message.text ?? ''));
     });
   });

@@ -15,6 +15,7 @@ import { LANGUAGES, supportedLanguage, t } from '../../lib/i18n';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import type { Dispatcher } from '../dispatcher';
 import { downloadIncomingFile, FileTooBig, fileRefusal, INCOMING_FILE_LIMIT, type IncomingFile } from '../incoming-files';
+import { sendDirectly } from '../send-directly';
 
 export interface TelegramBotDeps {
   config: LoadedConfig;
@@ -47,7 +48,7 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
     if (ctx.chat.type !== 'private' && !text.startsWith('/')) return; // group chatter is not for us
     const messageId = `${ctx.chat.id}:${ctx.message.message_id}`;
     // A private chat: what must stay out of workflow history (a sign-in link) goes straight to Telegram, as plain text.
-    const sendPrivately = ctx.chat.type === 'private' ? async (line: string) => void (await ctx.telegram.sendMessage(ctx.chat.id, line)) : undefined;
+    const sendPrivately = ctx.chat.type === 'private' ? (line: string) => sendDirectly(() => ctx.telegram.sendMessage(ctx.chat.id, line)) : undefined;
     await dispatcher.text({ userId: userIdOf(ctx.from.id), chat, messageId, reply: replier(chat, ctx.update.update_id), sendPrivately, ...who(ctx.from) }, text);
   });
 

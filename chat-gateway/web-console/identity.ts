@@ -14,6 +14,8 @@ import type { UserConfig } from '../../config/schema';
 import { ConsoleSessions, type Session } from './sessions';
 
 export const SESSION_COOKIE = 'dutydesk_session';
+/** Over https the cookie is __Host- prefixed: browsers then take it only Secure, for this host alone, so no sibling subdomain can set it. */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
 
 /** The dutydesk user id (in demo mode also a stranger's made-up one), or why there is none. */
 export type Identified = { userId: string; session?: Session } | { error: string; status: 401 | 403 };
@@ -57,20 +59,29 @@ export class ConsoleIdentity {
       if (!user) return { status: 401, error: 'the sign-in proxy did not name a person dutydesk knows' };
       return { userId: user.id };
     }
-    const session = this.sessions.session(cookieOf(req, SESSION_COOKIE));
+    const session = this.sessions.session(cookieOf(req, this.cookieName(req)));
     const user = session && this.user(session.userId);
     if (!session || !user) return { status: 401, error: 'not signed in: write "console" to the bot in your chat (Telegram, Slack) and open the link it sends you' };
     return { userId: user.id, session };
   }
 
-  /** Sets the session cookie: HttpOnly, SameSite=Strict, Secure over https, for the session's life. */
-  setCookie(req: Request, res: Response, value: string): void {
-    const secure = req.secure || (this.config.gateway.console.publicUrl ?? '').startsWith('https:');
-    res.append('set-cookie', `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(this.sessions.sessionTtlMs / 1000)}${secure ? '; Secure' : ''}`);
+  private secure(req: Request): boolean {
+    return req.secure || (this.config.gateway.console.publicUrl ?? '').startsWith('https:');
   }
 
-  clearCookie(res: Response): void {
-    res.append('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+  private cookieName(req: Request): string {
+    return this.secure(req) ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+  }
+
+  /** Sets the session cookie: HttpOnly, SameSite=Strict, Secure (and __Host-) over https, for the session's life. */
+  setCookie(req: Request, res: Response, value: string): void {
+    const secure = this.secure(req) ? '; Secure' : '';
+    res.append('set-cookie', `${this.cookieName(req)}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(this.sessions.sessionTtlMs / 1000)}${secure}`);
+  }
+
+  clearCookie(req: Request, res: Response): void {
+    const secure = this.secure(req) ? '; Secure' : '';
+    res.append('set-cookie', `${this.cookieName(req)}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure}`);
   }
 
   /** A browser's state-changing request must come from the console's own page (Origin), not another site's. */

@@ -17,6 +17,7 @@ import type { ConsoleMessage, ConsoleStore } from './store';
 import { consoleUploads } from './uploads';
 import type { ConsoleIdentity } from './identity';
 import { signInRouter } from './signin';
+import type { AuditTrail } from '../audit';
 
 export interface ConsoleDeps {
   config: LoadedConfig;
@@ -28,6 +29,8 @@ export interface ConsoleDeps {
   filesDir: string;
   /** Who is at the page (sign-in by chat link, proxy header, or the demo's picker). */
   identity: ConsoleIdentity;
+  /** Where sign-ins and sign-outs are recorded. */
+  audit?: AuditTrail;
 }
 
 /** What the page loads, each with its type; nothing else is served from these folders. */
@@ -42,8 +45,11 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 const PERSON_JSON_LIMIT = '32kb';
 /** Longest user id the console takes (ids in the configuration are short; strangers' are made up). */
 const USER_ID_MAX = 100;
-/** Pages following chats live at once. */
+/** Pages following chats live at once: in all, and per person (a few tabs and devices). */
 const FOLLOWERS_MAX = 500;
+const FOLLOWERS_PER_PERSON = 20;
+/** How often a live page is told it is still connected, and its session checked again. */
+const PING_MS = 20_000;
 
 function badRequest(res: Response, message: string) {
   res.status(400).json({ error: message });
@@ -56,7 +62,7 @@ export function consoleChats(config: LoadedConfig, userId: string): { chatId: st
   return [{ chatId: `dm-${userId}`, title: 'Direct messages with dutydesk' }, ...groups];
 }
 
-export function consoleRouter({ config, store, dispatcher, botToken, filesDir, identity }: ConsoleDeps): Router {
+export function consoleRouter({ config, store, dispatcher, botToken, filesDir, identity, audit }: ConsoleDeps): Router {
   const router = express.Router();
   router.use(consoleSecurityHeaders);
   const demo = identity.mode === 'demo';
@@ -110,7 +116,7 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir, i
   }
 
   // --- the person's side -------------------------------------------------
-  router.use(signInRouter(identity, config));
+  router.use(signInRouter(identity, config, audit));
 
   /** Who the page belongs to: the signed-in person, or (demo) the people to pick from. */
   router.get('/console/api/me', (req, res) => {
@@ -143,23 +149,39 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir, i
   });
 
   let followers = 0;
+  const following = new Map<string, number>();
   router.get('/console/api/events', (req: Request, res: Response) => {
     const chat = String(req.query.chat ?? '');
     if (!chat) return badRequest(res, 'give ?chat=<chat id>');
-    if (!reader(req, res, chat)) return;
+    const userId = reader(req, res, chat);
+    if (!userId) return;
     if (followers >= FOLLOWERS_MAX) return res.status(503).set('retry-after', '5').json({ error: 'too many pages follow chats right now; try again shortly' });
+    const own = following.get(userId) ?? 0;
+    if (!demo && own >= FOLLOWERS_PER_PERSON) return res.status(429).json({ error: `you follow ${own} chats live already; close some console tabs` });
     followers++;
+    following.set(userId, own + 1);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(': connected\n\n');
+    // A stream lives no longer than the session that opened it: signed out or expired, it ends (the page then shows it is signed out).
+    const stillSignedIn = () => demo || !('error' in identity.identify(req));
+    const end = () => res.end();
     const onMessage = (m: ConsoleMessage) => {
-      if (m.chatId === chat) res.write(`data: ${JSON.stringify(m)}\n\n`);
+      if (m.chatId !== chat) return;
+      if (stillSignedIn()) res.write(`data: ${JSON.stringify(m)}\n\n`);
+      else end();
     };
     store.on('message', onMessage);
-    const ping = setInterval(() => res.write(': ping\n\n'), 20_000);
+    const ping = setInterval(() => (stillSignedIn() ? res.write(': ping\n\n') : end()), PING_MS);
+    const signedOut = () => (stillSignedIn() ? undefined : end());
+    identity.sessions.on('signedOut', signedOut);
     req.on('close', () => {
       followers--;
+      const left = (following.get(userId) ?? 1) - 1;
+      if (left > 0) following.set(userId, left);
+      else following.delete(userId);
       clearInterval(ping);
       store.off('message', onMessage);
+      identity.sessions.off('signedOut', signedOut);
     });
   });
 

@@ -5,9 +5,13 @@
  * use it up) turns it into a session cookie. Both are signed with the
  * gateway's key (HMAC-SHA256), so the gateway keeps no session table: only
  * the links already used and the sessions signed out, each until it would
- * have expired anyway. With several gateways, give them the same key.
+ * have expired anyway, kept in a file of the data folder so a restart forgets
+ * none. With several gateways, give them the same key (each remembers what it saw).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 /** How long a sign-in link works. */
 export const LINK_TTL_MS = 10 * 60_000;
@@ -34,7 +38,8 @@ export interface Session {
   issued: number;
 }
 
-export class ConsoleSessions {
+/** Emits "signedOut" (the Session) when a session is signed out, so live pages of it can end. */
+export class ConsoleSessions extends EventEmitter {
   private readonly used = new Map<string, number>();
   private readonly signedOut = new Map<string, number>();
 
@@ -42,7 +47,14 @@ export class ConsoleSessions {
     private readonly key: Buffer,
     readonly sessionTtlMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+    /** Where used links and signed-out sessions are kept across restarts; in memory only when absent. */
+    private readonly file?: string,
+  ) {
+    super();
+    // Every live page listens.
+    this.setMaxListeners(0);
+    this.load();
+  }
 
   /** A one-time sign-in token for the user, to put in a link. */
   link(userId: string): string {
@@ -57,6 +69,7 @@ export class ConsoleSessions {
     this.forgetExpired();
     if (this.used.has(claims.n)) return { error: 'used' };
     this.remember(this.used, claims.n, claims.e);
+    this.save();
     return { userId: claims.u };
   }
 
@@ -81,6 +94,8 @@ export class ConsoleSessions {
   signOut(s: Session): void {
     this.forgetExpired();
     this.remember(this.signedOut, s.id, s.expires);
+    this.save();
+    this.emit('signedOut', s);
   }
 
   private sign(claims: Signed): string {
@@ -114,5 +129,29 @@ export class ConsoleSessions {
   private forgetExpired() {
     const now = this.now();
     for (const map of [this.used, this.signedOut]) for (const [id, until] of map) if (until < now) map.delete(id);
+  }
+
+  private load() {
+    if (!this.file) return;
+    let kept: { used?: [string, number][]; signedOut?: [string, number][] };
+    try {
+      kept = JSON.parse(readFileSync(this.file, 'utf8'));
+    } catch {
+      return; // none yet, or unreadable: a new file is written at the next change
+    }
+    const valid = (e: unknown): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number';
+    for (const [map, entries] of [[this.used, kept.used], [this.signedOut, kept.signedOut]] as const) {
+      for (const entry of Array.isArray(entries) ? entries.slice(-MAX_REMEMBERED) : []) if (valid(entry)) map.set(entry[0], entry[1]);
+    }
+    this.forgetExpired();
+  }
+
+  /** Written whole (at most 20,000 short entries), through a temporary file so a crash leaves the old one. */
+  private save() {
+    if (!this.file) return;
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    const temp = `${this.file}.tmp`;
+    writeFileSync(temp, JSON.stringify({ used: [...this.used], signedOut: [...this.signedOut] }), { mode: 0o600 });
+    renameSync(temp, this.file);
   }
 }

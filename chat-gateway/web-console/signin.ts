@@ -7,6 +7,7 @@
  */
 import express, { type Router } from 'express';
 import type { LoadedConfig } from '../../config/load';
+import type { AuditTrail } from '../audit';
 import type { ConsoleIdentity } from './identity';
 
 /** What a token looks like (base64url.base64url); anything else is refused before it is used anywhere. */
@@ -18,8 +19,10 @@ function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="/console/page.css"></head><body><main class="signin"><h1>dutydesk</h1>${body}</main></body></html>`;
 }
 
-export function signInRouter(identity: ConsoleIdentity, config: LoadedConfig): Router {
+export function signInRouter(identity: ConsoleIdentity, config: LoadedConfig, audit?: AuditTrail): Router {
   const router = express.Router();
+  const note = (who: string, what: 'console sign-in' | 'console sign-out', outcome: 'done' | 'refused', detail?: string) =>
+    void audit?.record({ who, platform: 'web', what, outcome, ...(detail ? { detail } : {}) });
   const form = express.urlencoded({ extended: false, limit: '4kb' });
 
   router.get('/console/signin', (req, res) => {
@@ -39,12 +42,18 @@ export function signInRouter(identity: ConsoleIdentity, config: LoadedConfig): R
 
   router.post('/console/signin', form, (req, res) => {
     const token = String(req.body?.t ?? '');
-    if (identity.mode !== 'chat' || !identity.sameOrigin(req) || !TOKEN.test(token)) return res.status(400).type('html').send(page('Sign-in refused', '<p>This sign-in was refused. Write <b>console</b> to the bot in your chat for a new link.</p>'));
+    const from = `web:${(req.ip ?? 'unknown').replace(/^::ffff:/, '')}`;
+    if (identity.mode !== 'chat' || !identity.sameOrigin(req) || !TOKEN.test(token)) {
+      note(from, 'console sign-in', 'refused', identity.mode !== 'chat' ? `sign-in is ${identity.mode}` : !TOKEN.test(token) ? 'not a sign-in token' : "another site's page");
+      return res.status(400).type('html').send(page('Sign-in refused', '<p>This sign-in was refused. Write <b>console</b> to the bot in your chat for a new link.</p>'));
+    }
     const used = identity.sessions.redeem(token);
     if ('error' in used || !config.users.some((u) => u.id === used.userId)) {
       const why = 'error' in used ? { invalid: 'is not valid', expired: 'has expired', used: 'was used already' }[used.error] : 'is for someone dutydesk no longer knows';
+      note('error' in used ? from : used.userId, 'console sign-in', 'refused', `the link ${why}`);
       return res.status(401).type('html').send(page('Sign-in refused', `<p>This sign-in link ${why}. Write <b>console</b> to the bot in your chat for a new one.</p>`));
     }
+    note(used.userId, 'console sign-in', 'done');
     identity.setCookie(req, res, identity.sessions.start(used.userId));
     res.redirect(303, '/');
   });
@@ -52,8 +61,11 @@ export function signInRouter(identity: ConsoleIdentity, config: LoadedConfig): R
   router.post('/console/signout', (req, res) => {
     const found = identity.identify(req);
     if (!identity.sameOrigin(req)) return res.status(403).json({ error: "this request comes from another site's page; use the console itself" });
-    if ('session' in found && found.session) identity.sessions.signOut(found.session);
-    identity.clearCookie(res);
+    if ('session' in found && found.session) {
+      identity.sessions.signOut(found.session);
+      note(found.userId, 'console sign-out', 'done');
+    }
+    identity.clearCookie(req, res);
     res.status(204).end();
   });
 
