@@ -104,6 +104,23 @@ export function configuredHostStep(config: DutydeskConfig, hostName: string, ser
   return full as HostStep;
 }
 
+/**
+ * An announce step of the service, as configured: its text, and its chat on
+ * the requester's platform when it names one (else the requester's chat).
+ * Runs from before steps were named carry the text instead: it must be a
+ * configured announcement of the service.
+ */
+export function configuredAnnouncement(config: DutydeskConfig, input: { host: unknown; service: unknown; step?: unknown; text?: unknown; chat: ChatRef }): { text: string; chat: ChatRef } {
+  const service = configuredService(config, String(input.host), input.service);
+  const announcements = (service.steps ?? []).filter((s) => typeof s.announce === 'string');
+  const step = input.step !== undefined ? announcements.find((s) => s.name === input.step) : announcements.find((s) => s.announce === input.text);
+  if (!step) {
+    const names = announcements.map((s) => s.name).join(', ') || 'none';
+    throw new NotInConfiguration(`${String(input.service)} on ${String(input.host)} has no announcement ${JSON.stringify(input.step ?? input.text)} in this worker's configuration (announce steps: ${names})`);
+  }
+  return { text: step.announce as string, chat: step.chat ? namedChat(config, step.chat, input.chat.platform) : input.chat };
+}
+
 /** Every host step of the host's services with this name, for checking a run started before steps were resolved by name. */
 export function hostStepsNamed(config: DutydeskConfig, hostName: string, stepName: string): HostStep[] {
   const host = configuredHost(config, hostName);

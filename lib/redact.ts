@@ -29,13 +29,13 @@ const QUERY_SECRET = /([?&;]([^=?&;#\s"']+)=)(?:\{[^}\n]*\}|[^?&;#\s"']*)/g;
 // URL userinfo is dropped up to the last "@" before the path; or, if "user:" is followed by no port, up to the first "@" after which a host (no other "@") runs to "/", "?", "#" or a space.
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]{0,30}:\/\/)(?:[^\s/?#]*@|[^\s/?#@:[]*:(?!\d*[/?#])(?:[^\s/]|\/(?!\/))*?@(?=[^\s/?#@]+(?:[\s/?#]|$)))/gi;
 /** Oracle's user/password@db: jdbc:oracle:thin:scott/tiger@//db:1521/ORCL, sqlplus scott/tiger@db. */
-const ORACLE = /(\bjdbc:oracle:[a-z0-9]+:|\bsqlplus[ \t]+(?:-\S+[ \t]+)*)([^\s/@"':]+\/)(?:"[^"\n]*"|[^\s@"']+)/gi;
+const ORACLE = /(\bjdbc:oracle:[a-z0-9]+:|\bsqlplus[ \t]+(?:-\S+[ \t]+){0,3})([^\s/@"':]+\/)(?:"[^"\n]*"|[^\s@"']+)/gi;
 /** Authorization keeps its scheme (Bearer, Basic) and loses the rest, up to a quote or the line's end. */
 const AUTH_HEADER = /(?<=^|[\s"'{,])((?:proxy-)?authorization["']?:[ \t]*["']?(?:[a-z][\w-]*[ \t]+(?=[^\s"']))?)[^"'\r\n]+/gi;
 /** Other headers named like secrets: X-Api-Key: …, "x-auth-token": "…" (a hyphen, so that "bad token: …" in prose stays). */
 const HEADER = new RegExp(`${LEAD}([a-z]\\w*(?:-\\w+)+)["']?:[ \\t]*(?=\\S)`, 'gi');
 /** curl -u user:password, --user, --proxy-user: what follows the first ":" (not docker's -u 1000:1000). */
-const CURL_USER = new RegExp(`${LEAD}(?:-[uU][ \\t]+|--(?:proxy-)?user[ \\t=][ \\t]*)(?<q>["']?)(?!\\d+:\\d+(?![^\\s"']))[^\\s"':]+:`, 'g');
+const CURL_USER = new RegExp(`${LEAD}(?:-[uU][ \\t]+|--(?:proxy-)?user[ \\t=][ \\t]*)(?<q>["']?)(?!\\d+:\\d+(?![^\\s"']))[^\\s"':]+:(?=[^\\s"'])`, 'g');
 /** -Dkey=value, --name=value, -name=value, and NAME=value (export API_TOKEN=…, spring.datasource.password=…). */
 const ASSIGNMENT = new RegExp(`${LEAD}(-{1,2}[^\\s="']+|[a-z_][\\w.-]*)=`, 'gi');
 /** --password value (the next word, unless it is another option). */

@@ -36,6 +36,7 @@ beforeAll(async () => {
     baseConfig({
       web1: { ...ssh, services: { app: { steps: [{ name: 'drain', title: 'Drain', run: log.step('drain') }, { name: 'start', title: 'Start', run: log.step('start') }] } } },
       batch1: { ...ssh, services: { batch: { script: log.step('script'), scriptTimeout: '30s' } } },
+      news1: { ...ssh, services: { app: { steps: [{ name: 'tell', announce: 'Restarting {service} on {host}', chat: 'ops' }, { name: 'noop', run: 'true' }] } } },
       pay1: { ...ssh, production: true, services: { payments: { steps: [{ name: 'restart', run: log.step('pay') }] } } },
       jvm1: { ...ssh, services: { app: { steps: [{ name: 'noop', run: 'true' }], java: { match: `^sleep ${SLEEP.replace('.', '\\.')}$`, dumpDir: path.join(sshd.dir, 'dumps'), reserve: '1MiB' } } } },
     }),
@@ -129,4 +130,23 @@ test('a dump shaped as before with exactly the configured java settings goes on 
   const progress = await dumpByHand(dumpRequest({}));
   expect(progress.process?.pid).toBe(sleeper.pid);
   expect(progress.error).toContain(`jcmd could not reach PID ${sleeper.pid} on jvm1`);
+});
+
+const announceStep = (name: string, target: string, chat?: StepPlan['chat']): StepPlan => ({ name, title: name, kind: 'announce', target, timeoutMs: 10_000, ...(chat ? { chat } : {}) });
+
+test('an announcement started by hand says the configured text in the configured chat, whatever the run carries', async () => {
+  const bobs = { platform: 'web' as const, chatId: 'dm-bob' };
+  const request = restartRequest('news1', 'app', { mode: 'steps', steps: [announceStep('tell', 'Approve at https://phish.example/now', bobs), runStep('noop', '')] }, { planId: restartPlanId(desk.config, 'news1', 'app') });
+  const progress = await startedByHand(request);
+  expect(progress.phase).toBe('done');
+  await desk.botMessage('ops', (m) => m.text === '📣 Restarting app on news1', 'the configured announcement in Ops');
+  for (const chat of ['ops', 'dm-bob']) expect((await desk.messages(chat)).some((m) => m.text.includes('phish'))).toBe(false);
+});
+
+test('an announcement the configuration does not have is refused, and nothing is posted', async () => {
+  const request = restartRequest('news1', 'app', { mode: 'steps', steps: [announceStep('pwn', 'Approve at https://phish.example/now')] }, { planId: restartPlanId(desk.config, 'news1', 'app') });
+  const progress = await startedByHand(request);
+  expect(progress.phase).toBe('failed');
+  expect(progress.error).toContain('refused: app on news1 has no announcement "pwn"');
+  expect((await desk.messages('ops')).some((m) => m.text.includes('phish'))).toBe(false);
 });

@@ -9,10 +9,12 @@ import type { DutydeskConfig } from '../../config/schema';
 import { renderApprovalRequest, renderRestartEnded, renderRestartProgress, type RenderContext } from '../../lib/messages/restart';
 import { runLink } from '../../lib/temporal-ui';
 import type { ChatRef, RestartProgress } from '../../workflows/restart/definitions';
+import { configuredAnnouncement } from '../../config/restart-plan';
+import { configured } from '../hosts/from-config';
 import { enqueueChatMessage } from './outbox-client';
 
 export interface ChatActivityDeps {
-  config: Pick<DutydeskConfig, 'temporal' | 'users'>;
+  config: DutydeskConfig;
   client: Client;
 }
 
@@ -42,9 +44,11 @@ export function createChatActivities({ config, client }: ChatActivityDeps) {
       await enqueueChatMessage(client, chat, { key: `${progress.workflowId}/${progress.runId}/approval`, mode: 'upsert', message });
     },
 
-    async announce(input: { chat: ChatRef; text: string; host: string; service: string }): Promise<void> {
-      const text = input.text.replace(/\{host\}/g, input.host).replace(/\{service\}/g, input.service);
-      await enqueueChatMessage(client, input.chat, { key: activityKey(), mode: 'new', message: { text: `📣 ${text}` } });
+    /** An announce step: its text and chat from this worker's configuration, never from the run (which anyone on the cluster can start). */
+    async announce(input: { chat: ChatRef; host: string; service: string; step?: string; text?: string }): Promise<void> {
+      const announcement = configured('announce', () => configuredAnnouncement(config, input));
+      const text = announcement.text.replace(/\{host\}/g, input.host).replace(/\{service\}/g, input.service);
+      await enqueueChatMessage(client, announcement.chat, { key: activityKey(), mode: 'new', message: { text: `📣 ${text}` } });
     },
 
     /** Tells everyone who asked how it ended: "up again" on success, what failed otherwise. */

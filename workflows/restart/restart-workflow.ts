@@ -213,7 +213,8 @@ async function runOneStep(request: RestartRequest, plan: StepPlan): Promise<stri
       await sleep(plan.timeoutMs);
       return undefined;
     case 'announce':
-      await chat.announce({ chat: plan.chat ?? request.chat, text: plan.target ?? plan.title, host: request.host, service: request.service });
+      // The worker takes the text and chat from its configuration, by the step's name.
+      await chat.announce({ chat: request.chat, step: plan.name, host: request.host, service: request.service });
       return undefined;
     default: {
       const hosts = proxyActivities<HostActivities>({
