@@ -77,7 +77,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const intakeApp = deps.config.gateway.intakeListen ? newApp() : undefined;
   const intake = intakeApp ?? app;
   // Slack first: its receiver needs the raw body to check request signatures.
-  if (deps.config.slack) intake.use(createSlackApp({ config: deps.config, client: deps.client, dispatcher, restarts, tickets, log: deps.log }).router);
+  if (deps.config.slack) intake.use(createSlackApp({ config: deps.config, client: deps.client, dispatcher, restarts, tickets, log: deps.log, audit }).router);
   app.use(apiRouter(deps.config, services, deps.log ?? console.error, audit));
   intake.use(dumpLinkRouter(deps.config));
   // Before the console: webhooks are checked against the raw body.

@@ -88,6 +88,62 @@ test('redaction rules: options named like secrets, URL credentials, secret query
   expect(redactSecrets('-Dcredentials.file=/etc/c --license=LIC-1 serial ACME-77', extra)).toBe('-Dcredentials.file=*** --license=*** serial ***');
 });
 
+test('"pass" is a secret word where words part (. - _ camelCase), not inside compass, passive or bypass', () => {
+  expect(redactSecrets('java -Dpass=hunter2 -Dapp.pass=a --pass=b --pass c -DdbPass=d -Ddb_pass=e -Ddb-pass=f -Dcompass=north --passive=true -Dbypass.cache=true')).toBe(
+    'java -Dpass=*** -Dapp.pass=*** --pass=*** --pass *** -DdbPass=*** -Ddb_pass=*** -Ddb-pass=*** -Dcompass=north --passive=true -Dbypass.cache=true',
+  );
+});
+
+test('URL credentials whose password holds a "/" go; an "@" in a path, after a port or after the host stays', () => {
+  expect(redactSecrets('https://user:pa/ss@host/x https://u:p/a@ss@h2/y https://host/a@b https://u:p@h.example/@me https://npm.example:443/@types/node')).toBe(
+    'https://host/x https://h2/y https://host/a@b https://h.example/@me https://npm.example:443/@types/node',
+  );
+});
+
+test('curl -u, --user and --proxy-user lose the password, keep the user; -u without a password and docker -u uid:gid stay', () => {
+  expect(redactSecrets("curl -u user:secret https://x; curl --user ops:pw --proxy-user=px:py -u 'o:p w' https://x")).toBe(
+    "curl -u user:*** https://x; curl --user ops:*** --proxy-user=px:*** -u 'o:***' https://x",
+  );
+  expect(redactSecrets('sudo -u postgres psql; docker run -u 1000:1000 img')).toBe('sudo -u postgres psql; docker run -u 1000:1000 img');
+});
+
+test('quoted values go whole, and so do values inside quotes that also hold the name', () => {
+  expect(redactSecrets(`-Ddb.password="with spaces" -Dnext=1 --token 'a b c' --next PASSWORD="x y" ./run '-Dapp.secret=d e' "TOKEN=f g" x`)).toBe(
+    `-Ddb.password=*** -Dnext=1 --token *** --next PASSWORD=*** ./run '-Dapp.secret=***' "TOKEN=***" x`,
+  );
+});
+
+test('JDBC URLs: query and ;-separated properties, Oracle user/password@, userinfo', () => {
+  expect(redactSecrets('jdbc:postgresql://db:5432/app?user=app&password=secret')).toBe('jdbc:postgresql://db:5432/app?user=app&password=***');
+  expect(redactSecrets('jdbc:oracle:thin:scott/tiger@//db:1521/ORCL; sqlplus -s scott/tiger@db')).toBe('jdbc:oracle:thin:scott/***@//db:1521/ORCL; sqlplus -s scott/***@db');
+  expect(redactSecrets('jdbc:mysql://user:pw@host/db')).toBe('jdbc:mysql://host/db');
+  expect(redactSecrets('jdbc:sqlserver://host;user=sa;password=Secret1;encrypt=true jdbc:sqlserver://h:1433;password=p@ss;x=1 jdbc:sqlserver://h;password={a;b};x=1')).toBe(
+    'jdbc:sqlserver://host;user=sa;password=***;encrypt=true jdbc:sqlserver://h:1433;password=***;x=1 jdbc:sqlserver://h;password=***;x=1',
+  );
+});
+
+test('environment and property assignments named like secrets go, by whole words; KEYBOARD, MONKEY, tokenizer, PWD stay', () => {
+  expect(
+    redactSecrets('DB_PASSWORD=secret ./migrate; export API_TOKEN=abc AWS_SECRET_ACCESS_KEY=wJal PGPASSWORD=x MYSQL_PWD=y apikey=1 clientsecret=2 spring.datasource.password=3 --env=GH_TOKEN=4'),
+  ).toBe('DB_PASSWORD=*** ./migrate; export API_TOKEN=*** AWS_SECRET_ACCESS_KEY=*** PGPASSWORD=*** MYSQL_PWD=*** apikey=*** clientsecret=*** spring.datasource.password=*** --env=GH_TOKEN=***');
+  const plain = 'KEYBOARD=us MONKEY=1 tokenizer.threads=4 TOKENIZER_THREADS=2 COMPASS=n PASSIVE=1 SECRETARY=bob PASSWORDLESS=1 PWD=/srv OLDPWD=/';
+  expect(redactSecrets(plain)).toBe(plain);
+});
+
+test('Authorization keeps its scheme, headers named like secrets lose their value, others stay', () => {
+  expect(redactSecrets(`curl -H 'Authorization: Bearer abc' -H "X-Api-Key: k3y" -H 'X-Request-Id: 42' https://x`)).toBe(
+    `curl -H 'Authorization: Bearer ***' -H "X-Api-Key: ***" -H 'X-Request-Id: 42' https://x`,
+  );
+  expect(redactSecrets('> Authorization: Basic eHl6\n> x-auth-token: t0k\nerror: bad token: expected a JWT')).toBe('> Authorization: Basic ***\n> x-auth-token: ***\nerror: bad token: expected a JWT');
+});
+
+test('a megabyte of repeated option or URL fragments is read through', () => {
+  for (const unit of ['-D=a', '-Da=', 'https://', ';', '--password']) {
+    const text = unit.repeat((1 << 20) / unit.length);
+    expect(redactSecrets(text)).toBe(text);
+  }
+});
+
 test('a dumps.redact pattern that is no regular expression is refused at load, naming it', () => {
   const raw = baseConfig({ h: { address: '127.0.0.1', transport: 'local', services: { s: { steps: [{ name: 'x', run: 'true' }] } } } }, { dumps: { redact: ['ok', '(unclosed'] } });
   expect(() => parseConfig(raw, 'bad.yaml')).toThrow(ConfigError);

@@ -25,7 +25,12 @@ export interface HomeContent {
   running: { host: string; requestedBy: string }[];
   /** Help lines of the commands the user may use. */
   youCan: string[];
+  /** A button that sends a sign-in link for the web console to the person's direct messages (console sign-in by chat). */
+  consoleButton?: boolean;
 }
+
+/** The App Home button's action id: a view action, so it carries no channel and is handled apart from message buttons. */
+export const CONSOLE_SIGNIN_ACTION = 'console-signin';
 
 type Block = types.KnownBlock;
 const mrkdwn = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } });
@@ -44,6 +49,7 @@ export function homeBlocks(home: HomeContent): Block[] {
     plain(running),
     heading(t(lang, 'home.youCan')),
     plain(home.youCan.map((line) => `• ${line}`).join('\n') || '–'),
+    ...(home.consoleButton ? [{ type: 'actions', elements: [{ type: 'button', action_id: CONSOLE_SIGNIN_ACTION, text: { type: 'plain_text', text: t(lang, 'home.console') } }] } as Block] : []),
   ];
 }
 

@@ -16,11 +16,12 @@ import { outboxReplier } from '../../activities/chat/outbox-client';
 import { t } from '../../lib/i18n';
 import { plainFromSlack, mrkdwnFromPlain } from '../../lib/messages/slack-mrkdwn';
 import type { ChatRef } from '../../workflows/restart/definitions';
+import type { AuditTrail } from '../audit';
 import type { Dispatcher } from '../dispatcher';
 import { downloadIncomingFile, fileRefusal, type IncomingFile } from '../incoming-files';
 import type { RestartClient } from '../restart/restart-client';
 import type { TicketClient } from '../tickets/ticket-client';
-import { homeBlocks, strangerHomeBlocks } from './home-view';
+import { CONSOLE_SIGNIN_ACTION, homeBlocks, strangerHomeBlocks } from './home-view';
 import { botIdentity, fromABot } from './own-messages';
 import { slackRequestGuard } from './request-guard';
 import { sendDirectly } from '../send-directly';
@@ -32,9 +33,10 @@ export interface SlackAppDeps {
   restarts: RestartClient;
   tickets: TicketClient;
   log?: (line: string) => void;
+  audit?: AuditTrail;
 }
 
-export function createSlackApp({ config, client, dispatcher, restarts, tickets, log = console.error }: SlackAppDeps) {
+export function createSlackApp({ config, client, dispatcher, restarts, tickets, log = console.error, audit }: SlackAppDeps) {
   const slack = config.slack!;
   const receiver = new ExpressReceiver({
     signingSecret: readSecret(slack.signingSecret, config).trim(),
@@ -110,6 +112,17 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
     await run('button', () => dispatcher.press({ userId: userIdOf(body.user.id), chat, reply: replier(chat, body.trigger_id) }, action.value ?? ''));
   });
 
+  // From the App Home tab: the sign-in link goes to the person's direct messages with the app (their member id as the channel).
+  app.action(CONSOLE_SIGNIN_ACTION, async ({ ack, body }) => {
+    await ack();
+    const user = config.users.find((u) => u.slack === body.user.id);
+    if (!user || !dispatcher.signInLink || config.gateway.console.signIn !== 'chat') return;
+    await run('console sign-in', async () => {
+      await sendDirectly(() => app.client.chat.postMessage({ token: botToken, channel: body.user.id, text: mrkdwnFromPlain(t(user.language ?? 'en', 'console.link', { url: dispatcher.signInLink!(user.id), minutes: '10' })) }));
+      void audit?.record({ who: user.id, platform: 'slack', what: 'console', outcome: 'done', detail: 'sign-in link from the App Home tab' });
+    });
+  });
+
   app.event('app_home_opened', async ({ event, client: web }) => {
     if (event.tab !== 'home') return;
     await run('home', async () => {
@@ -124,7 +137,7 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
     const language = user.language ?? 'en';
     const [running, owned] = await Promise.all([restarts.running(), config.tickets ? tickets.ownedBy(user.tickets) : undefined]);
     const youCan = dispatcher.commands.filter((c) => !c.capability || can(config, user, c.capability)).map((c) => t(language, c.helpKey));
-    return homeBlocks({ name: user.name, language, tickets: owned, running, youCan });
+    return homeBlocks({ name: user.name, language, tickets: owned, running, youCan, consoleButton: config.gateway.console.signIn === 'chat' && !!dispatcher.signInLink });
   }
 
   const router = express.Router().use(slackRequestGuard('/slack/events'), receiver.router);

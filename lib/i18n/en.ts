@@ -110,6 +110,7 @@ export const en = {
   'home.running': 'Running operations',
   'home.nothingRunning': 'Nothing is running.',
   'home.youCan': 'What you can do',
+  'home.console': '🔑 Sign in to the web console',
   'unit.days': '{n} d',
   'unit.hours': '{n} h',
   'unit.minutes': '{n} min',

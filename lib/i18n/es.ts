@@ -112,6 +112,7 @@ export const es: Record<MessageKey, string> = {
   'home.running': 'Operaciones en curso',
   'home.nothingRunning': 'No hay nada en curso.',
   'home.youCan': 'Lo que puedes hacer',
+  'home.console': '🔑 Entrar en la consola web',
   'unit.days': '{n} d',
   'unit.hours': '{n} h',
   'unit.minutes': '{n} min',

@@ -112,6 +112,7 @@ export const fr: Record<MessageKey, string> = {
   'home.running': 'Opérations en cours',
   'home.nothingRunning': 'Rien n’est en cours.',
   'home.youCan': 'Ce que vous pouvez faire',
+  'home.console': '🔑 Se connecter à la console web',
   'unit.days': '{n} j',
   'unit.hours': '{n} h',
   'unit.minutes': '{n} min',

@@ -112,6 +112,7 @@ export const it: Record<MessageKey, string> = {
   'home.running': 'Operazioni in corso',
   'home.nothingRunning': 'Non c’è niente in corso.',
   'home.youCan': 'Cosa puoi fare',
+  'home.console': '🔑 Accedi alla console web',
   'unit.days': '{n} g',
   'unit.hours': '{n} h',
   'unit.minutes': '{n} min',

@@ -112,6 +112,7 @@ export const ru: Record<MessageKey, string> = {
   'home.running': 'Идут сейчас',
   'home.nothingRunning': 'Сейчас ничего не выполняется.',
   'home.youCan': 'Что вам доступно',
+  'home.console': '🔑 Войти в веб-консоль',
   'unit.days': '{n} д',
   'unit.hours': '{n} ч',
   'unit.minutes': '{n} мин',
