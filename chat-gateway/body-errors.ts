@@ -3,8 +3,14 @@
  * big, not JSON, a charset it cannot read) answered as JSON that says what was
  * wrong, like every other refusal, instead of express's HTML page with a stack
  * trace outside production. Anything else is a 500 that names no internals.
+ * And the one way the gateway refuses a request before reading its body.
  */
 import type { NextFunction, Request, Response } from 'express';
+
+/** Answers without reading the body, and closes the connection rather than take in the rest of it. */
+export function refuseUnread(res: Response, status: number, error: string, headers: Record<string, string> = {}) {
+  res.set({ ...headers, connection: 'close' }).status(status).json({ error });
+}
 
 interface BodyError {
   type?: string;
@@ -18,9 +24,7 @@ export function bodyErrors(log: (line: string) => void) {
   return (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const e = (err ?? {}) as BodyError;
-    // The rest of a refused body is not read: the connection closes once the answer is out.
-    const refuse = (status: number, error: string) => res.status(status).set('connection', 'close').json({ error });
-    if (e.type === 'entity.too.large') return refuse(413, `the request body is over ${kib(e.limit ?? 0)}, the most ${req.path} takes: send less`);
+    if (e.type === 'entity.too.large') return refuseUnread(res, 413, `the request body is over ${kib(e.limit ?? 0)}, the most ${req.path} takes: send less`);
     if (e.type === 'entity.parse.failed') return res.status(400).json({ error: 'the body is not valid JSON' });
     if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') return res.status(415).json({ error: 'send the body as UTF-8, without a content encoding' });
     if (e.type === 'request.aborted') return res.status(400).end();

@@ -167,8 +167,13 @@ test('ticket webhooks unsigned, forged or replayed are refused with the reason, 
   expect(await post(stale, { 'x-hub-signature-256': signBody(WEBHOOK_SECRET, stale) })).toEqual({ status: 401, error: expect.stringContaining('old') });
   const deep = '['.repeat(100_000) + ']'.repeat(100_000);
   expect((await post(deep, { 'x-hub-signature-256': signBody(WEBHOOK_SECRET, deep) })).status).toBeGreaterThanOrEqual(400);
-  expect((await post('x'.repeat(2_000_000), {})).status).toBe(413);
-  expect((await fetch(`${desk.url}/tickets/constructor/webhook`, { method: 'POST', body: '{}' })).status).toBe(404);
+  // Unsigned, or for no such system: refused before a byte of the body is read, whatever its size.
+  expect((await post('x'.repeat(2_000_000), {})).status).toBe(401);
+  expect((await post('x'.repeat(2_000_000), { 'x-hub-signature-256': signBody(WEBHOOK_SECRET, 'other') })).status).toBe(413);
+  for (const system of ['constructor', '__proto__', 'nosuch']) {
+    const res = await fetch(`${desk.url}/tickets/${system}/webhook`, { method: 'POST', body: 'x'.repeat(1_000_000) });
+    expect([system, res.status, res.headers.get('connection')]).toEqual([system, 404, 'close']);
+  }
   const followed = [];
   for await (const wf of desk.env.client.workflow.list({ query: "WorkflowId STARTS_WITH 'ticket-'" })) followed.push(wf.workflowId);
   expect(followed).toEqual([]);

@@ -116,3 +116,12 @@ test('the demo console answers reads only through a loopback Host (DNS rebinding
   }
   expect(await getWithHost('/console/api/messages?chat=ops', `localhost:${new URL(desk.url).port}`)).toBe(200);
 });
+
+test('the demo console refuses requests that came through a proxy, which would pass the Host check for anyone', async () => {
+  for (const headers of [{ 'x-forwarded-for': '203.0.113.5' }, { forwarded: 'for=203.0.113.5' }, { via: '1.1 nginx' }] as Record<string, string>[]) {
+    const res = await fetch(`${desk.url}/console/api/me`, { headers });
+    expect([headers, res.status]).toEqual([headers, 403]);
+    expect(((await res.json()) as { error: string }).error).toContain('not served through a proxy');
+  }
+  expect((await fetch(`${desk.url}/console/api/me`)).status).toBe(200);
+});

@@ -83,3 +83,45 @@ test('behind https the session cookie is __Host- prefixed and Secure, and only t
     await new Promise((r) => server.close(r));
   }
 });
+
+test('a renewed session\'s old cookie works a minute more (requests already sent), a signed-out one stops at once', () => {
+  let now = 1_000_000;
+  const sessions = new ConsoleSessions(KEY, 3_600_000, () => now);
+  const old = sessions.start('alice');
+  now += 31 * 60_000;
+  const current = sessions.session(old)!;
+  expect(sessions.needsRotation(current)).toBe(true);
+  sessions.retire(current);
+  // Renewed once: the requests that follow with the old cookie do not renew it again.
+  expect(sessions.needsRotation(sessions.session(old)!)).toBe(false);
+  now += 59_000;
+  expect(sessions.session(old)?.userId).toBe('alice');
+  now += 2_000;
+  expect(sessions.session(old)).toBeUndefined();
+  const other = sessions.start('alice');
+  sessions.signOut(sessions.session(other)!);
+  expect(sessions.session(other)).toBeUndefined();
+});
+
+test('links are limited per person and hour, and a flood of sign-ins never brings a signed-out session back', () => {
+  let now = 5_000_000;
+  const sessions = new ConsoleSessions(KEY, 12 * 3_600_000, () => now);
+  for (let i = 0; i < 10; i++) sessions.link('mallory');
+  expect(() => sessions.link('mallory')).toThrow(expect.objectContaining({ name: 'SignInLimit', key: 'console.tooManyLinks', vars: { count: '10', minutes: '60' } }));
+  now += 3_600_001;
+  expect(() => sessions.link('mallory')).not.toThrow();
+
+  const stolen = sessions.start('alice');
+  sessions.signOut(sessions.session(stolen)!);
+  // Ten thousand sign-ins by as many made-up names: then no more links, rather than forgetting Alice's sign-out.
+  let refused: unknown;
+  for (let i = 0; i < 10_001 && !refused; i++) {
+    try {
+      sessions.redeem(sessions.link(`m${i}`));
+    } catch (err) {
+      refused = err;
+    }
+  }
+  expect(refused).toEqual(expect.objectContaining({ key: 'console.tooManySignIns' }));
+  expect(sessions.session(stolen)).toBeUndefined();
+});

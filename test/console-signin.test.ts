@@ -70,6 +70,8 @@ test('console in Telegram: a one-time link in the direct chat, used up by its bu
   const html = await page.text();
   expect(page.status).toBe(200);
   expect(html).not.toContain('<script');
+  // It says whom it signs in, so someone handed another person's link can tell.
+  expect(html).toContain('Sign in to the dutydesk console as <b>Alice</b> (alice)');
   const token = new URL(link).searchParams.get('t') as string;
   const signIn = (t: string, origin?: string) =>
     fetch(`${desk.url}/console/signin`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...(origin ? { origin } : {}) }, body: new URLSearchParams({ t }) });
@@ -81,6 +83,7 @@ test('console in Telegram: a one-time link in the direct chat, used up by its bu
   const session = cookie.split(';')[0];
   // Once only.
   expect((await signIn(token)).status).toBe(401);
+  expect((await fetch(link)).status).toBe(400);
   // A forged token: refused.
   expect((await signIn(`${token.split('.')[0]}.${'A'.repeat(43)}`)).status).toBe(401);
 

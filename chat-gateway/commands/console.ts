@@ -4,6 +4,7 @@
  * so it is in no group, no outbox and no workflow history.
  */
 import { t } from '../../lib/i18n';
+import { SignInLimit } from '../web-console/sessions';
 import type { Command } from './context';
 
 export const consoleCommand: Command = {
@@ -15,6 +16,13 @@ export const consoleCommand: Command = {
     if (mode !== 'chat' || !ctx.signInLink) return ctx.reply(t(lang, mode === 'proxy' ? 'console.viaProxy' : 'console.noLinks'));
     if (ctx.chat.platform === 'web') return ctx.reply(t(lang, 'console.alreadyHere'));
     if (!ctx.sendPrivately) return ctx.reply(t(lang, 'console.directOnly'));
-    await ctx.sendPrivately(t(lang, 'console.link', { url: ctx.signInLink(ctx.user.id), minutes: '10' }));
+    let url: string;
+    try {
+      url = ctx.signInLink(ctx.user.id);
+    } catch (err) {
+      if (err instanceof SignInLimit) return ctx.reply(t(lang, err.key, err.vars));
+      throw err;
+    }
+    await ctx.sendPrivately(t(lang, 'console.link', { url, minutes: '10' }));
   },
 };

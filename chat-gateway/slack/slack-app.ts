@@ -24,6 +24,7 @@ import type { TicketClient } from '../tickets/ticket-client';
 import { CONSOLE_SIGNIN_ACTION, homeBlocks, strangerHomeBlocks } from './home-view';
 import { botIdentity, fromABot } from './own-messages';
 import { slackRequestGuard } from './request-guard';
+import { SignInLimit } from '../web-console/sessions';
 import { sendDirectly } from '../send-directly';
 
 export interface SlackAppDeps {
@@ -118,8 +119,18 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
     const user = config.users.find((u) => u.slack === body.user.id);
     if (!user || !dispatcher.signInLink || config.gateway.console.signIn !== 'chat') return;
     await run('console sign-in', async () => {
-      await sendDirectly(() => app.client.chat.postMessage({ token: botToken, channel: body.user.id, text: mrkdwnFromPlain(t(user.language ?? 'en', 'console.link', { url: dispatcher.signInLink!(user.id), minutes: '10' })) }));
-      void audit?.record({ who: user.id, platform: 'slack', what: 'console', outcome: 'done', detail: 'sign-in link from the App Home tab' });
+      const lang = user.language ?? 'en';
+      let text: string;
+      let limit: SignInLimit | undefined;
+      try {
+        text = t(lang, 'console.link', { url: dispatcher.signInLink!(user.id), minutes: '10' });
+      } catch (err) {
+        if (!(err instanceof SignInLimit)) throw err;
+        limit = err;
+        text = t(lang, err.key, err.vars);
+      }
+      await sendDirectly(() => app.client.chat.postMessage({ token: botToken, channel: body.user.id, text: mrkdwnFromPlain(text) }));
+      void audit?.record({ who: user.id, platform: 'slack', what: 'console', outcome: limit ? 'refused' : 'done', detail: limit ? limit.key : 'sign-in link from the App Home tab' });
     });
   });
 

@@ -9,9 +9,11 @@
  * accepted 401 too, one naming no ticket 400. Nothing is started for any of them.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import { readSecret, type LoadedConfig } from '../../config/load';
 import { watchedQueues } from '../../activities/tickets/systems';
+import { own } from '../../lib/own';
+import { refuseUnread } from '../body-errors';
 import type { TicketClient } from './ticket-client';
 import { ReplayGuard } from './replay-guard';
 
@@ -45,13 +47,21 @@ function signatureMatches(secret: string, body: Buffer, given: string | undefine
 /** `guard` is the memory of accepted deliveries, one per gateway (a test may pass its own to look at it). */
 export function ticketWebhookRouter(config: LoadedConfig, tickets: TicketClient, log: (line: string) => void = console.error, guard = new ReplayGuard()): Router {
   const router = express.Router();
-  router.post('/tickets/:system/webhook', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+  // What costs nothing is checked before the body is read: the system, and that a signature is there at all.
+  const known: RequestHandler = (req, res, next) => {
     const system = String(req.params.system);
-    const settings = config.tickets?.systems[system];
-    if (!settings?.webhookSecret) {
-      res.status(404).json({ error: `no webhook for ticket system "${system}": set tickets.systems.${system}.webhookSecret` });
-      return;
+    if (!own(config.tickets?.systems, system)?.webhookSecret) {
+      return refuseUnread(res, 404, `no webhook for ticket system "${system.slice(0, 100)}": set tickets.systems.<name>.webhookSecret`);
     }
+    if (!/^sha256=[0-9a-f]{64}$/i.test((req.get('x-hub-signature-256') ?? req.get('x-hub-signature') ?? '').trim())) {
+      return refuseUnread(res, 401, 'missing or wrong X-Hub-Signature (sha256=<HMAC-SHA256 of the body with the shared secret>)');
+    }
+    next();
+  };
+  router.post('/tickets/:system/webhook', known, express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+    const system = String(req.params.system);
+    const settings = own(config.tickets?.systems, system);
+    if (!settings?.webhookSecret) return;
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const signature = req.get('x-hub-signature-256') ?? req.get('x-hub-signature');
     if (!signatureMatches(readSecret(settings.webhookSecret, config).trim(), body, signature)) {

@@ -14,7 +14,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { ChatMessage } from '../../activities/chat/port';
 import { formatSize } from '../../lib/size';
 import { fileLimit } from '../../activities/chat/outbox-client';
-import { refuseUnread } from './security-headers';
+import { refuseUnread } from '../body-errors';
 import type { ConsoleMessage, ConsoleStore } from './store';
 
 /** The biggest file handed over in the console: the outbox's own limit for it. */

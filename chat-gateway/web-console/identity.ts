@@ -49,6 +49,10 @@ export class ConsoleIdentity {
     if (this.mode === 'demo') {
       const host = (req.get('host') ?? '').replace(/:\d+$/, '');
       if (!isLoopback(host)) return { status: 403, error: `the demo console answers only on loopback addresses, not "${host.slice(0, 100)}"` };
+      // A reverse proxy on this machine would pass the Host check for everyone who reaches it.
+      if (req.get('x-forwarded-for') || req.get('forwarded') || req.get('via')) {
+        return { status: 403, error: 'the demo console is not served through a proxy: anyone reaching the proxy could act as anyone; sign in by chat link (signIn: chat) or through an authenticating proxy (signIn: proxy)' };
+      }
       // Strangers may type in demo mode too (the bot answers that it does not know them).
       return typeof demoUser === 'string' && demoUser.length > 0 && demoUser.length <= 100 ? { userId: demoUser } : { status: 401, error: 'pick who you are' };
     }

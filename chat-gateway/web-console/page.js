@@ -45,24 +45,39 @@
   async function openChat(chatId) {
     state.chat = chatId;
     state.messages.clear();
+    render();
     document.querySelectorAll('.chat').forEach(function (el) {
       el.classList.toggle('active', el.dataset.chat === chatId);
     });
     if (state.events) state.events.close();
     state.events = new EventSource('/console/api/events?chat=' + encodeURIComponent(chatId));
     state.events.onmessage = function (e) {
-      var m = JSON.parse(e.data);
-      var old = state.messages.get(m.id);
-      if (!old || old.version <= m.version) {
-        state.messages.set(m.id, m);
-        render();
-      }
+      take([JSON.parse(e.data)]);
     };
-    var res = await fetch('/console/api/messages?chat=' + encodeURIComponent(chatId));
-    (await res.json()).forEach(function (m) {
-      state.messages.set(m.id, m);
+    // Reconnected after a drop: what came meanwhile is fetched, so no answer is missed.
+    state.events.onopen = function () {
+      load(chatId);
+    };
+    await load(chatId);
+  }
+
+  /** Newer versions of messages replace older ones; the same version twice changes nothing. */
+  function take(list) {
+    var changed = false;
+    list.forEach(function (m) {
+      var old = state.messages.get(m.id);
+      if (!old || old.version < m.version) {
+        state.messages.set(m.id, m);
+        changed = true;
+      }
     });
-    render();
+    if (changed) render();
+  }
+
+  async function load(chatId) {
+    var res = await fetch('/console/api/messages?chat=' + encodeURIComponent(chatId));
+    if (!res.ok || state.chat !== chatId) return;
+    take(await res.json());
   }
 
   async function pickUser(userId) {

@@ -12,7 +12,8 @@ import type { Dispatcher } from '../dispatcher';
 import type { IncomingFile } from '../incoming-files';
 import type { ChatMessage } from '../../activities/chat/port';
 import { botRouter } from './bot-routes';
-import { consoleSecurityHeaders, refuseUnread } from './security-headers';
+import { refuseUnread } from '../body-errors';
+import { consoleSecurityHeaders } from './security-headers';
 import type { ConsoleMessage, ConsoleStore } from './store';
 import { consoleUploads } from './uploads';
 import type { ConsoleIdentity } from './identity';
@@ -76,7 +77,7 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir, i
     // Past half its life a session is renewed, so an old cookie stops working sooner.
     if (found.session && identity.sessions.needsRotation(found.session)) {
       identity.setCookie(req, res, identity.sessions.start(found.userId));
-      identity.sessions.signOut(found.session);
+      identity.sessions.retire(found.session);
     }
     return found.userId;
   };

@@ -3,7 +3,6 @@
  * API, files): a strict Content-Security-Policy, so that even text that got
  * past the page's rendering could run no script, load nothing from
  * elsewhere and not be framed; no MIME sniffing; no Referer to other sites.
- * And the one way the console refuses a request before reading its body.
  */
 import type { NextFunction, Request, Response } from 'express';
 
@@ -36,9 +35,4 @@ export function consoleSecurityHeaders(req: Request, res: Response, next: NextFu
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   }
   next();
-}
-
-/** Answers without reading the body, and closes the connection rather than take in the rest of it. */
-export function refuseUnread(res: Response, status: number, error: string, headers: Record<string, string> = {}) {
-  res.set({ ...headers, connection: 'close' }).status(status).json({ error });
 }

@@ -15,8 +15,24 @@ import path from 'node:path';
 
 /** How long a sign-in link works. */
 export const LINK_TTL_MS = 10 * 60_000;
-/** Links used and sessions signed out, remembered at most (the oldest go first). */
+/** Links a person may ask for in an hour: enough for every device, too few to flood what is remembered. */
+export const LINKS_PER_HOUR = 10;
+/** Links used and sessions signed out, remembered at most: no new links past it (forgetting one would bring a signed-out session back). */
 const MAX_REMEMBERED = 10_000;
+/** A renewed session's old cookie still works this long, for the requests the page had already sent with it. */
+const RENEWAL_GRACE_MS = 60_000;
+
+/** No link now: too many asked for, by the person or by everyone. */
+export class SignInLimit extends Error {
+  override name = 'SignInLimit';
+  constructor(
+    /** The text that tells the person, in their language. */
+    readonly key: 'console.tooManyLinks' | 'console.tooManySignIns',
+    readonly vars: Record<string, string> = {},
+  ) {
+    super(key);
+  }
+}
 
 interface Signed {
   /** The dutydesk user. */
@@ -41,7 +57,11 @@ export interface Session {
 /** Emits "signedOut" (the Session) when a session is signed out, so live pages of it can end. */
 export class ConsoleSessions extends EventEmitter {
   private readonly used = new Map<string, number>();
-  private readonly signedOut = new Map<string, number>();
+  /** Session id → when it stops working (at once when signed out, after a grace when renewed) and when it would have expired. */
+  private readonly signedOut = new Map<string, { from: number; until: number }>();
+  /** When each person last asked for links, within the hour. */
+  private readonly asked = new Map<string, number[]>();
+  private sweptAt = 0;
 
   constructor(
     private readonly key: Buffer,
@@ -56,9 +76,24 @@ export class ConsoleSessions extends EventEmitter {
     this.load();
   }
 
-  /** A one-time sign-in token for the user, to put in a link. */
+  /** A one-time sign-in token for the user, to put in a link; SignInLimit past LINKS_PER_HOUR, or when too much is remembered. */
   link(userId: string): string {
-    return this.sign({ u: userId, e: this.now() + LINK_TTL_MS, n: randomBytes(16).toString('base64url'), k: 'link' });
+    const now = this.now();
+    const recent = (this.asked.get(userId) ?? []).filter((at) => at > now - 3_600_000);
+    if (recent.length >= LINKS_PER_HOUR) {
+      const minutes = Math.max(1, Math.ceil((recent[0] + 3_600_000 - now) / 60_000));
+      throw new SignInLimit('console.tooManyLinks', { count: String(LINKS_PER_HOUR), minutes: String(minutes) });
+    }
+    this.forgetExpired();
+    if (this.used.size >= MAX_REMEMBERED || this.signedOut.size >= MAX_REMEMBERED) throw new SignInLimit('console.tooManySignIns');
+    this.asked.set(userId, [...recent, now]);
+    return this.sign({ u: userId, e: now + LINK_TTL_MS, n: randomBytes(16).toString('base64url'), k: 'link' });
+  }
+
+  /** Whom a sign-in token is for, without using it up (the link's page says who it signs in); undefined when it would be refused. */
+  linkFor(token: string): string | undefined {
+    const claims = this.verify(token, 'link');
+    return claims && claims.e >= this.now() && !this.used.has(claims.n) ? claims.u : undefined;
   }
 
   /** Uses a sign-in token up: the user it was made for, or why not. */
@@ -68,7 +103,7 @@ export class ConsoleSessions extends EventEmitter {
     if (claims.e < this.now()) return { error: 'expired' };
     this.forgetExpired();
     if (this.used.has(claims.n)) return { error: 'used' };
-    this.remember(this.used, claims.n, claims.e);
+    this.used.set(claims.n, claims.e);
     this.save();
     return { userId: claims.u };
   }
@@ -82,18 +117,27 @@ export class ConsoleSessions extends EventEmitter {
   /** The session a cookie value stands for, if it is genuine, current and not signed out. */
   session(cookie: string | undefined): Session | undefined {
     const claims = cookie ? this.verify(cookie, 'session') : undefined;
-    if (!claims || claims.e < this.now() || this.signedOut.has(claims.n)) return undefined;
+    const out = claims ? this.signedOut.get(claims.n) : undefined;
+    if (!claims || claims.e < this.now() || (out && out.from <= this.now())) return undefined;
     return { userId: claims.u, expires: claims.e, id: claims.n, issued: claims.i ?? claims.e - this.sessionTtlMs };
   }
 
-  /** Past half its life a session is renewed (a new id) and the old one signed out, so a stolen old cookie stops sooner. */
+  /** Past half its life a session is renewed (a new id) and the old one retired, so a stolen old cookie stops sooner; once only. */
   needsRotation(s: Session): boolean {
-    return this.now() - s.issued > this.sessionTtlMs / 2;
+    return this.now() - s.issued > this.sessionTtlMs / 2 && !this.signedOut.has(s.id);
   }
 
+  /** The old cookie of a renewed session: it goes on working a minute, for requests already on their way, then stops. */
+  retire(s: Session): void {
+    this.forgetExpired();
+    this.signedOut.set(s.id, { from: this.now() + RENEWAL_GRACE_MS, until: s.expires });
+    this.save();
+  }
+
+  /** Sign-out: the session stops at once, and its live pages end. */
   signOut(s: Session): void {
     this.forgetExpired();
-    this.remember(this.signedOut, s.id, s.expires);
+    this.signedOut.set(s.id, { from: this.now(), until: s.expires });
     this.save();
     this.emit('signedOut', s);
   }
@@ -121,28 +165,27 @@ export class ConsoleSessions extends EventEmitter {
     return createHmac('sha256', this.key).update(`dutydesk-console:${body}`).digest('base64url');
   }
 
-  private remember(map: Map<string, number>, id: string, until: number) {
-    while (map.size >= MAX_REMEMBERED) map.delete(map.keys().next().value as string);
-    map.set(id, until);
-  }
-
+  /** At most once a minute: a sweep reads every entry. */
   private forgetExpired() {
     const now = this.now();
-    for (const map of [this.used, this.signedOut]) for (const [id, until] of map) if (until < now) map.delete(id);
+    if (now - this.sweptAt < 60_000) return;
+    this.sweptAt = now;
+    for (const [id, until] of this.used) if (until < now) this.used.delete(id);
+    for (const [id, out] of this.signedOut) if (out.until < now) this.signedOut.delete(id);
   }
 
   private load() {
     if (!this.file) return;
-    let kept: { used?: [string, number][]; signedOut?: [string, number][] };
+    let kept: { used?: unknown; signedOut?: unknown };
     try {
       kept = JSON.parse(readFileSync(this.file, 'utf8'));
     } catch {
       return; // none yet, or unreadable: a new file is written at the next change
     }
-    const valid = (e: unknown): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number';
-    for (const [map, entries] of [[this.used, kept.used], [this.signedOut, kept.signedOut]] as const) {
-      for (const entry of Array.isArray(entries) ? entries.slice(-MAX_REMEMBERED) : []) if (valid(entry)) map.set(entry[0], entry[1]);
-    }
+    const entries = (list: unknown) => (Array.isArray(list) ? list : []).filter((e): e is [string, number, number?] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number');
+    for (const [id, until] of entries(kept.used)) this.used.set(id, until);
+    // [id, until, from]; from the first version of this file, [id, until]: signed out at once.
+    for (const [id, until, from] of entries(kept.signedOut)) this.signedOut.set(id, { until, from: typeof from === 'number' ? from : 0 });
     this.forgetExpired();
   }
 
@@ -151,7 +194,7 @@ export class ConsoleSessions extends EventEmitter {
     if (!this.file) return;
     mkdirSync(path.dirname(this.file), { recursive: true });
     const temp = `${this.file}.tmp`;
-    writeFileSync(temp, JSON.stringify({ used: [...this.used], signedOut: [...this.signedOut] }), { mode: 0o600 });
+    writeFileSync(temp, JSON.stringify({ used: [...this.used], signedOut: [...this.signedOut].map(([id, out]) => [id, out.until, out.from]) }), { mode: 0o600 });
     renameSync(temp, this.file);
   }
 }

@@ -27,15 +27,16 @@ export function signInRouter(identity: ConsoleIdentity, config: LoadedConfig, au
 
   router.get('/console/signin', (req, res) => {
     const token = String(req.query.t ?? '');
-    if (identity.mode !== 'chat' || !TOKEN.test(token)) {
-      return res.status(400).type('html').send(page('Sign-in link not valid', '<p>This sign-in link is not valid. Write <b>console</b> to the bot in your chat for a new one.</p>'));
+    const person = identity.mode === 'chat' && TOKEN.test(token) ? config.users.find((u) => u.id === identity.sessions.linkFor(token)) : undefined;
+    if (!person) {
+      return res.status(400).type('html').send(page('Sign-in link not valid', '<p>This sign-in link is not valid, has expired or was used already. Write <b>console</b> to the bot in your chat for a new one.</p>'));
     }
     res
       .type('html')
       .send(
         page(
           'Sign in to dutydesk',
-          `<form method="post" action="/console/signin"><input type="hidden" name="t" value="${escapeHtml(token)}"><p>Sign in to the dutydesk console with the link the bot sent you.</p><button>Sign in</button></form>`,
+          `<form method="post" action="/console/signin"><input type="hidden" name="t" value="${escapeHtml(token)}"><p>Sign in to the dutydesk console as <b>${escapeHtml(person.name)}</b> (${escapeHtml(person.id)}). Not you? Close this page: someone sent you their own link.</p><button>Sign in</button></form>`,
         ),
       );
   });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Request, Response } from 'express';
 import { FileTooBig, INCOMING_FILE_LIMIT, KEEP_MS, saveIncomingFile } from '../incoming-files';
 import { formatSize } from '../../lib/size';
-import { refuseUnread } from './security-headers';
+import { refuseUnread } from '../body-errors';
 
 export interface UploadLimits {
   /** One file. */

@@ -145,6 +145,8 @@ export const en = {
   'console.alreadyHere': 'You are already in the console.',
   'console.viaProxy': 'The console signs you in through your company sign-in: just open it.',
   'console.noLinks': 'This console is a demo: it needs no sign-in.',
+  'console.tooManyLinks': 'You asked for {count} sign-in links in the last hour, the most there is: use one already sent, or ask again in {minutes} min.',
+  'console.tooManySignIns': 'The console has had too many sign-ins lately: try again in a few minutes.',
   'ola.noTargets': 'No OLA targets are configured (tickets.ola.targets); ask an admin to set them.',
   'ola.working': '⏳ Computing the OLA figures for {period}…',
   'ola.title': '📊 OLA {period}: {count} tickets',

@@ -147,6 +147,8 @@ export const es: Record<MessageKey, string> = {
   'console.alreadyHere': 'Ya estás en la consola.',
   'console.viaProxy': 'La consola te identifica con el acceso de tu empresa: solo tienes que abrirla.',
   'console.noLinks': 'Esta consola es una demo: no hace falta entrar.',
+  'console.tooManyLinks': 'Has pedido {count} enlaces de acceso en la última hora, el máximo: usa uno ya enviado o vuelve a pedirlo en {minutes} min.',
+  'console.tooManySignIns': 'La consola ha tenido demasiados accesos últimamente: inténtalo de nuevo en unos minutos.',
   'ola.noTargets': 'No hay objetivos de OLA configurados (tickets.ola.targets); pide a un administrador que los defina.',
   'ola.working': '⏳ Calculando las cifras de OLA de {period}…',
   'ola.title': '📊 OLA {period}: {count} tickets',

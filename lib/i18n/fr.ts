@@ -147,6 +147,8 @@ export const fr: Record<MessageKey, string> = {
   'console.alreadyHere': 'Vous êtes déjà dans la console.',
   'console.viaProxy': 'La console vous connecte par l’accès de votre entreprise : ouvrez-la simplement.',
   'console.noLinks': 'Cette console est une démo : pas besoin de se connecter.',
+  'console.tooManyLinks': 'Vous avez demandé {count} liens de connexion dans la dernière heure, le maximum : utilisez-en un déjà envoyé, ou redemandez dans {minutes} min.',
+  'console.tooManySignIns': 'La console a eu trop de connexions ces derniers temps : réessayez dans quelques minutes.',
   'ola.noTargets': 'Aucun objectif d’OLA n’est configuré (tickets.ola.targets) ; demandez à un administrateur de les définir.',
   'ola.working': '⏳ Calcul des chiffres d’OLA pour {period}…',
   'ola.title': '📊 OLA {period} : {count} tickets',

@@ -147,6 +147,8 @@ export const it: Record<MessageKey, string> = {
   'console.alreadyHere': 'Sei già nella console.',
   'console.viaProxy': 'La console ti riconosce con l’accesso aziendale: basta aprirla.',
   'console.noLinks': 'Questa console è una demo: non serve entrare.',
+  'console.tooManyLinks': 'Hai chiesto {count} link di accesso nell\'ultima ora, il massimo: usane uno già inviato o richiedilo tra {minutes} min.',
+  'console.tooManySignIns': 'La console ha avuto troppi accessi di recente: riprova tra qualche minuto.',
   'ola.noTargets': 'Nessun obiettivo OLA configurato (tickets.ola.targets); chiedi a un amministratore di impostarli.',
   'ola.working': '⏳ Calcolo dei dati OLA per {period}…',
   'ola.title': '📊 OLA {period}: {count} ticket',

@@ -147,6 +147,8 @@ export const ru: Record<MessageKey, string> = {
   'console.alreadyHere': 'Вы уже в консоли.',
   'console.viaProxy': 'Консоль узнаёт вас через корпоративный вход: просто откройте её.',
   'console.noLinks': 'Это демо-консоль: входить не нужно.',
+  'console.tooManyLinks': 'Вы запросили {count} ссылок для входа за последний час — это предел: используйте уже присланную или запросите снова через {minutes} мин.',
+  'console.tooManySignIns': 'В последнее время в консоль входили слишком часто: попробуйте через несколько минут.',
   'ola.noTargets': 'Цели OLA не настроены (tickets.ola.targets); попросите администратора их задать.',
   'ola.working': '⏳ Считаю показатели OLA за {period}…',
   'ola.title': '📊 OLA {period}: заявок {count}',
