@@ -8,6 +8,7 @@ import { own } from '../lib/own';
 import type { DumpKind, DumpRequest, JavaTarget } from '../workflows/dump/definitions';
 import type { ChatRef, Person } from '../workflows/restart/definitions';
 import { configuredHost, configuredService, NotInConfiguration, planIdOf } from './inventory';
+import { can } from './access';
 import type { DutydeskConfig } from './schema';
 
 /** The services of a host that have java settings. */
@@ -56,4 +57,23 @@ export function buildDumpRequest(config: DutydeskConfig, hostName: string, servi
     planId: dumpPlanId(config, hostName, serviceName),
     java: { threadCount: java.threadCount, threadIntervalMs: java.threadIntervalMs, removeAfterFetch: java.removeAfterFetch },
   };
+}
+
+/**
+ * Whether a dump (which holds the JVM's secrets) may be handed over in this chat, for this person: someone the
+ * configuration lets dump this host, in a configured chat or their own direct chat (on Slack, any direct-message
+ * channel with the app, whose ids the configuration cannot name). The reason when not.
+ */
+export function dumpRecipientRefusal(config: DutydeskConfig, hostName: string, personId: unknown, chat: ChatRef | undefined): string | undefined {
+  const host = configuredHost(config, hostName);
+  const user = config.users.find((u) => u.id === personId);
+  if (!user || !can(config, user, 'dump', host)) return `${JSON.stringify(personId)} may not take dumps of ${hostName}`;
+  const id = String(chat?.chatId ?? '');
+  if (!id) return 'the dump names no chat to hand it over in';
+  const configured = Object.values(config.chats).some((c) => (chat?.platform === 'web' ? c.web : chat?.platform === 'telegram' ? c.telegram : c.slack) === id);
+  const direct =
+    (chat?.platform === 'web' && id === `dm-${user.id}`) ||
+    (chat?.platform === 'telegram' && id === String(user.telegram ?? '')) ||
+    (chat?.platform === 'slack' && (id === user.slack || /^D[A-Z0-9]+$/.test(id)));
+  return configured || direct ? undefined : `a dump of ${hostName} is handed over only in a configured chat or ${user.id}'s direct chat, not ${JSON.stringify(chat)}`;
 }

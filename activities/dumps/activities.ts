@@ -32,7 +32,8 @@ import { withHeartbeat } from '../heartbeat';
 import { asUser, shellQuote } from '../hosts/shell';
 import { SshAccessDenied } from '../hosts/ssh-executor';
 import { pruneOlderThan } from '../storage/prune';
-import { dumpFileOnHost, dumpFromConfig, requirePid, requireRunAs, type ResolvedDump } from './from-config';
+import { dumpRecipientRefusal } from '../../config/dump-plan';
+import { dumpFileOnHost, dumpFromConfig, isDumpFileName, requirePid, requireRunAs, type ResolvedDump } from './from-config';
 import { matchingProcesses, parseDfAvailable, parseHeapUsed, parseProcessTable } from './jvm-probe';
 
 export interface DumpActivityDeps {
@@ -72,7 +73,7 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
     }
   };
   const firstLine = (text: string) => text.trim().split('\n').pop() ?? '';
-  const target = (activity: string, input: DumpTargetInput) => configured(activity, () => dumpFromConfig(config, input));
+  const target = (activity: string, input: DumpTargetInput, options?: { anyPlan?: boolean }) => configured(activity, () => dumpFromConfig(config, input, options));
   const lang = (language: unknown) => (typeof language === 'string' ? language : 'en');
 
   /** The pid a run names must still be the service's JVM (it may have restarted, or the run may name another). */
@@ -212,7 +213,7 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
 
     /** The dump's files on the host (its name, and gzipped), as the configured user; runs started before name the paths. */
     async removeHostFiles(input: DumpTargetInput & { file?: string; paths?: string[]; runAs?: string }): Promise<void> {
-      const where = target('removeHostFiles', input);
+      const where = target('removeHostFiles', input, { anyPlan: true });
       const paths = configured('removeHostFiles', () => {
         if (input.file !== undefined) return [dumpFileOnHost(where, input), dumpFileOnHost(where, { file: `${input.file}.gz` })];
         requireRunAs(where, input.runAs);
@@ -225,12 +226,21 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
 
     /** Small files as a document in the chat; bigger ones as an expiring signed link (or where they are kept). */
     async handOverDump(input: { request: DumpRequest; fetched: FetchedDump; workflowId: string; runId: string }): Promise<void> {
-      const { request, fetched } = input;
-      // Only a file fetchDump put in dumps.dir is ever handed over.
-      configured('handOverDump', () => {
-        const local = path.resolve(String(fetched?.localPath));
-        if (local !== path.resolve(config.dumps.dir, path.basename(local))) throw new NotInConfiguration(`${JSON.stringify(fetched?.localPath)} is not a file in dumps.dir`);
+      const { request } = input;
+      // Only the dump workflow of a configured service hands over, and only a dump file of that service that
+      // fetchDump put in dumps.dir; its name and size are the file's own, not what the run says.
+      const local = configured('handOverDump', () => {
+        const where = dumpFromConfig(config, { host: request?.host, service: request?.service });
+        const file = path.resolve(String(input.fetched?.localPath));
+        if (file !== path.resolve(config.dumps.dir, path.basename(file)) || !isDumpFileName(where, path.basename(file))) {
+          throw new NotInConfiguration(`${JSON.stringify(input.fetched?.localPath)} is not a dump file of ${where.service} on ${where.host} in dumps.dir`);
+        }
+        if (!/^[0-9a-f]{64}$/.test(String(input.fetched?.sha256))) throw new NotInConfiguration('the dump carries no SHA-256 of its own');
+        const refusal = dumpRecipientRefusal(config, where.host, request.requestedBy?.id, request.chat);
+        if (refusal) throw new NotInConfiguration(refusal);
+        return file;
       });
+      const fetched: FetchedDump = { ...input.fetched, localPath: local, name: path.basename(local), size: (await stat(local)).size };
       const limit = Math.min(config.dumps.chatFileLimit, fileLimit(request.chat.platform));
       const expires = Date.now() + config.dumps.linkTtl;
       const secret = config.dumps.linkSecret ? readSecret(config.dumps.linkSecret, config).trim() : undefined;

@@ -21,7 +21,11 @@ export interface ResolvedDump {
 /** Settings that decide what runs on the host: a run started before must carry exactly the configured ones. */
 const COMMAND_FIELDS = ['match', 'unit', 'runAs', 'dumpDir', 'jcmd'] as const;
 
-export function dumpFromConfig(config: DutydeskConfig, input: DumpTargetInput): ResolvedDump {
+/**
+ * The dump a run names, from the configuration. `anyPlan`: for removing its files, which must go even when
+ * the configuration changed during a long dump (the paths are still checked to be dump files in the dump folder).
+ */
+export function dumpFromConfig(config: DutydeskConfig, input: DumpTargetInput, { anyPlan = false } = {}): ResolvedDump {
   if (typeof input !== 'object' || input === null) throw new NotInConfiguration('the dump target is missing');
   const host = input.host;
   configuredHost(config, host);
@@ -34,11 +38,11 @@ export function dumpFromConfig(config: DutydeskConfig, input: DumpTargetInput): 
   requireCaller('dumpWorkflow', dumpWorkflowId(host, service));
   // Runs started before this worker version carry no plan (and, for removals, no java settings): what they
   // touch is still checked against the configuration below (paths in the dump folder, the configured user).
-  if (input.planId !== undefined) {
+  if (input.planId !== undefined && !anyPlan) {
     const now = dumpPlanId(config, host, service);
     if (input.planId !== now) throw new NotInConfiguration(`the java settings of ${service} on ${host} are not the ones this dump was asked with (plan ${JSON.stringify(input.planId)}, now ${now}); ask for the dump again`);
   }
-  if (input.java !== undefined) {
+  if (input.java !== undefined && !anyPlan) {
     const given = (typeof input.java === 'object' && input.java !== null ? input.java : {}) as Partial<JavaTarget>;
     const differ = COMMAND_FIELDS.filter((f) => given[f] !== java[f]);
     if (differ.length) throw new NotInConfiguration(`the java settings of this run (${differ.join(', ')}) are not the configured ones of ${service} on ${host}; ask for the dump again`);
@@ -49,7 +53,7 @@ export function dumpFromConfig(config: DutydeskConfig, input: DumpTargetInput): 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The files a dump of the service writes: <service>-<host>-<yyyymmdd-hhmmss>.hprof or .threads.txt, maybe gzipped. */
-function isDumpFileName(target: ResolvedDump, name: unknown): name is string {
+export function isDumpFileName(target: ResolvedDump, name: unknown): name is string {
   const re = new RegExp(`^${escape(target.service)}-${escape(target.host)}-\\d{8}-\\d{6}\\.(?:hprof|threads\\.txt)(?:\\.gz)?$`);
   return typeof name === 'string' && re.test(name);
 }

@@ -29,11 +29,11 @@ export const auditCommand: Command = {
     const entries = await ctx.audit.search((e) => {
       const at = Date.parse(e.at);
       return at >= period.from && at < period.to && (!person || e.who === person) && (!host || mentions(e.what));
-    }, SHOWN);
+    }, SHOWN, period.from);
     const about = person ?? host ?? t(lang, 'audit.everyone');
     if (!entries.length) return ctx.reply(t(lang, 'audit.none', { about, period: period.label }));
     const reader = { language: lang, timeZone: zone, now: Date.now() };
-    const lines = entries.map((e) => `${localDateTime(Date.parse(e.at), reader)} ${e.who} (${e.platform}${e.chat ? ` ${e.chat}` : ''}): ${e.what} → ${e.outcome}${e.detail ? ` (${e.detail})` : ''}`);
+    const lines = entries.map((e) => `${localDateTime(Date.parse(e.at), reader)} ${e.who} (${e.platform}${e.chat ? ` ${e.chat}` : ''}): ${e.what} → ${e.outcome}${e.detail ? ` (${e.detail})` : ''}${e.repeats ? ` (+${e.repeats} more)` : ''}`);
     await ctx.reply([t(lang, 'audit.header', { about, period: period.label, count: String(entries.length) }), ...lines].join('\n'));
   },
 };

@@ -1,6 +1,6 @@
 /** dump heap|threads <host> [service], and the Cancel button on its progress message. */
 import { can, rolesGranting } from '../../config/access';
-import { buildDumpRequest, dumpableServices } from '../../config/dump-plan';
+import { buildDumpRequest, dumpableServices, dumpRecipientRefusal } from '../../config/dump-plan';
 import { formatDuration } from '../../lib/duration';
 import { t, type MessageKey } from '../../lib/i18n';
 import { own } from '../../lib/own';
@@ -27,6 +27,8 @@ export const dumpCommand: Command = {
     if (!own(host.services, serviceName)) return ctx.reply(t(lang, 'error.unknownService', { host: hostName, service: echoed(serviceName), services: Object.keys(host.services).join(', ') }));
     if (!dumpable.includes(serviceName)) return ctx.reply(t(lang, 'dump.notJava', { host: hostName, service: serviceName, services: dumpable.join(', ') || '-' }));
     if (!can(ctx.config, ctx.user, 'dump', host)) return ctx.reply(t(lang, 'dump.notAllowed', { host: hostName, roles: rolesGranting(ctx.config, 'dump', host).join(', ') || '-' }));
+    // Dumps hold the JVM's secrets: the worker hands them over only in configured chats and direct messages.
+    if (dumpRecipientRefusal(ctx.config, hostName, ctx.user.id, ctx.chat)) return ctx.reply(t(lang, 'dump.notHere'));
     const request = buildDumpRequest(ctx.config, hostName, serviceName, kind, { person: { id: ctx.user.id, name: ctx.user.name }, language: lang }, ctx.chat);
     const result = await ctx.dumps.start(request);
     // When it starts, the workflow posts its own live progress message.

@@ -187,6 +187,7 @@ export const en = {
   'dump.busy': '⏳ A dump of {service} on {host} is already running, asked by {name} {ago} ago; now: {now}. It says here when it is done.',
   'dump.notJava': '{service} on {host} has no java settings, so it cannot be dumped. Services with them: {services}.',
   'dump.notAllowed': 'You may not take dumps on {host}. Roles that may: {roles}.',
+  'dump.notHere': 'Dumps hold the service\'s secrets, so I hand them over only in our configured group chats and in direct messages: ask me in our direct chat.',
   'dump.nothingToCancel': 'That dump is no longer running.',
   'usage.dump': 'Usage: dump heap <host> <service>, or dump threads <host> <service>',
   'help.dump': 'dump heap|threads <host> <service>: a heap dump or thread dumps of a Java service, handed over here',

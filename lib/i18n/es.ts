@@ -189,6 +189,7 @@ export const es: Record<MessageKey, string> = {
   'dump.busy': '⏳ Ya hay un volcado de {service} en {host} en curso, pedido por {name} hace {ago}; ahora: {now}. Aquí se dirá cuando termine.',
   'dump.notJava': '{service} en {host} no tiene ajustes java, así que no se puede volcar. Servicios que los tienen: {services}.',
   'dump.notAllowed': 'No puedes tomar volcados en {host}. Roles que pueden: {roles}.',
+  'dump.notHere': 'Los volcados contienen los secretos del servicio, así que solo los entrego en los chats de grupo configurados y en mensajes directos: pídemelo en nuestro chat directo.',
   'dump.nothingToCancel': 'Ese volcado ya no está en curso.',
   'usage.dump': 'Uso: dump heap <host> <servicio>, o dump threads <host> <servicio>',
   'help.dump': 'dump heap|threads <host> <servicio>: volcado de heap o de hilos de un servicio Java, entregado aquí',

@@ -189,6 +189,7 @@ export const fr: Record<MessageKey, string> = {
   'dump.busy': '⏳ Un dump de {service} sur {host} est déjà en cours, demandé par {name} il y a {ago} ; maintenant : {now}. Il sera signalé ici une fois fini.',
   'dump.notJava': '{service} sur {host} n’a pas de réglages java : impossible d’en faire un dump. Services qui en ont : {services}.',
   'dump.notAllowed': 'Vous ne pouvez pas prendre de dumps sur {host}. Rôles autorisés : {roles}.',
+  'dump.notHere': 'Les dumps contiennent les secrets du service : je ne les remets que dans les groupes configurés et en message direct. Demandez-le-moi dans notre conversation directe.',
   'dump.nothingToCancel': 'Ce dump n’est plus en cours.',
   'usage.dump': 'Usage : dump heap <hôte> <service>, ou dump threads <hôte> <service>',
   'help.dump': 'dump heap|threads <hôte> <service> : dump du tas ou des threads d’un service Java, remis ici',

@@ -189,6 +189,7 @@ export const it: Record<MessageKey, string> = {
   'dump.busy': '⏳ Un dump di {service} su {host} è già in corso, chiesto da {name} {ago} fa; ora: {now}. Qui si dirà quando è finito.',
   'dump.notJava': '{service} su {host} non ha impostazioni java, quindi non si può fare il dump. Servizi che le hanno: {services}.',
   'dump.notAllowed': 'Non puoi fare dump su {host}. Ruoli che possono: {roles}.',
+  'dump.notHere': 'I dump contengono i segreti del servizio, quindi li consegno solo nelle chat di gruppo configurate e nei messaggi diretti: chiedimelo nella nostra chat diretta.',
   'dump.nothingToCancel': 'Quel dump non è più in corso.',
   'usage.dump': 'Uso: dump heap <host> <servizio>, oppure dump threads <host> <servizio>',
   'help.dump': 'dump heap|threads <host> <servizio>: heap dump o thread dump di un servizio Java, consegnati qui',

@@ -189,6 +189,7 @@ export const ru: Record<MessageKey, string> = {
   'dump.busy': '⏳ Дамп {service} на {host} уже снимается, запросил {name} {ago} назад; сейчас: {now}. Здесь будет сказано, когда закончится.',
   'dump.notJava': 'У {service} на {host} нет настроек java, снять дамп нельзя. Сервисы с настройками: {services}.',
   'dump.notAllowed': 'Вам нельзя снимать дампы на {host}. Роли, которым можно: {roles}.',
+  'dump.notHere': 'Дампы содержат секреты сервиса, поэтому я выдаю их только в настроенных групповых чатах и в личных сообщениях: попросите меня в нашем личном чате.',
   'dump.nothingToCancel': 'Этот дамп уже не выполняется.',
   'usage.dump': 'Использование: dump heap <host> <service> или dump threads <host> <service>',
   'help.dump': 'dump heap|threads <host> <service>: дамп кучи или потоков Java-сервиса, прямо сюда',
