@@ -8,8 +8,10 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../config/load';
+import { own } from '../../lib/own';
 import { redactSecrets } from '../../lib/redact';
 import {
+  progressQuery,
   scriptStepSignal,
   type LegacyRestartScriptInput,
   type LegacyRestartStepInput,
@@ -34,10 +36,24 @@ const SCRIPT_MARK = /^::(step|done|fail|skip)\s+(\S+)(?:\s+(.*))?$/;
 const MARK_STATE: Record<string, StepState> = { step: 'running', done: 'done', fail: 'failed', skip: 'skipped' };
 
 export function createHostActivities({ config, executors, client }: HostActivityDeps) {
+  /**
+   * Runs started before this worker version did not say they were production runs. A step of such a run on
+   * a production host goes on when the run itself (asked through its progress query, answered by our workflow
+   * code from its history) is a production run a second person approved; otherwise it is refused as before.
+   */
+  async function withProductionFromRun<T extends { host: string; production?: boolean }>(input: T): Promise<T> {
+    if (typeof input !== 'object' || input === null || input.production !== undefined || !own(config.hosts, input.host)?.production) return input;
+    const { workflowExecution } = Context.current().info;
+    if (!workflowExecution) return input;
+    const progress = await client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId).query(progressQuery).catch(() => undefined);
+    return progress?.production === true && progress.approvedBy ? { ...input, production: true } : input;
+  }
+
   return {
     /** One configured step, by host, service and step name (or, for runs started before, a step that is exactly a configured one). */
     async runRestartStep(input: RestartStepInput | LegacyRestartStepInput): Promise<{ detail?: string }> {
-      const step = configured('runRestartStep', () => stepFromConfig(config, input));
+      const checked = await withProductionFromRun(input);
+      const step = configured('runRestartStep', () => stepFromConfig(config, checked));
       const executor = executors.for(input.host);
       return withHeartbeat(async (signal) => {
         try {
@@ -57,7 +73,8 @@ export function createHostActivities({ config, executors, client }: HostActivity
      * so a script can skip them after a worker crash.
      */
     async runRestartScript(input: RestartScriptInput | LegacyRestartScriptInput): Promise<void> {
-      const plan = configured('runRestartScript', () => scriptFromConfig(config, input));
+      const checked = await withProductionFromRun(input);
+      const plan = configured('runRestartScript', () => scriptFromConfig(config, checked));
       const executor = executors.for(input.host);
       const { workflowExecution } = Context.current().info;
       if (!workflowExecution) throw ApplicationFailure.nonRetryable('runRestartScript runs only inside a restart workflow', 'StepFailed');
