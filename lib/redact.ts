@@ -3,7 +3,8 @@
  * options and assignments named like secrets (-Ddb.password=…, --api-token …,
  * DB_PASSWORD=…), credentials in URLs (user:password@, JDBC's user/password@,
  * ;password=…), curl -u, Authorization and X-Api-Key headers, the values of URL
- * query parameters named like secrets (?token=…), plus patterns from the configuration.
+ * query parameters named like secrets (?token=…), JSON pairs named like secrets
+ * ({"spring.datasource.password":"…"}), plus patterns from the configuration.
  * Each rule reads a name or value once (no nested quantifiers that backtrack),
  * so a megabyte of output takes about a tenth of a second.
  */
@@ -14,11 +15,11 @@ const OPTION_WORDS = /password|passwd|pwd|secret|token|key|credential/i;
 const QUERY_WORDS = /password|passwd|pwd|secret|token|key|credential|auth|sig/i;
 /**
  * Elsewhere (DB_PASSWORD=, X-Api-Key:, and "pass" in options) a whole word must be one, words split at
- * . - _ digits and camelCase: "pass" alone, or ending in password, token… (PGPASSWORD, apitoken), or
+ * . - _ digits and camelCase: "pass" or "pw" alone, or ending in password, token… (PGPASSWORD, apitoken), or
  * "key" alone or after api, access… (apikey): not compass, bypass, monkey, keyboard, tokenizer.
  */
 const SECRET_WORD =
-  /^(?:pass|[a-z]*(?:password|passwd|passphrase|pwd|secret|token|credential|signature)s?|(?:api|access|secret|private|master|signing|encryption|license|auth|pass)?keys?)$/;
+  /^(?:pass|pw|[a-z]*(?:password|passwd|passphrase|pwd|secret|token|credential|signature)s?|(?:api|access|secret|private|master|signing|encryption|license|auth|pass)?keys?)$/;
 /** The shell's working directories, not passwords. */
 const NOT_SECRET = /^(?:old)?pwd$/i;
 
@@ -38,13 +39,23 @@ const HEADER = new RegExp(`${LEAD}([a-z]\\w*(?:-\\w+)+)["']?:[ \\t]*(?=\\S)`, 'g
 const CURL_USER = new RegExp(`${LEAD}(?:-[uU][ \\t]+|--(?:proxy-)?user[ \\t=][ \\t]*)(?<q>["']?)(?!\\d+:\\d+(?![^\\s"']))[^\\s"':]+:(?=[^\\s"'])`, 'g');
 /** -Dkey=value, --name=value, -name=value, and NAME=value (export API_TOKEN=…, spring.datasource.password=…). */
 const ASSIGNMENT = new RegExp(`${LEAD}(-{1,2}[^\\s="']+|[a-z_][\\w.-]*)=`, 'gi');
-/** --password value (the next word, unless it is another option). */
-const SPACED = new RegExp(`${LEAD}(--[^\\s="']+)[ \\t]+(?=[^\\s-])`, 'g');
+// --password value: the next word unless it is an option, i.e. starts "--" or is "-" and letters only (-v, -jar); so -hunter2, -x9! are values, and "-" (stdin) is none.
+const SPACED = new RegExp(`${LEAD}(--[^\\s="']+)[ \\t]+(?=[^\\s-]|-(?![a-zA-Z]+(?:\\s|$))[^\\s-])`, 'g');
+/** "name": in JSON, when a value follows (a string, a number, true, null; not an object, whose own names are judged). */
+const JSON_KEY = /"([^"\\\n]*)"[ \t]*:[ \t]*(?=["\w+-])/g;
+/** A JSON string, past \" escapes (to the line's end if it is cut off), or a number, true, null. */
+const JSON_VALUE = /"(?:[^"\\\n]|\\.)*"?|[\w.+-]+/y;
 
-/** A value: quoted ("a b"), or inside quotes that also hold its name ('-Dx.password=a b', to the quote), or a word. */
-const QUOTED = /"[^"\n]*"|'[^'\n]*'/y;
-const TO_QUOTE: Record<string, RegExp> = { '"': /[^"\n]+(?=")/y, "'": /[^'\n]+(?=')/y };
-const WORD = /["']?[^\s"']*/y;
+/**
+ * A value: quoted ("a b", "a\"b"), or inside quotes that also hold its name ('-Dx.password=a b', to the
+ * quote), or else all up to the next space (hun"ter2 is one word).
+ */
+const QUOTED = /"(?:[^"\\\n]|\\.)*"|'[^'\n]*'/y;
+const TO_QUOTE: Record<string, RegExp> = { '"': /(?:[^"\\\n]|\\.)+(?=")/y, "'": /[^'\n]+(?=')/y };
+const WORD = /\S*/y;
+/** How a value ends: the first rule that matches where it starts (a record: by the quote before the name). */
+type ValueRule = RegExp | Record<string, RegExp>;
+const VALUE: readonly ValueRule[] = [QUOTED, TO_QUOTE, WORD];
 
 export const REDACTED = '***';
 
@@ -58,11 +69,13 @@ function hasSecretWord(name: string): boolean {
   return words.some((word) => SECRET_WORD.test(word));
 }
 
+const secretAssigned = (name: string) => hasSecretWord(name) && !NOT_SECRET.test(name);
 /** -Dpass is "pass": the D of -D is no part of the name. */
 const secretOption = (name: string) => OPTION_WORDS.test(name) || hasSecretWord(name.replace(/^-(?:-|D)?/, ''));
 
-function valueEnd(text: string, at: number, quote: string | undefined): number {
-  for (const re of [QUOTED, TO_QUOTE[quote ?? ''], WORD]) {
+function valueEnd(text: string, at: number, quote: string | undefined, value: readonly ValueRule[]): number {
+  for (const rule of value) {
+    const re = rule instanceof RegExp ? rule : rule[quote ?? ''];
     if (!re) continue;
     re.lastIndex = at;
     if (re.test(text)) return re.lastIndex;
@@ -74,7 +87,7 @@ function valueEnd(text: string, at: number, quote: string | undefined): number {
  * The value after each match that `secret` accepts becomes ***. Matches end
  * before the value, so one that is no secret never hides what follows it.
  */
-function redactAfter(text: string, re: RegExp, secret: (m: RegExpMatchArray) => boolean): string {
+function redactAfter(text: string, re: RegExp, secret: (m: RegExpMatchArray) => boolean, value: readonly ValueRule[] = VALUE): string {
   let out = '';
   let at = 0;
   for (const m of text.matchAll(re)) {
@@ -82,7 +95,7 @@ function redactAfter(text: string, re: RegExp, secret: (m: RegExpMatchArray) => 
     if (index < at || !secret(m)) continue;
     const start = index + m[0].length;
     out += text.slice(at, start) + REDACTED;
-    at = valueEnd(text, start, m.groups?.q || text[index - 1]);
+    at = valueEnd(text, start, m.groups?.q || text[index - 1], value);
   }
   return out + text.slice(at);
 }
@@ -117,8 +130,10 @@ export function redactSecrets(text: string, extra: readonly RegExp[] = []): stri
     .replace(AUTH_HEADER, `$1${REDACTED}`);
   out = redactAfter(out, HEADER, (m) => hasSecretWord(m[1]));
   out = redactAfter(out, CURL_USER, () => true);
-  out = redactAfter(out, ASSIGNMENT, ([, name]) => (name.startsWith('-') ? secretOption(name) : hasSecretWord(name) && !NOT_SECRET.test(name)));
+  out = redactAfter(out, ASSIGNMENT, ([, name]) => (name.startsWith('-') ? secretOption(name) : secretAssigned(name)));
   out = redactAfter(out, SPACED, ([, name]) => secretOption(name));
+  // JSON last: the header rule has already taken "X-Api-Key": "…" whole (its quotes too), so the "," after it stays.
+  out = redactAfter(out, JSON_KEY, ([, name]) => secretAssigned(name.slice(name.lastIndexOf('.') + 1)), [JSON_VALUE]);
   for (const pattern of extra) out = applyPattern(out, pattern);
   return out;
 }

@@ -130,6 +130,30 @@ test('environment and property assignments named like secrets go, by whole words
   expect(redactSecrets(plain)).toBe(plain);
 });
 
+test('JSON pairs lose their value when the last dotted word of the name is a secret word, past escaped quotes; other names stay', () => {
+  expect(redactSecrets(`-Dspring.application.json={"spring.datasource.password":"hunter2","spring.datasource.username":"app"} '{"db":{"password":"hunter2"}}'`)).toBe(
+    `-Dspring.application.json={"spring.datasource.password":***,"spring.datasource.username":"app"} '{"db":{"password":***}}'`,
+  );
+  expect(redactSecrets('{"apiToken": "abc123", "password": "pa\\"ss rest", "pw": 123456, "x-api-key": "k\\"3y z", "token.ttl": "1h", "keyboard": "us", "PWD": "/srv"}')).toBe(
+    '{"apiToken": ***, "password": ***, "pw": ***, "x-api-key": ***, "token.ttl": "1h", "keyboard": "us", "PWD": "/srv"}',
+  );
+  expect(redactSecrets('-Dpassword="pa\\"ss word" -Dnext=1')).toBe('-Dpassword=*** -Dnext=1');
+});
+
+test('a value that starts without a quote goes to the next space, quotes inside it too', () => {
+  expect(redactSecrets(`-Dpassword=hun"ter2 -Dnext=1 --token a'b c DB_PASSWORD=x"y z`)).toBe(`-Dpassword=*** -Dnext=1 --token *** c DB_PASSWORD=*** z`);
+});
+
+test('"pw" is a secret word where words part, not inside pwm or pwr', () => {
+  expect(redactSecrets('-Ddb.pw=hunter2 --pw=a --pw b DB_PW=c dbPw=d https://h/x?pw=e pwm=1 PWR=2 --pwm=3 -Dpwr=4')).toBe(
+    '-Ddb.pw=*** --pw=*** --pw *** DB_PW=*** dbPw=*** https://h/x?pw=*** pwm=1 PWR=2 --pwm=3 -Dpwr=4',
+  );
+});
+
+test('a spaced secret value may start with "-"; "--x" and "-" with letters only (-v) are options, and "-" alone stays', () => {
+  expect(redactSecrets('--password -hunter2 --token -x9! --password --verbose --api-key -v --secret - x')).toBe('--password *** --token *** --password --verbose --api-key -v --secret - x');
+});
+
 test('Authorization keeps its scheme, headers named like secrets lose their value, others stay', () => {
   expect(redactSecrets(`curl -H 'Authorization: Bearer abc' -H "X-Api-Key: k3y" -H 'X-Request-Id: 42' https://x`)).toBe(
     `curl -H 'Authorization: Bearer ***' -H "X-Api-Key: ***" -H 'X-Request-Id: 42' https://x`,
@@ -142,6 +166,13 @@ test('a megabyte of repeated option or URL fragments is read through', () => {
     const text = unit.repeat((1 << 20) / unit.length);
     expect(redactSecrets(text)).toBe(text);
   }
+});
+
+test('a megabyte of repeated JSON pairs, or of escaped quotes in one value, is read through', () => {
+  const pair = '{"password":"'.repeat(2);
+  const pairs = Math.floor((1 << 20) / pair.length);
+  expect(redactSecrets(pair.repeat(pairs))).toBe('{"password":***password":"'.repeat(pairs));
+  expect(redactSecrets(`{"password":"${'\\"'.repeat(1 << 19)}`)).toBe('{"password":***');
 });
 
 test('a dumps.redact pattern that is no regular expression is refused at load, naming it', () => {
