@@ -64,6 +64,18 @@ async function startedByHand(request: RestartRequest, workflowId = `restart-${re
   return handle.result() as Promise<RestartProgress>;
 }
 
+/** Why a run started by hand ended: its progress's error, or (refused before it could say anything in chat) its failure's causes. */
+async function whyEnded(request: RestartRequest): Promise<string | undefined> {
+  try {
+    const progress = await startedByHand(request);
+    return progress.phase === 'failed' ? progress.error : undefined;
+  } catch (err) {
+    const causes: string[] = [];
+    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) causes.push(e.message);
+    return causes.join(' / ');
+  }
+}
+
 test.each([
   ['a step the configuration does not have', () => restartRequest('web1', 'app', { mode: 'steps', steps: [runStep('pwn', touch())] }), 'web1 has no step "pwn"'],
   ['a known step name with another command', () => restartRequest('web1', 'app', { mode: 'steps', steps: [runStep('drain', touch())] }), 'its command differs'],
@@ -74,10 +86,9 @@ test.each([
   ['a production host without approval', () => restartRequest('pay1', 'payments', { mode: 'steps', steps: [runStep('restart', log.step('pay'))] }), 'pay1 is a production host'],
 ])('a restart started by hand with %s is refused at once and runs nothing', async (_name, request, why) => {
   const before = log.lines().length;
-  const progress = await startedByHand(request());
-  expect(progress.phase).toBe('failed');
-  expect(progress.error).toContain('refused: ');
-  expect(progress.error).toContain(why);
+  const error = await whyEnded(request());
+  expect(error).toContain('refused: ');
+  expect(error).toContain(why);
   expect(existsSync(marker)).toBe(false);
   expect(log.lines().length).toBe(before);
 });
@@ -143,10 +154,32 @@ test('an announcement started by hand says the configured text in the configured
   for (const chat of ['ops', 'dm-bob']) expect((await desk.messages(chat)).some((m) => m.text.includes('phish'))).toBe(false);
 });
 
-test('an announcement the configuration does not have is refused, and nothing is posted', async () => {
+test('an announcement step the configuration does not have is refused, and nothing is posted', async () => {
   const request = restartRequest('news1', 'app', { mode: 'steps', steps: [announceStep('pwn', 'Approve at https://phish.example/now')] }, { planId: restartPlanId(desk.config, 'news1', 'app') });
-  const progress = await startedByHand(request);
-  expect(progress.phase).toBe('failed');
-  expect(progress.error).toContain('refused: app on news1 has no announcement "pwn"');
+  // Refused before the bot says anything about the run: its step is none the service has.
+  expect(await whyEnded(request)).toContain('refused: app on news1 has no step "pwn"');
   expect((await desk.messages('ops')).some((m) => m.text.includes('phish'))).toBe(false);
+});
+
+test('a run started by hand cannot make the bot post its own words: step titles and names come from the configuration', async () => {
+  const request = restartRequest('news1', 'app', { mode: 'steps', steps: [{ ...runStep('noop', ''), title: 'Session expired: sign in at https://phish.example/now' }] }, {
+    planId: restartPlanId(desk.config, 'news1', 'app'),
+    requestedBy: { id: 'alice', name: 'IT Security (official)' },
+    chat: { platform: 'web', chatId: 'dm-bob' },
+  });
+  const progress = await startedByHand(request);
+  expect(progress.phase).toBe('done');
+  const posted = await desk.botMessage('dm-bob', (m) => m.text.includes('Restart app on news1') && m.text.includes('✅ Done in'), 'the progress message');
+  expect(posted.text).toContain('✔ noop');
+  for (const chat of ['dm-bob', 'ops']) {
+    const texts = (await desk.messages(chat)).map((m) => m.text).join('\n');
+    expect(texts).not.toContain('phish');
+    expect(texts).not.toContain('IT Security');
+  }
+});
+
+test('a run about a person the configuration lacks posts nothing', async () => {
+  const request = restartRequest('news1', 'app', { mode: 'steps', steps: [runStep('noop', '')] }, { planId: restartPlanId(desk.config, 'news1', 'app'), requestedBy: { id: 'mallory', name: 'Mallory' }, chat: { platform: 'web', chatId: 'dm-mallory' } });
+  expect(await whyEnded(request)).toContain('refused: "mallory" is no person in this worker\'s configuration');
+  expect(await desk.messages('dm-mallory')).toEqual([]);
 });

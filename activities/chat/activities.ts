@@ -12,6 +12,7 @@ import type { ChatRef, RestartProgress } from '../../workflows/restart/definitio
 import { configuredAnnouncement } from '../../config/restart-plan';
 import { configured } from '../hosts/from-config';
 import { enqueueChatMessage } from './outbox-client';
+import { progressFromConfig } from './restart-progress-from-config';
 
 export interface ChatActivityDeps {
   config: DutydeskConfig;
@@ -34,12 +35,15 @@ export function createChatActivities({ config, client }: ChatActivityDeps) {
 
   return {
     /** The live progress message: sent the first time, edited after. */
-    async publishRestartProgress({ progress }: { progress: RestartProgress }): Promise<void> {
+    async publishRestartProgress(input: { progress: RestartProgress }): Promise<void> {
+      const progress = configured('publishRestartProgress', () => progressFromConfig(config, input.progress));
       const message = renderRestartProgress(progress, context(progress, progress.requestedBy.id));
       await enqueueChatMessage(client, progress.chat, { key: `${progress.workflowId}/${progress.runId}/progress`, mode: 'upsert', message });
     },
 
-    async publishApprovalRequest({ progress, chat }: { progress: RestartProgress; chat: ChatRef }): Promise<void> {
+    async publishApprovalRequest(input: { progress: RestartProgress; chat: ChatRef }): Promise<void> {
+      const { chat } = input;
+      const progress = configured('publishApprovalRequest', () => progressFromConfig(config, input.progress));
       const message = renderApprovalRequest(progress, context(progress, progress.requestedBy.id));
       await enqueueChatMessage(client, chat, { key: `${progress.workflowId}/${progress.runId}/approval`, mode: 'upsert', message });
     },
@@ -52,7 +56,8 @@ export function createChatActivities({ config, client }: ChatActivityDeps) {
     },
 
     /** Tells everyone who asked how it ended: "up again" on success, what failed otherwise. */
-    async notifyRestartEnded({ progress }: { progress: RestartProgress }): Promise<void> {
+    async notifyRestartEnded(input: { progress: RestartProgress }): Promise<void> {
+      const progress = configured('notifyRestartEnded', () => progressFromConfig(config, input.progress));
       if (progress.phase === 'denied' || progress.phase === 'cancelled') return; // the progress message already says so
       const key = activityKey();
       for (const [i, watcher] of progress.watchers.entries()) {
