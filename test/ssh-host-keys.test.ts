@@ -46,6 +46,9 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'dutydesk-host-keys-'));
   pins = path.join(dir, 'pins');
   const files = knownHostsFiles();
+  // A key the host does not accept: the connection never comes up.
+  const strangerKey = path.join(dir, 'stranger_key');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', strangerKey], { stdio: 'ignore' });
   const ssh = (host: string, hostKey: unknown) => ({
     address: '127.0.0.1',
     port: sshd.port,
@@ -58,6 +61,7 @@ beforeAll(async () => {
   desk = await startDesk(
     baseConfig(
       {
+        tofu0: { ...ssh('tofu0', { trustOnFirstUse: true }), privateKey: { file: strangerKey } },
         tofu1: ssh('tofu1', { trustOnFirstUse: true }),
         kh1: ssh('kh1', { knownHosts: files.right }),
         kh2: ssh('kh2', { knownHosts: files.hashed }),
@@ -121,6 +125,13 @@ test.each([
   expect(progress.error).toContain(why);
   expect(await attemptsOfStep(host)).toBe(1);
   expect(log.started(host)).toBe(0);
+});
+
+test('trust on first use pins nothing for a connection that never came up (here the login is refused)', async () => {
+  const progress = await restart('tofu0');
+  expect(progress.phase).toBe('failed');
+  expect(progress.error).toContain('refused the login');
+  expect(existsSync(path.join(pins, `127.0.0.1_${sshd.port}.known_hosts`))).toBe(false);
 });
 
 test('trust on first use: the first key is pinned, then a changed key is refused at once', async () => {

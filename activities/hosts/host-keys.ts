@@ -16,6 +16,11 @@ export interface HostKeyCheck {
   algorithms(): Promise<string[] | undefined>;
   /** undefined when the key is the host's, else why it is refused. */
   verify(key: Buffer): Promise<string | undefined>;
+  /**
+   * Once the connection is up (the host has proved with a signature that it holds the key): a key taken on first
+   * use is pinned now, not at verify, which runs before that proof. Rejects when another worker pinned another key.
+   */
+  proven?(key: Buffer): Promise<void>;
 }
 
 interface Target {
@@ -82,30 +87,34 @@ export function pinFile(dir: string, t: Pick<Target, 'address' | 'port'>): strin
 function trustOnFirstUse(t: Target, dir: string): HostKeyCheck {
   const file = pinFile(dir, t);
   const pinned = async () => keysFor(await readFile(file, 'utf8'), t.address, t.port).keys;
+  const pinnedOrNone = () => pinned().catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+  const changed = (key: Buffer, keys: { blob: Buffer }[]) =>
+    `host key of ${where(t)} changed: it showed ${fingerprintOf(key)}, but ${keys.map((k) => fingerprintOf(k.blob)).join(', ') || '(none)'} was trusted on first use (pinned in ${file}). ` +
+    'Someone may be in between; if the host was reinstalled or its key replaced, check the new fingerprint on the host, then delete that file';
   return {
     algorithms: async () => pinned().then((keys) => algorithmsFor(keys.map((k) => k.type)), () => undefined),
     async verify(key) {
-      const known = asKnownKey(key);
+      const keys = await pinnedOrNone();
+      // Nothing pinned yet: taken for now, pinned once the host has proved it holds the key (proven).
+      if (!keys || keys.some((k) => k.blob.equals(key))) return undefined;
+      return changed(key, keys);
+    },
+    async proven(key) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       // Written whole to a temporary name, then linked into place: linking fails
       // when another worker pinned first, and nobody ever reads half a file.
       const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-      await writeFile(temporary, `${knownHostsLine(t.address, t.port, known)}\n`, { mode: 0o600 });
+      await writeFile(temporary, `${knownHostsLine(t.address, t.port, asKnownKey(key))}\n`, { mode: 0o600 });
       try {
         await link(temporary, file);
-        return undefined;
+        return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       } finally {
         await rm(temporary, { force: true });
       }
       const keys = await pinned();
-      if (keys.some((k) => k.blob.equals(key))) return undefined;
-      const before = keys.map((k) => fingerprintOf(k.blob)).join(', ') || '(none)';
-      return (
-        `host key of ${where(t)} changed: it showed ${fingerprintOf(key)}, but ${before} was trusted on first use (pinned in ${file}). ` +
-        'Someone may be in between; if the host was reinstalled or its key replaced, check the new fingerprint on the host, then delete that file'
-      );
+      if (!keys.some((k) => k.blob.equals(key))) throw new Error(changed(key, keys));
     },
   };
 }

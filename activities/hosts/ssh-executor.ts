@@ -57,12 +57,21 @@ export class SshExecutor implements HostExecutor {
       const client = new Client();
       let ready = false;
       let refusal: string | undefined;
+      let shownKey: Buffer | undefined;
       client
         .on('ready', () => {
           ready = true;
           // Steps are small request/response exchanges: Nagle's delay would add ~40 ms to each.
           client.setNoDelay(true);
-          resolve(client);
+          // The host has proved it holds its key: a key taken on first use is pinned only now.
+          const proof = shownKey && this.hostKey.proven ? this.hostKey.proven(shownKey) : Promise.resolve();
+          proof.then(
+            () => resolve(client),
+            (err: Error) => {
+              client.end();
+              reject(new SshAccessDenied(err.message));
+            },
+          );
         })
         .on('error', (err) => {
           if (this.connection === attempt) this.connection = undefined;
@@ -87,6 +96,7 @@ export class SshExecutor implements HostExecutor {
         ...(serverHostKey ? { algorithms: { serverHostKey: serverHostKey as never } } : {}),
         // Checked before the login is sent; a key that cannot be checked is refused.
         hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+          shownKey = key;
           this.hostKey.verify(key).then(
             (why) => {
               refusal = why;
