@@ -9,12 +9,13 @@
  * unread.
  */
 import { createHmac } from 'node:crypto';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { Express } from 'express';
 import { parseConfig } from '../config/load';
 import { createGateway } from '../chat-gateway/app';
+import { waitFor } from './helpers/wait';
 
 const SIGNING = 'listeners-slack-signing-secret';
 const TELEGRAM_SECRET = 'listeners-telegram-secret';
@@ -148,4 +149,24 @@ test('a config that puts intake on the console\'s port, or the demo console beyo
   // The demo console on loopback with intake public is fine: intake carries no console.
   expect(() => parseConfig(minimal({ listen: '127.0.0.1:8080', intakeListen: '0.0.0.0:8081', console: { signIn: 'demo' } }), '/tmp/x.yaml')).not.toThrow();
   expect(() => parseConfig(minimal({ listen: '127.0.0.1:8080', intakeListen: 'intake' }), '/tmp/x.yaml')).toThrow('gateway.intakeListen: expected host:port');
+});
+
+test('at most 32 Slack bodies are read at once before their signature can be checked; the next waits with a 503', async () => {
+  const { port } = new URL(intakeUrl);
+  const now = Math.floor(Date.now() / 1000);
+  const headers = { 'content-type': 'application/json', 'x-slack-signature': `v0=${'0'.repeat(64)}`, 'x-slack-request-timestamp': String(now), 'content-length': '1000' };
+  // Well-formed fakes that send their body slowly: each holds a reading slot.
+  const slow = Array.from({ length: 32 }, () => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/slack/events', method: 'POST', headers });
+    req.on('error', () => undefined);
+    req.write('{');
+    return req;
+  });
+  await waitFor(async () => {
+    const res = await fetch(`${intakeUrl}/slack/events`, { method: 'POST', headers, body: '{}'.padEnd(1000) });
+    return res.status === 503 ? res : undefined;
+  }, 'a 503 for the 33rd');
+  for (const req of slow) req.destroy();
+  // Slots come back as those requests go.
+  await waitFor(async () => (await fetch(`${intakeUrl}/slack/events`, { method: 'POST', headers, body: '{}'.padEnd(1000) })).status === 401, 'a slot again');
 });
