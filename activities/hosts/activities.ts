@@ -21,7 +21,7 @@ import {
 } from '../../workflows/restart/definitions';
 import type { HostExecutors } from './executors';
 import { withHeartbeat } from '../heartbeat';
-import { configured, scriptFromConfig, stepFromConfig } from './from-config';
+import { configured, scriptFromConfig, STEP_NAME, stepFromConfig } from './from-config';
 import { shellQuote } from './shell';
 import { SshAccessDenied } from './ssh-executor';
 import { runStep, StepFailed } from './step-runner';
@@ -34,6 +34,18 @@ export interface HostActivityDeps {
 
 const SCRIPT_MARK = /^::(step|done|fail|skip)\s+(\S+)(?:\s+(.*))?$/;
 const MARK_STATE: Record<string, StepState> = { step: 'running', done: 'done', fail: 'failed', skip: 'skipped' };
+
+/** A progress mark, tried three times over about 3 s. */
+async function sendMark(send: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
+}
 
 export function createHostActivities({ config, executors, client }: HostActivityDeps) {
   /**
@@ -79,11 +91,19 @@ export function createHostActivities({ config, executors, client }: HostActivity
       const { workflowExecution } = Context.current().info;
       if (!workflowExecution) throw ApplicationFailure.nonRetryable('runRestartScript runs only inside a restart workflow', 'StepFailed');
       const handle = client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId);
+      // What is done now, not when the activity was first scheduled: a retry after a worker crash reuses that
+      // first input, whose list was empty. An earlier attempt heartbeats the steps the script marked done.
+      const earlier = Context.current().info.heartbeatDetails as { done?: unknown } | undefined;
+      const marked = Array.isArray(earlier?.done) ? earlier.done.filter((n): n is string => typeof n === 'string') : [];
+      const done = new Set([...plan.doneSteps, ...marked].filter((name) => STEP_NAME.test(name)));
+      const doneSteps = [...done];
       let failure: string | undefined;
       let marks = Promise.resolve();
+      const log = Context.current().log;
+      const ctx = Context.current();
       const result = await withHeartbeat((signal) =>
         // Passed on the command line, not as an SSH env request, which most sshd configs refuse.
-        executor.exec(`DUTYDESK_DONE_STEPS=${shellQuote(plan.doneSteps.join(','))} ${plan.script}`, {
+        executor.exec(`DUTYDESK_DONE_STEPS=${shellQuote(doneSteps.join(','))} ${plan.script}`, {
           timeoutMs: plan.timeoutMs,
           signal,
           onLine: (line) => {
@@ -92,11 +112,19 @@ export function createHostActivities({ config, executors, client }: HostActivity
             const [, kind, name, rest] = m;
             const said = rest === undefined ? undefined : redactSecrets(rest);
             if (kind === 'fail') failure = said || `step ${name} failed`;
+            if (kind === 'done' || kind === 'skip') {
+              done.add(name);
+              ctx.heartbeat({ done: [...done] });
+            }
             const mark = { name, state: MARK_STATE[kind], at: Date.now(), title: kind === 'step' ? said : undefined, detail: kind === 'fail' ? said : undefined };
-            // Keep marks in order: each signal waits for the one before it.
-            marks = marks.then(() => handle.signal(scriptStepSignal, mark));
+            // Keep marks in order: each signal waits for the one before it. One that cannot be sent (Temporal
+            // away a moment) is tried again, then left out: a lost mark must not end the script or the worker.
+            marks = marks.then(() =>
+              sendMark(() => handle.signal(scriptStepSignal, mark)).catch((err: Error) => log.warn(`dutydesk: step mark ${kind} ${name} not sent: ${err.message}`)),
+            );
           },
         }),
+        () => ({ done: [...done] }),
       );
       await marks;
       if (result.code === 0) return;

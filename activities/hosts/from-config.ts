@@ -75,7 +75,7 @@ export function stepFromConfig(config: DutydeskConfig, input: RestartStepInput |
 }
 
 /** Step names as a restart script marks them; anything else would be shell syntax in DUTYDESK_DONE_STEPS. */
-const STEP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+export const STEP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
 /** The service's restart script; a run started before carries the script, which must be one the host's services configure. */
 export function scriptFromConfig(config: DutydeskConfig, input: RestartScriptInput | LegacyRestartScriptInput): { script: string; timeoutMs: number; doneSteps: string[] } {
