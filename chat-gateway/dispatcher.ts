@@ -98,7 +98,25 @@ export class Dispatcher {
     if (this.notifyAdmins) await this.notifyAdmins(incoming);
   }
 
-  async text(incoming: Incoming, text: string): Promise<void> {
+  /** What a person typed. Never rejects: a failure (Temporal away, a platform down) is logged, and the gateway stays up. */
+  text(incoming: Incoming, text: string): Promise<void> {
+    return this.safely('message', incoming, () => this.handleText(incoming, text));
+  }
+
+  /** A button pressed. Never rejects, as text. */
+  press(incoming: Incoming, action: string): Promise<void> {
+    return this.safely('button', incoming, () => this.handlePress(incoming, action));
+  }
+
+  private async safely(what: string, incoming: Incoming, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      this.log(`dutydesk gateway: a ${what} from ${incoming.userId.slice(0, 100)} on ${incoming.chat.platform} could not be handled: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  private async handleText(incoming: Incoming, text: string): Promise<void> {
     // The first line is what was asked (a ticket's text on the next lines stays out of the trail).
     const asked = text.trim().split('\n')[0] ?? '';
     const ctx = this.context(incoming);
@@ -126,7 +144,7 @@ export class Dispatcher {
     await this.guard(incoming, ctx, asked, () => command.run(ctx, args, text.trim()));
   }
 
-  async press(incoming: Incoming, action: string): Promise<void> {
+  private async handlePress(incoming: Incoming, action: string): Promise<void> {
     const what = `button ${action}`;
     const ctx = this.context(incoming);
     if (!ctx) {

@@ -12,7 +12,8 @@ async function main() {
   const config = loadConfig(configPathFromEnv());
   const botToken = config.gateway.consoleToken ? readSecret(config.gateway.consoleToken, config).trim() : process.env.DUTYDESK_CONSOLE_TOKEN ?? '';
   if (!botToken) throw new Error('gateway.consoleToken is not set (or DUTYDESK_CONSOLE_TOKEN is empty): the worker could not post to the web console');
-  const connection = await Connection.connect(temporalConnectionOptions(config));
+  // The console and the webhooks are up even while Temporal is not; calls made meanwhile fail and are logged.
+  const connection = Connection.lazy(temporalConnectionOptions(config));
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const dataDir = process.env.DUTYDESK_DATA_DIR ?? path.join(process.cwd(), '.data');
   const gateway = createGateway({ config, client, botToken, consoleFile: path.join(dataDir, 'console-messages.json') });
@@ -20,8 +21,9 @@ async function main() {
   if (gateway.intakeApp && config.gateway.intakeListen) servers.push(listenOn(gateway.intakeApp, config.gateway.intakeListen, 'public intake (Slack, Telegram, ticket webhooks, dump links)'));
   const { store } = gateway;
   if (config.telegram) {
-    await gateway.startPlatforms();
-    console.log(`dutydesk gateway: Telegram bot ${config.telegram.webhook ? `webhook at ${config.telegram.webhook.publicUrl}/telegram/webhook` : 'polling for updates'}`);
+    const how = config.telegram.webhook ? `webhook at ${config.telegram.webhook.publicUrl}/telegram/webhook` : 'polling for updates';
+    // Telegram away at start: the console and the webhooks stay up, and the bot connects when Telegram answers.
+    void untilItWorks('Telegram', () => gateway.startPlatforms()).then(() => console.log(`dutydesk gateway: Telegram bot ${how}`));
   }
   const stop = () => {
     gateway.stopPlatforms();
@@ -32,8 +34,22 @@ async function main() {
     }
     void connection.close().finally(() => process.exit(0));
   };
+  // A failure nobody awaited is a bug to log, not a reason to take the console and every webhook down.
+  process.on('unhandledRejection', (err) => console.error(`dutydesk gateway: unhandled failure (kept running): ${(err as Error)?.stack ?? String(err)}`));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** Tries again with backoff (1 s doubling to a minute), saying so on each failure, until it works. */
+async function untilItWorks(what: string, work: () => Promise<void>): Promise<void> {
+  for (let waitMs = 1000; ; waitMs = Math.min(waitMs * 2, 60_000)) {
+    try {
+      return await work();
+    } catch (err) {
+      console.error(`dutydesk gateway: ${what} does not answer (${(err as Error).message}); trying again in ${waitMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
 }
 
 function listenOn(app: Express, listen: string, what: string): Server {

@@ -64,9 +64,10 @@ export class TelegramBotApi {
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
 
-  async start(): Promise<this> {
+  /** On a port of its own choosing, or the given one (a test bringing the API back where the bot looks for it). */
+  async start(port = 0): Promise<this> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', () => r()));
     return this;
   }
 
