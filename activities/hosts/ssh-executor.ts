@@ -126,6 +126,7 @@ export class SshExecutor implements HostExecutor {
         const lines = lineSplitter(options.onLine);
         let timedOut = false;
         let code: number | null = null;
+        let exited = false;
         const stop = () => {
           // Ask the remote side to kill the command, then drop the channel.
           channel.signal('KILL');
@@ -143,12 +144,19 @@ export class SshExecutor implements HostExecutor {
         });
         channel.stderr.setEncoding('utf8').on('data', (c: string) => stderr.push(c));
         channel.on('exit', (exitCode: number | null) => {
+          exited = true;
           code = exitCode;
         });
         channel.on('close', () => {
           clearTimeout(timer);
           options.signal?.removeEventListener('abort', stop);
           lines.end();
+          // Closed with no exit status, not by us: the connection went. That is trouble to retry, not the command's failure.
+          if (!exited && !timedOut && !options.signal?.aborted) {
+            this.connection = undefined;
+            client.end();
+            return reject(new Error(`the connection to ${this.target.name} was lost while the command ran`));
+          }
           resolve({ code: timedOut || options.signal?.aborted ? null : code, stdout: stdout.toString(), stderr: stderr.toString(), timedOut });
         });
       });

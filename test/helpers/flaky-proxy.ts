@@ -1,7 +1,8 @@
 /**
  * A TCP proxy on loopback that cuts a connection once, after it has carried
  * a given number of bytes towards the client: a network drop in the middle
- * of a transfer, for the tests that check a transfer is retried.
+ * of a transfer, for the tests that check a transfer is retried; or at once,
+ * when the test says (cutNow).
  */
 import net from 'node:net';
 
@@ -9,6 +10,8 @@ export interface FlakyProxy {
   port: number;
   /** Connections cut so far. */
   cuts(): number;
+  /** Cuts every connection through the proxy now (a network drop at a moment the test chooses). */
+  cutNow(): void;
   stop(): Promise<void>;
 }
 
@@ -44,6 +47,10 @@ export async function startFlakyProxy(target: { host: string; port: number }, cu
   return {
     port: (server.address() as net.AddressInfo).port,
     cuts: () => cuts,
+    cutNow() {
+      if (sockets.size) cuts++;
+      sockets.forEach((s) => s.destroy());
+    },
     async stop() {
       sockets.forEach((s) => s.destroy());
       await new Promise((r) => server.close(r));

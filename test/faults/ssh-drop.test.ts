@@ -1,0 +1,55 @@
+/**
+ * The SSH connection drops while a step's command runs (a TCP proxy between
+ * worker and sshd cuts it): that is connection trouble, retried with backoff
+ * on a new connection, not the step's failure. The run finishes, and the
+ * steps done before the drop do not run again.
+ */
+import { baseConfig, startDesk, type Desk } from '../helpers/desk';
+import { startFlakyProxy, type FlakyProxy } from '../helpers/flaky-proxy';
+import { hostLog, type HostLog } from '../helpers/host-scripts';
+import { startSshd, type Sshd } from '../helpers/sshd';
+import { waitFor } from '../helpers/wait';
+
+let sshd: Sshd;
+let proxy: FlakyProxy;
+let desk: Desk;
+let log: HostLog;
+
+beforeAll(async () => {
+  sshd = await startSshd();
+  // Cuts nothing by itself: the test cuts when it chooses.
+  proxy = await startFlakyProxy({ host: '127.0.0.1', port: sshd.port }, Number.MAX_SAFE_INTEGER, 0);
+  log = hostLog(sshd.dir, 'drop');
+  desk = await startDesk(
+    baseConfig({
+      app1: {
+        address: '127.0.0.1',
+        port: proxy.port,
+        user: sshd.user,
+        privateKey: { file: sshd.keyFile },
+        hostKey: sshd.hostKeyFingerprint,
+        groups: ['test'],
+        services: { app: { steps: [{ name: 'stop', run: log.step('stop') }, { name: 'migrate', title: 'Migrate (slow)', run: log.step('migrate', { sleep: 2 }) }, { name: 'start', run: log.step('start') }] } },
+      },
+    }),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await desk?.stop();
+  await proxy?.stop();
+  await sshd?.stop();
+});
+
+test('a connection lost in the middle of a command: the step is retried on a new connection and the run finishes', async () => {
+  await desk.say('alice', 'ops', 'restart app1');
+  await waitFor(() => log.started('migrate') === 1, 'the slow step to start on the host');
+  proxy.cutNow();
+  const result = await desk.env.client.workflow.getHandle('restart-app1').result();
+  expect(result.phase).toBe('done');
+  expect(proxy.cuts()).toBe(1);
+  expect(log.started('migrate')).toBeGreaterThanOrEqual(2);
+  expect([log.started('stop'), log.started('start')]).toEqual([1, 1]);
+  const final = await desk.botMessage('ops', (m) => m.text.includes('Restart app on app1') && m.text.includes('✅ Done in'), 'the finished run in chat');
+  expect(final.text).toContain('✔ Migrate (slow)');
+}, 120_000);
