@@ -52,7 +52,7 @@ export class Dispatcher {
   readonly commands: Command[];
   private readonly buttons: ButtonHandler[] = [...restartButtons, ...ticketButtons, ...dumpButtons, ...forecastButtons];
   /** Answers the bot asked for, by "<user> <platform>:<chat>"; in memory, as a conversation is short. */
-  private readonly awaiting = new Map<string, { handler: ReplyHandler; until: number }>();
+  private readonly awaiting = new Map<string, { handler: ReplyHandler; until: number; dropped?: string }>();
 
   constructor(
     private readonly config: LoadedConfig,
@@ -84,7 +84,7 @@ export class Dispatcher {
       ...this.services,
       file: incoming.file,
       reply: incoming.reply,
-      expectReply: (handler) => void this.awaiting.set(key, { handler, until: Date.now() + REPLY_WAIT_MS }),
+      expectReply: (handler, dropped) => void this.awaiting.set(key, { handler, until: Date.now() + REPLY_WAIT_MS, dropped }),
       audit: this.audit,
       signInLink: this.signInLink,
       sendPrivately: incoming.sendPrivately,
@@ -126,13 +126,15 @@ export class Dispatcher {
     }
     const key = `${ctx.user.id} ${incoming.chat.platform}:${incoming.chat.chatId}`;
     const awaited = this.awaiting.get(key);
-    if (awaited) {
-      this.awaiting.delete(key);
-      if (awaited.until > Date.now()) return this.guard(incoming, ctx, 'the answer to a question', () => awaited.handler(ctx, text));
-    }
     const [word = '', ...args] = text.trim().replace(/^\//, '').split(/\s+/);
     const name = word.toLowerCase() || 'help';
     const command = this.commands.find((c) => c.name === name);
+    if (awaited) {
+      this.awaiting.delete(key);
+      const isCommand = command !== undefined && text.trim().startsWith('/');
+      if (awaited.until > Date.now() && !isCommand) return this.guard(incoming, ctx, 'the answer to a question', () => awaited.handler(ctx, text));
+      if (awaited.until > Date.now() && awaited.dropped) await ctx.reply(awaited.dropped);
+    }
     if (!command) {
       this.note(incoming, ctx.user.id, asked, 'unknown');
       return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: echoed(word) }));

@@ -95,3 +95,19 @@ test('the text asked for and answered, both delivered again: the answer files on
   expect(botTexts(ALICE.id, 'Send the text of the ticket "VPN drops"')).toHaveLength(1);
   expect(botTexts(ALICE.id, 'Opening the ticket "VPN drops"')).toHaveLength(1);
 });
+
+test('in a group, a /command after "send me the text" runs as the command, and no ticket is filed with it as text', async () => {
+  api.userSends(ALICE, OPS, '/ticket Coffee machine leaks');
+  await waitFor(() => botTexts(OPS, 'Send the text of the ticket "Coffee machine leaks"')[0], 'the question for the text');
+  api.userSends(ALICE, OPS, '/help');
+  await waitFor(() => botTexts(OPS, 'No ticket "Coffee machine leaks": your next message was a command')[0], 'the note that no ticket was filed');
+  await waitFor(() => botTexts(OPS, 'dutydesk: what you can do, Alice')[0], 'the help the command asked for');
+  await outboxDrained(OPS);
+  expect(issuesTitled('Coffee machine leaks')).toEqual([]);
+  // A reply to the bot's question (what a bot sees in a group besides commands) is still the answer.
+  api.userSends(ALICE, OPS, '/ticket Coffee machine leaks');
+  const asked = await waitFor(() => botTexts(OPS, 'Send the text of the ticket "Coffee machine leaks"')[1], 'the question again');
+  api.userSends(ALICE, OPS, 'help, the floor is wet', asked);
+  await waitFor(() => issuesTitled('Coffee machine leaks').length === 1, 'the ticket filed with the text');
+  expect(issuesTitled('Coffee machine leaks')[0].description).toContain('help, the floor is wet');
+});

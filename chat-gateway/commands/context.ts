@@ -30,8 +30,11 @@ export interface CommandContext {
   dumps: DumpClient;
   forecasts: ForecastClient;
   reply(message: ChatMessage | string): Promise<void>;
-  /** The next message from this person in this chat goes to the handler (for 10 minutes). */
-  expectReply(handler: ReplyHandler): void;
+  /**
+   * The next message from this person in this chat goes to the handler (for 10 minutes), unless it is a
+   * /command (in a group, the next thing someone types is often one): that runs, and `dropped` is said first.
+   */
+  expectReply(handler: ReplyHandler, dropped?: string): void;
   /** The audit trail, for the `audit` command; absent where none is kept. */
   audit?: AuditTrail;
   /** A one-time link that signs this person in to the web console. */

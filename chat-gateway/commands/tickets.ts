@@ -55,7 +55,7 @@ export const ticketCommand: Command = {
     ctx.expectReply(async (next, answer) => {
       if (/^\s*\/?cancel\s*$/i.test(answer)) return next.reply(t(lang, 'ticket.cancelled'));
       await open(next, title, answer.trim());
-    });
+    }, t(lang, 'ticket.dropped', { title }));
   },
 };
 

@@ -45,7 +45,9 @@ export function createTelegramBot({ config, client, dispatcher, token, log = con
   bot.on(message('text'), async (ctx) => {
     const chat: ChatRef = { platform: 'telegram', chatId: String(ctx.chat.id) };
     const text = commandText(ctx.message.text);
-    if (ctx.chat.type !== 'private' && !text.startsWith('/')) return; // group chatter is not for us
+    // Group chatter is not for us: only commands, and replies to the bot's own messages (the text it asked for).
+    const toUs = ctx.message.reply_to_message?.from?.id !== undefined && ctx.message.reply_to_message.from.id === ctx.botInfo?.id;
+    if (ctx.chat.type !== 'private' && !text.startsWith('/') && !toUs) return;
     const messageId = `${ctx.chat.id}:${ctx.message.message_id}`;
     // A private chat: what must stay out of workflow history (a sign-in link) goes straight to Telegram, as plain text.
     const sendPrivately = ctx.chat.type === 'private' ? (line: string) => sendDirectly(() => ctx.telegram.sendMessage(ctx.chat.id, line)) : undefined;

@@ -97,6 +97,7 @@ export const en = {
   'ticket.createFailed': '⚠ The ticket "{title}" was not created: {error}',
   'ticket.askText': 'What is the problem? Send the text of the ticket "{title}" in your next message, or "cancel".',
   'ticket.cancelled': 'OK, no ticket.',
+  'ticket.dropped': 'No ticket "{title}": your next message was a command, so I ran that instead. Send ticket {title} again to file it.',
   'ticket.notConfigured': 'No ticket system is configured in dutydesk.',
   'ticket.noGroup': 'This chat belongs to no ticket group and no default group is configured; ask an admin to set tickets.defaultGroup.',
   'ticket.opening': '⏳ Opening the ticket "{title}"…',

@@ -99,6 +99,7 @@ export const es: Record<MessageKey, string> = {
   'ticket.createFailed': '⚠ El ticket "{title}" no se creó: {error}',
   'ticket.askText': '¿Cuál es el problema? Envía el texto del ticket "{title}" en tu próximo mensaje, o "cancel".',
   'ticket.cancelled': 'Vale, no abro ningún ticket.',
+  'ticket.dropped': 'No hay ticket "{title}": tu siguiente mensaje era un comando, así que lo ejecuté. Envía ticket {title} de nuevo para abrirlo.',
   'ticket.notConfigured': 'No hay ningún sistema de tickets configurado en dutydesk.',
   'ticket.noGroup': 'Este chat no pertenece a ningún grupo de tickets y no hay ningún grupo por defecto configurado; pide a un administrador que configure tickets.defaultGroup.',
   'ticket.opening': '⏳ Abriendo el ticket "{title}"…',

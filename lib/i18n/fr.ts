@@ -99,6 +99,7 @@ export const fr: Record<MessageKey, string> = {
   'ticket.createFailed': '⚠ Le ticket « {title} » n’a pas été créé : {error}',
   'ticket.askText': 'Quel est le problème ? Envoyez le texte du ticket « {title} » dans votre prochain message, ou « cancel ».',
   'ticket.cancelled': 'D’accord, pas de ticket.',
+  'ticket.dropped': 'Pas de ticket « {title} » : votre message suivant était une commande, je l’ai exécutée. Renvoyez ticket {title} pour l’ouvrir.',
   'ticket.notConfigured': 'Aucun système de tickets n’est configuré dans dutydesk.',
   'ticket.noGroup': 'Ce chat n’appartient à aucun groupe de tickets et aucun groupe par défaut n’est configuré ; demandez à un administrateur de définir tickets.defaultGroup.',
   'ticket.opening': '⏳ Ouverture du ticket « {title} »…',

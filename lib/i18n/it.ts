@@ -99,6 +99,7 @@ export const it: Record<MessageKey, string> = {
   'ticket.createFailed': '⚠ Il ticket "{title}" non è stato creato: {error}',
   'ticket.askText': 'Qual è il problema? Invia il testo del ticket "{title}" nel prossimo messaggio, oppure "cancel".',
   'ticket.cancelled': 'OK, niente ticket.',
+  'ticket.dropped': 'Nessun ticket "{title}": il tuo messaggio successivo era un comando, quindi ho eseguito quello. Invia di nuovo ticket {title} per aprirlo.',
   'ticket.notConfigured': 'In dutydesk non è configurato nessun sistema di ticket.',
   'ticket.noGroup': 'Questa chat non appartiene a nessun gruppo di ticket e non è configurato un gruppo predefinito; chiedi a un amministratore di impostare tickets.defaultGroup.',
   'ticket.opening': '⏳ Apertura del ticket "{title}"…',

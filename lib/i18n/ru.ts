@@ -99,6 +99,7 @@ export const ru: Record<MessageKey, string> = {
   'ticket.createFailed': '⚠ Заявка «{title}» не создана: {error}',
   'ticket.askText': 'В чём проблема? Пришлите текст заявки «{title}» следующим сообщением или «cancel».',
   'ticket.cancelled': 'Хорошо, заявку не создаю.',
+  'ticket.dropped': 'Заявка «{title}» не создана: следующее сообщение было командой, и я выполнил её. Отправьте ticket {title} ещё раз, чтобы создать заявку.',
   'ticket.notConfigured': 'В dutydesk не настроена система заявок.',
   'ticket.noGroup': 'Этот чат не относится ни к одной группе заявок, а группа по умолчанию не настроена; попросите администратора задать tickets.defaultGroup.',
   'ticket.opening': '⏳ Создаю заявку «{title}»…',

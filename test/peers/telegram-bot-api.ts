@@ -20,6 +20,8 @@ export interface TgMessage {
   caption?: string;
   /** What a user would download from a document or photo message. */
   file?: { kind: 'document' | 'photo'; name: string; bytes: Buffer };
+  /** The message this one answers (Telegram's "Reply"); bots in groups see such replies to their own messages. */
+  reply_to_message?: TgMessage;
 }
 
 export interface Limits {
@@ -83,13 +85,14 @@ export class TelegramBotApi {
   }
 
   // --- what a user does ------------------------------------------------------
-  userSends(user: { id: number; first_name: string; language_code?: string }, chatId: number, text: string): TgMessage {
+  userSends(user: { id: number; first_name: string; language_code?: string }, chatId: number, text: string, replyTo?: TgMessage): TgMessage {
     const message: TgMessage = {
       message_id: this.nextMessageId++,
       chat: { id: chatId, type: chatId < 0 ? 'supergroup' : 'private' },
       from: { ...user, is_bot: false },
       date: Math.floor(Date.now() / 1000),
       text,
+      ...(replyTo ? { reply_to_message: replyTo } : {}),
     };
     this.store(message);
     this.push({ update_id: this.nextUpdateId++, message });
