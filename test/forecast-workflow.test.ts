@@ -4,7 +4,7 @@
  * server, answers with a Gantt chart in the web console; watching, the finish,
  * bad input, and the database going away and coming back.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
@@ -229,3 +229,20 @@ test('a database that stays away is said after the retries', async () => {
     await pg.start();
   }
 }, 150_000);
+
+test('a watch on a request\'s XML sent in chat keeps its file: each round touches it, so the day\'s pruning of sent files passes it by', async () => {
+  const xml = '<request id="REQ-KEPT" title="Kept for the watch">\n  <task id="kept-snapshot" type="snapshot"/>\n</request>\n';
+  const asked = await desk.sayWithFile('bob', 'dm-bob', 'forecast REQ-KEPT watch', { name: 'req-kept.xml', content: xml });
+  await next('dm-bob', asked, (m) => m.text.startsWith('🔮 Forecast for REQ-KEPT'), 'the watched forecast of the sent XML');
+  const dir = desk.config.gateway.incomingDir;
+  const file = path.join(dir, readdirSync(dir).find((n) => n.endsWith('-req-kept.xml')) as string);
+  // As if sent 25 hours ago: the next upload's pruning would remove it, unless a round reads (and touches) it first.
+  const dayAndMore = new Date(Date.now() - 25 * 3_600_000);
+  utimesSync(file, dayAndMore, dayAndMore);
+  await waitFor(() => statSync(file).mtimeMs > Date.now() - 60_000, 'a round of the watch to touch the file', 30_000);
+  await desk.sayWithFile('alice', 'dm-alice', 'forecast', { name: 'other.xml', content: '<request id="REQ-OTHER"><task id="o" type="snapshot"/></request>' });
+  await waitFor(() => readdirSync(dir).some((n) => n.endsWith('-other.xml')), 'the other upload');
+  expect(existsSync(file)).toBe(true);
+  const handle = desk.env.client.workflow.getHandle(forecastWorkflowId('REQ-KEPT'));
+  await handle.terminate('test done');
+});

@@ -7,7 +7,7 @@
  * Refusals (no XML, bad XML, bad SQL) fail at once; an unreachable database
  * is retried by the workflow's retry policy, with one "retrying" note.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -71,6 +71,8 @@ export function createForecastActivities({ config, client, taskDb }: ForecastAct
       const xml = xmlFile
         ? await readXmlFile(xmlFile, request, settings.xml.maxSize)
         : (await readRequestXml(settings.requests, request, path.dirname(config.source), settings.xml.maxSize)).xml;
+      // A file sent in chat is pruned a day after it was last touched: while a watch reads it, it stays.
+      if (xmlFile) await utimes(xmlFile, new Date(), new Date()).catch(() => undefined);
       const tree = parseTaskXml(xml, { maxBytes: settings.xml.maxSize, maxDepth: settings.xml.maxDepth, maxSubtasks: settings.xml.maxSubtasks });
       const now = Date.now();
       const [statuses, past] = await Promise.all([taskDb.subtaskStatuses(request), durationHistory(now)]);
