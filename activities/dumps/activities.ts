@@ -173,11 +173,14 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
       for (let n = start ?? 1; n <= java.threadCount; n++) {
         if (n > 1) await pause(java.threadIntervalMs, () => ctx.heartbeat(n), ctx.cancellationSignal);
         const header = `===== dutydesk thread dump ${n}/${java.threadCount} of PID ${pid} at $(date -u +%Y-%m-%dT%H:%M:%SZ) =====`;
-        const r = await run(host, asUser(`echo "${header}" >> ${file} && ${java.jcmd} ${pid} Thread.print -l >> ${file}`, java.runAs), 120_000, ctx.cancellationSignal);
+        // Heartbeats while jcmd runs (up to 2 min): silence would be taken for a dead worker, and a retry would run beside it.
+        const beat = setInterval(() => ctx.heartbeat(n), 1000);
+        const r = await run(host, asUser(`echo "${header}" >> ${file} && ${java.jcmd} ${pid} Thread.print -l >> ${file}`, java.runAs), 120_000, ctx.cancellationSignal).finally(() => clearInterval(beat));
         if (r.code !== 0) refused(t(language, 'dump.jcmdFailed', { host, pid, error: firstLine(r.stdout + '\n' + r.stderr) }));
         ctx.heartbeat(n + 1);
       }
-      const r = await run(host, asUser(`gzip -1 -f ${file} && sha256sum ${file}.gz && stat -c %s ${file}.gz`, java.runAs), 300_000);
+      // gzip only what is not gzipped yet: a worker that died after gzip left the .gz, which a retry then takes as it is.
+      const r = await withHeartbeat(() => run(host, asUser(`{ [ ! -f ${file} ] || gzip -1 -f ${file}; } && sha256sum ${file}.gz && stat -c %s ${file}.gz`, java.runAs), 300_000), () => java.threadCount + 1);
       if (r.code !== 0) throw new Error(`gzip failed on ${host}: ${firstLine(r.stderr)}`);
       return hashed(`${remotePath}.gz`, r.stdout);
     },
