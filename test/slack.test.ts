@@ -132,3 +132,14 @@ test('a storm of progress edits in four channels: chat.update kept to its pace, 
   expect(Math.min(...gaps)).toBeGreaterThanOrEqual(60_000 / UPDATES_PER_MINUTE - 25);
   for (const channel of channels) expect(api.inChannel(channel)).toHaveLength(1);
 });
+
+test('a message Slack refuses with an error retrying cannot fix (no_permission) is set aside, and the chat goes on', async () => {
+  const channel = 'C0DENIED';
+  api.refuseNextPost(channel, 'no_permission');
+  await enqueueChatMessage(desk.env.client, { platform: 'slack', chatId: channel }, { key: 'denied-1', mode: 'new', message: { text: 'first, refused' } });
+  await enqueueChatMessage(desk.env.client, { platform: 'slack', chatId: channel }, { key: 'denied-2', mode: 'new', message: { text: 'second, delivered' } });
+  await lastIn(channel, (m) => m.text === 'second, delivered', 'the next message in the chat');
+  expect(api.inChannel(channel).map((m) => m.text)).toEqual(['second, delivered']);
+  const outbox = await desk.env.client.workflow.getHandle(`outbox-slack-${channel}`).query<{ failed: { key: string; error: string }[] }>('outbox');
+  expect(outbox.failed).toEqual([expect.objectContaining({ key: 'denied-1', error: expect.stringContaining('no_permission') })]);
+});

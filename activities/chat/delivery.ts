@@ -29,6 +29,9 @@ async function asFailure<T>(work: () => Promise<T>): Promise<T> {
       throw ApplicationFailure.create({ message: err.message, type: 'RateLimited', nextRetryDelay: err.retryAfterMs });
     }
     if (err instanceof DeliveryRefused) throw ApplicationFailure.nonRetryable(err.message, 'DeliveryRefused');
+    // A file to send that is gone (a chart pruned after a day): no retry brings it back.
+    const fsErr = err as NodeJS.ErrnoException;
+    if (fsErr?.code === 'ENOENT' && typeof fsErr.path === 'string') throw ApplicationFailure.nonRetryable(`the file to send is no longer kept (${fsErr.path})`, 'DeliveryRefused');
     throw err; // 5xx, network: retried with backoff
   }
 }

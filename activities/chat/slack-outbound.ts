@@ -14,8 +14,12 @@ import { DeliveryRefused, RateLimited, type ChatFile, type ChatMessage, type Cha
 
 /** Slack's limit for one section block's text. */
 const SECTION_LIMIT = 3000;
-/** Errors that retrying cannot fix (https://api.slack.com/methods/chat.postMessage#errors). */
-const REFUSED = /^(channel_not_found|not_in_channel|is_archived|msg_too_long|no_text|invalid_blocks|invalid_auth|not_authed|account_inactive|token_revoked|missing_scope|restricted_action|cant_update_message|message_not_found|user_not_found)$/;
+/**
+ * Errors worth retrying (https://api.slack.com/methods/chat.postMessage#errors): Slack's own trouble. Every
+ * other error (no_permission, channel_not_found, invalid_blocks, ones added later…) retrying cannot fix, and
+ * would block the chat's outbox behind it.
+ */
+const PASSING = /^(internal_error|fatal_error|service_unavailable|request_timeout|HTTP \d+)$/;
 
 /** Plain text as mrkdwn sections, each within Slack's limit once escaped (escaping makes text longer). */
 function sectionTexts(plain: string, limit = SECTION_LIMIT): string[] {
@@ -66,8 +70,8 @@ export class SlackOutbound implements ChatOutbound {
     if (answer.ok) return answer as unknown as T;
     const why = `Slack ${method}: ${answer.error}`;
     if (answer.error === 'ratelimited') throw new RateLimited(why, 1000);
-    if (REFUSED.test(answer.error ?? '')) throw new DeliveryRefused(why);
-    throw new Error(why);
+    if (PASSING.test(answer.error ?? '')) throw new Error(why);
+    throw new DeliveryRefused(why);
   }
 
   /** Slack's upload flow: ask for an upload URL, upload the bytes, then share the file in the channel. */

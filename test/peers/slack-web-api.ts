@@ -21,6 +21,12 @@ export class SlackWebApi {
   private server?: http.Server;
   private seq = 0;
   readonly messages: SlackMessage[] = [];
+  /** Errors the next post to a channel gets (Slack's ok:false answers, e.g. no_permission). */
+  private readonly refusals = new Map<string, string>();
+  refuseNextPost(channel: string, error: string): void {
+    this.refusals.set(channel, error);
+  }
+
   readonly views: { user_id: string; view: { type: string; blocks: { text?: { text: string } }[] } }[] = [];
   readonly calls: { method: string; body: Record<string, unknown>; at: number }[] = [];
   /** Files as shared in channels: upload URL, then completeUploadExternal. */
@@ -101,6 +107,11 @@ export class SlackWebApi {
       case 'chat.postMessage': {
         const channel = String(body.channel ?? '');
         if (!channel) return json(200, { ok: false, error: 'channel_not_found' });
+        const refusal = this.refusals.get(channel);
+        if (refusal) {
+          this.refusals.delete(channel);
+          return json(200, { ok: false, error: refusal });
+        }
         const last = this.lastPost.get(channel);
         if (last !== undefined && Date.now() - last < this.perChannelIntervalMs) {
           this.rateLimited++;

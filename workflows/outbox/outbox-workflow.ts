@@ -29,9 +29,13 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
   setHandler(enqueueSignal, (item) => enqueue(state, item));
   setHandler(outboxQuery, () => ({ queue: state.queue, delivered: state.delivered, failed: state.failed }));
 
+  // Repeats (dropped by key) and signals grow the history too: a flood of them continues as new, even with nothing to send.
+  const continueOnRepeats = patched('outbox-continue-on-repeats');
+  const historyFull = () => continueOnRepeats && workflowInfo().continueAsNewSuggested;
   let deliveredThisRun = 0;
   for (;;) {
-    await condition(() => state.queue.length > 0);
+    await condition(() => state.queue.length > 0 || historyFull());
+    if (historyFull()) await continueAsNew<typeof outboxWorkflow>(state);
     const wait = (state.lastDeliveredAt ?? 0) + state.policy.minIntervalMs - Date.now();
     if (wait > 0) await sleep(wait);
     // New messages waiting together go in one delivery where the platform allows it.
