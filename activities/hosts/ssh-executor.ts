@@ -5,6 +5,7 @@
 import { Client, type ClientChannel } from 'ssh2';
 import { lineSplitter, OutputTail, type DownloadOptions, type ExecOptions, type ExecResult, type HostExecutor } from './executor';
 import { hostKeyCheck, type HostKeyCheck, type HostKeyPolicy } from './host-keys';
+import { endsWithSession } from './shell';
 
 /**
  * SFTP reads in flight and their size: enough to keep a fast link full. 256 KiB
@@ -115,7 +116,7 @@ export class SshExecutor implements HostExecutor {
   async exec(command: string, options: ExecOptions): Promise<ExecResult> {
     const client = await this.connect();
     return new Promise((resolve, reject) => {
-      client.exec(command, { env: options.env }, (err, channel: ClientChannel) => {
+      client.exec(endsWithSession(command), { env: options.env }, (err, channel: ClientChannel) => {
         if (err) {
           this.connection = undefined;
           client.end();
