@@ -5,6 +5,7 @@
  * link signs in as that person. A stranger pressing it gets nothing.
  */
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
+import { eventCallbackBody, postToSlackApp } from './helpers/slack-requests';
 import { waitFor } from './helpers/wait';
 import { SlackWebApi } from './peers/slack-web-api';
 
@@ -28,10 +29,8 @@ afterAll(async () => {
   await api?.stop();
 });
 
-const post = (payload: unknown) => {
-  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-  return fetch(`${desk.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...api.sign(body) }, body });
-};
+const post = (payload: unknown) => postToSlackApp(desk.url, api, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+const homeOpened = (user: string) => postToSlackApp(desk.url, api, eventCallbackBody({ type: 'app_home_opened', user, channel: `D${user.slice(1)}`, tab: 'home', event_ts: '1.1' }), 'application/json');
 
 /** What Slack posts when a button in the App Home tab is pressed: a view, no channel. */
 const homePress = (user: string, actionId: string) => ({
@@ -46,8 +45,7 @@ const homePress = (user: string, actionId: string) => ({
 });
 
 test('the App Home button sends a sign-in link to the direct messages, which signs in as that person', async () => {
-  const event = JSON.stringify({ type: 'event_callback', team_id: 'T1', event_id: 'EvHome', event_time: 1, event: { type: 'app_home_opened', user: 'UALICE', channel: 'DALICE', tab: 'home', event_ts: '1.1' } });
-  expect((await fetch(`${desk.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...api.sign(event) }, body: event })).status).toBe(200);
+  expect((await homeOpened('UALICE')).status).toBe(200);
   const view = await waitFor(() => api.views.find((v) => v.user_id === 'UALICE'), 'the home view');
   const button = (view.view.blocks as { type: string; elements?: { action_id: string; text: { text: string } }[] }[]).find((b) => b.type === 'actions')?.elements?.[0];
   expect(button).toEqual(expect.objectContaining({ action_id: 'console-signin', text: expect.objectContaining({ text: '🔑 Sign in to the web console' }) }));
@@ -69,8 +67,7 @@ test('a stranger pressing it gets no link', async () => {
   const before = api.calls.length;
   expect((await post(homePress('USTRANGER', 'console-signin'))).status).toBe(200);
   // The press is acknowledged; the next request the app handles finds no message sent for it.
-  const probe = JSON.stringify({ type: 'event_callback', team_id: 'T1', event_id: 'EvHome2', event_time: 1, event: { type: 'app_home_opened', user: 'USTRANGER', channel: 'DX', tab: 'home', event_ts: '1.2' } });
-  await fetch(`${desk.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...api.sign(probe) }, body: probe });
+  await homeOpened('USTRANGER');
   await waitFor(() => api.views.find((v) => v.user_id === 'USTRANGER'), "the stranger's home view");
   expect(api.calls.slice(before).filter((c) => c.method === 'chat.postMessage')).toEqual([]);
   expect(api.inChannel('DSTRANGER')).toEqual([]);
