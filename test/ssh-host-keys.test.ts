@@ -81,8 +81,9 @@ afterAll(async () => {
 });
 
 async function restart(host: string): Promise<RestartProgress> {
-  await desk.say('alice', 'ops', `restart ${host}`);
-  await desk.botMessage('ops', (m) => m.text.includes(`Restart app on ${host}`) && /✅ Done in|❌/.test(m.text), `the restart of ${host} to end`);
+  const asked = await desk.say('alice', 'ops', `restart ${host}`);
+  // This run's message (posted after the request), not an earlier run's.
+  await desk.botMessage('ops', (m) => Number(m.id) > Number(asked.id) && m.text.includes(`Restart app on ${host}`) && /✅ Done in|❌/.test(m.text), `the restart of ${host} to end`);
   return desk.env.client.workflow.getHandle(`restart-${host}`).result();
 }
 
