@@ -64,12 +64,20 @@ async function startWorker(): Promise<ChildProcess> {
   workers.push(worker);
   return worker;
 }
+async function kill(worker: ChildProcess) {
+  if (worker.exitCode !== null || worker.signalCode !== null) return;
+  worker.kill('SIGKILL');
+  await new Promise((resolve) => worker.once('exit', resolve));
+}
 async function stopWorkers() {
-  for (const w of workers.splice(0)) {
-    if (w.exitCode !== null || w.signalCode !== null) continue;
-    w.kill('SIGKILL');
-    await new Promise((resolve) => w.once('exit', resolve));
-  }
+  for (const w of workers.splice(0)) await kill(w);
+}
+/** The run's result once it has completed (on whichever worker). */
+function finished(workflowId: string, what: string) {
+  return waitFor(async () => {
+    const handle = desk.env.client.workflow.getHandle<typeof restartWorkflow>(workflowId);
+    return (await handle.describe()).status.name === 'COMPLETED' && handle.result();
+  }, what, 90_000);
 }
 beforeEach(stopWorkers);
 
@@ -83,17 +91,13 @@ test('a worker killed during a step: a new worker finishes the run and no comple
   await desk.say('alice', 'ops', 'restart db1');
   await waitFor(() => log.started('flush') === 1, 'the slow step to start on the host', 30_000);
 
-  first.kill('SIGKILL');
-  await new Promise((resolve) => first.once('exit', resolve));
+  await kill(first);
   expect(first.signalCode).toBe('SIGKILL');
   const completedBeforeKill = ['drain', 'stop'];
   completedBeforeKill.forEach((s) => expect(log.ended(s)).toBe(1));
 
   await startWorker();
-  const result = await waitFor(async () => {
-    const handle = desk.env.client.workflow.getHandle<typeof restartWorkflow>('restart-db1');
-    return (await handle.describe()).status.name === 'COMPLETED' && handle.result();
-  }, 'the run to finish on the new worker', 90_000);
+  const result = await finished('restart-db1', 'the run to finish on the new worker');
 
   expect(result.phase).toBe('done');
   expect(result.steps.every((s) => s.state === 'done')).toBe(true);
@@ -120,15 +124,11 @@ test('a worker killed during a restart script: the script runs again with the st
     const details = raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
     return details && (JSON.parse(Buffer.from(details).toString()) as { done: string[] }).done.includes('a');
   }, 'the heartbeat saying step a is done');
-  first.kill('SIGKILL');
-  await new Promise((resolve) => first.once('exit', resolve));
+  await kill(first);
   expect(log.ended('script-a')).toBe(1);
 
   await startWorker();
-  const result = await waitFor(async () => {
-    const handle = desk.env.client.workflow.getHandle<typeof restartWorkflow>('restart-batch1');
-    return (await handle.describe()).status.name === 'COMPLETED' && handle.result();
-  }, 'the scripted run to finish on the new worker', 90_000);
+  const result = await finished('restart-batch1', 'the scripted run to finish on the new worker');
   expect(result.phase).toBe('done');
   // Step a, done before the kill, did not run again; b ran again; c once.
   expect([log.started('script-a'), log.started('script-c')]).toEqual([1, 1]);
