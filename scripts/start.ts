@@ -3,7 +3,7 @@
  * data folder, Web UI), the worker and the gateway, as child processes.
  * Prints where the console and the Temporal UI are; Ctrl-C stops everything.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -13,11 +13,14 @@ import { searchAttributeArgs } from '../lib/search-attributes';
 import { seedDemoDeadlines } from './rt/demo-deadlines';
 import { localRtInstalled, startLocalRt, type LocalRt } from './rt/local-rt';
 import { loadDemoTaskData } from './forecast/demo-taskdb';
+import { Children, type Child } from './start-children';
 import { LOCAL_POSTGRES_DATABASE, LOCAL_POSTGRES_PASSWORD, localPostgresInstalled, startLocalPostgres, type LocalPostgres } from './postgres/local-postgres';
 
 const root = path.resolve(__dirname, '..');
 const dataDir = process.env.DUTYDESK_DATA_DIR ?? path.join(root, '.data');
-const children: { name: string; proc: ChildProcess }[] = [];
+const logDir = path.join(dataDir, 'logs');
+const children = new Children(root, logDir);
+const startedAt = Date.now();
 let stopping = false;
 let localRt: LocalRt | undefined;
 let localPostgres: LocalPostgres | undefined;
@@ -27,15 +30,19 @@ function hostPort(address: string): [string, number] {
   return [address.slice(0, i), Number(address.slice(i + 1))];
 }
 
-function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const proc = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
-  proc.on('exit', (code, signal) => {
+function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
+  return children.run(name, command, args, env, (child, why) => {
     if (stopping) return;
-    console.error(`dutydesk: ${name} exited (${signal ?? code}); stopping everything.`);
+    console.error(`dutydesk: ${name} exited (${why}); stopping everything. Its last lines (all of them in ${shown(child.logFile)}):`);
+    console.error(children.tail(child));
     void stop(1);
   });
-  children.push({ name, proc });
-  return proc;
+}
+
+/** A path as the user sees it: relative to the project when inside it. */
+function shown(file: string): string {
+  const relative = path.relative(root, file);
+  return relative.startsWith('..') ? file : relative;
 }
 
 function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
@@ -57,18 +64,14 @@ function waitForPort(host: string, port: number, timeoutMs: number): Promise<voi
 async function stop(code: number) {
   if (stopping) return;
   stopping = true;
+  // The dev server's shutdown (and the clients' reconnect attempts) belong in the logs, not on screen.
+  children.quiet = true;
+  if (code === 0) console.log('\ndutydesk: stopping…');
   // Gateway and worker first, so in-flight work ends before the servers go.
-  for (const name of ['gateway', 'worker', 'temporal']) {
-    const child = children.find((c) => c.name === name);
-    if (!child || child.proc.exitCode !== null) continue;
-    child.proc.kill('SIGTERM');
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => (child.proc.kill('SIGKILL'), resolve()), 10_000);
-      child.proc.once('exit', () => (clearTimeout(force), resolve()));
-    });
-  }
+  await children.stopInOrder(['gateway', 'worker', 'temporal']);
   await localRt?.stop();
   await localPostgres?.stop();
+  if (code === 0) console.log(`dutydesk: stopped. Logs are in ${shown(logDir)}/.`);
   process.exit(code);
 }
 
@@ -99,13 +102,13 @@ async function maybeStartLocalRt(config: ReturnType<typeof loadConfig>, env: Rec
   env.DUTYDESK_RT_WEBHOOK_SECRET = secret;
   // RT's scrip tells the gateway of each change at once; the poller is the safety net.
   const webhook = rt.webhookSecret ? { url: `http://${config.gateway.intakeListen ?? config.gateway.listen}/tickets/${name}/webhook`, secret } : undefined;
-  console.log(`dutydesk: starting Request Tracker 5 (data in ${path.relative(root, dir)})…`);
+  console.log(`dutydesk: starting Request Tracker 5 (data in ${shown(dir)})…`);
   localRt = await startLocalRt({ dir, port: Number(new URL(rt.url).port || 80), password, webhook });
   // The bot signs in with the auth token RT made for it at this start (the password is the fallback).
   env.DUTYDESK_RT_TOKEN = localRt.token;
   // Something for the deadline reminders to tell (`remind now` as Bob).
   await seedDemoDeadlines(localRt, path.join(dir, 'demo-deadlines.json')).catch((err: Error) => console.log(`dutydesk: demo tickets with deadlines not made: ${err.message}`));
-  const where = process.env.DUTYDESK_RT_PASSWORD ? 'from DUTYDESK_RT_PASSWORD' : `in ${path.relative(root, path.join(dir, 'password'))}`;
+  const where = process.env.DUTYDESK_RT_PASSWORD ? 'from DUTYDESK_RT_PASSWORD' : `in ${shown(path.join(dir, 'password'))}`;
   return `${localRt.url}/  (user ${localRt.user}, password ${where})`;
 }
 
@@ -124,7 +127,7 @@ async function maybeStartDemoTaskDb(config: ReturnType<typeof loadConfig>, env: 
     return undefined;
   }
   const dir = path.join(dataDir, 'postgres');
-  console.log(`dutydesk: starting PostgreSQL for the forecast demo (data in ${path.relative(root, dir)})…`);
+  console.log(`dutydesk: starting PostgreSQL for the forecast demo (data in ${shown(dir)})…`);
   const port = Number(url.port || 5432);
   localPostgres = await startLocalPostgres({ dir, port });
   const xml = path.resolve(path.dirname(config.source), config.forecast!.requests.replace('{request}', 'REQ-2041'));
@@ -167,7 +170,7 @@ async function main() {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 
-  console.log(`dutydesk: starting the Temporal dev server (data in ${path.relative(root, dataDir) || '.'}/temporal.db)…`);
+  console.log(`dutydesk: starting the Temporal dev server (data in ${shown(path.join(dataDir, 'temporal.db'))})…`);
   run('temporal', temporalCli, [
     'server', 'start-dev',
     '--ip', tHost, '--port', String(tPort), '--ui-port', String(uiPort),
@@ -189,16 +192,21 @@ async function main() {
   });
 
   // node with tsx's loader (not the tsx wrapper), so signals reach the process itself.
-  run('worker', process.execPath, ['--import', 'tsx', 'workers/main.ts'], env);
+  const worker = run('worker', process.execPath, ['--import', 'tsx', 'workers/main.ts'], env);
+  const workerReady = worker.lineMatching(/^dutydesk worker ready/);
   run('gateway', process.execPath, ['--import', 'tsx', 'chat-gateway/main.ts'], env);
   const [gHost, gPort] = hostPort(config.gateway.listen);
   await waitForPort(gHost, gPort, 60_000);
+  // The banner comes last, once the worker polls: until then a restart typed in the console would wait.
+  await workerReady;
 
   console.log('');
+  console.log(`  dutydesk is ready (${Math.round((Date.now() - startedAt) / 1000)} s).`);
   console.log(`  Web chat console:  http://${config.gateway.listen}/`);
   console.log(`  Temporal Web UI:   ${config.temporal.uiUrl}`);
   if (rtLine) console.log(`  Request Tracker:   ${rtLine}`);
-  console.log(`  Config:            ${path.relative(root, configPath)}`);
+  console.log(`  Config:            ${shown(configPath)}`);
+  console.log(`  Logs:              ${shown(logDir)}/ (DUTYDESK_VERBOSE=1 shows them here too)`);
   console.log('  Try: pick "Alice", type "restart demo-web". Ctrl-C stops everything.');
   if (rtLine) console.log('  Tickets: type "ticket Printer on fire", or create one in RT; it appears in the Ops group.');
   if (javaLine) console.log(`  ${javaLine}`);
@@ -207,6 +215,7 @@ async function main() {
 }
 
 main().catch((err) => {
+  if (stopping) return; // a child's exit already said why
   console.error(err instanceof ConfigError ? err.message : `dutydesk: ${(err as Error).message}`);
   void stop(1);
 });

@@ -26,11 +26,13 @@ async function main() {
   const temporal = temporalConnectionOptions(config);
   const connection = await NativeConnection.connect(temporal);
   const client = new Client({ connection: await Connection.connect(temporal), namespace: config.temporal.namespace });
+  const queueNames = queuesFromArgs(process.argv);
+  if (!process.env.DUTYDESK_WORKFLOW_BUNDLE && (queueNames ?? ['desk']).includes('desk')) console.log('dutydesk worker: bundling the workflows (a few seconds)…');
   const { workers, close } = await createWorkers({
     config,
     connection,
     client,
-    queues: queuesFromArgs(process.argv),
+    queues: queueNames,
     workflowBundlePath: process.env.DUTYDESK_WORKFLOW_BUNDLE,
   });
   const queues = workers.map((w) => w.options.taskQueue);
@@ -40,7 +42,7 @@ async function main() {
     const schedules = await syncReminderSchedules(client, config);
     for (const [what, ids] of Object.entries(schedules)) if (ids.length) console.log(`dutydesk: reminder schedules ${what}: ${ids.join(', ')}`);
   }
-  console.log(`dutydesk worker ready on ${workers.map((w) => w.options.taskQueue).join(', ')} (Temporal ${temporal.address})`);
+  console.log(`dutydesk worker ready (pid ${process.pid}) on ${workers.map((w) => w.options.taskQueue).join(', ')} (Temporal ${temporal.address})`);
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
