@@ -160,27 +160,49 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
       });
     },
 
-    /** N thread dumps (jcmd Thread.print -l) at the interval, one file as a timeline, gzipped. */
+    /**
+     * N thread dumps (jcmd Thread.print -l) at the interval, one file as a timeline, gzipped.
+     * Each heartbeat carries the next dump's number and the file's size before it, so a retry
+     * after a worker crash cuts off a dump cut short and goes on from there, and one after the
+     * gzip takes the .gz as it is: nothing twice in the timeline, no jcmd run again for it.
+     */
     async takeThreadDumps(input: DumpTargetInput & FileInput & { pid: number; language: string }): Promise<{ path: string; size: number; sha256: string }> {
       const { host, java, language, remotePath, file, pid } = await dumpToTake('takeThreadDumps', input);
       const ctx = Context.current();
-      const start = ctx.info.heartbeatDetails as number | undefined;
-      if (!start) {
+      const resumed = threadSeriesFrom(ctx.info.heartbeatDetails);
+      let next = resumed?.next ?? 1;
+      let bytes = resumed?.bytes;
+      if (resumed) {
+        // Compressed already (the worker died after gzip): only the hashing is left. Else cut what the dump in flight wrote.
+        const cut = bytes === undefined ? '' : ` && truncate -s ${bytes} ${file}`;
+        const r = await run(host, asUser(`if [ -f ${file}.gz ] && [ ! -f ${file} ]; then echo gzipped; elif [ -f ${file} ]; then :${cut} && echo resumed; else echo gone; fi`, java.runAs), 30_000);
+        if (r.code !== 0) throw new Error(`the thread dumps on ${host} cannot be resumed: ${firstLine(r.stderr)}`);
+        if (r.stdout.trim() === 'gzipped') next = java.threadCount + 1;
+        if (r.stdout.trim() === 'gone') next = 0; // someone removed the file: the series starts over
+      }
+      if (!resumed || next === 0) {
         const r = await run(host, asUser(`umask 022 && rm -f ${file} ${file}.gz && : > ${file}`, java.runAs), 30_000);
         if (r.code !== 0) refused(t(language, 'dump.noDumpDir', { host, dir: java.dumpDir, error: firstLine(r.stderr) }));
+        [next, bytes] = [1, 0];
       }
-      // After a worker crash the series goes on from the dump it had reached.
-      for (let n = start ?? 1; n <= java.threadCount; n++) {
-        if (n > 1) await pause(java.threadIntervalMs, () => ctx.heartbeat(n), ctx.cancellationSignal);
+      const beat = () => ctx.heartbeat({ next, bytes } satisfies ThreadSeries);
+      beat();
+      for (; next <= java.threadCount; next++) {
+        const n = next;
+        if (n > 1) await pause(java.threadIntervalMs, beat, ctx.cancellationSignal);
         const header = `===== dutydesk thread dump ${n}/${java.threadCount} of PID ${pid} at $(date -u +%Y-%m-%dT%H:%M:%SZ) =====`;
         // Heartbeats while jcmd runs (up to 2 min): silence would be taken for a dead worker, and a retry would run beside it.
-        const beat = setInterval(() => ctx.heartbeat(n), 1000);
-        const r = await run(host, asUser(`echo "${header}" >> ${file} && ${java.jcmd} ${pid} Thread.print -l >> ${file}`, java.runAs), 120_000, ctx.cancellationSignal).finally(() => clearInterval(beat));
+        const beating = setInterval(beat, 1000);
+        const r = await run(host, asUser(`echo "${header}" >> ${file} && ${java.jcmd} ${pid} Thread.print -l >> ${file} && stat -c %s ${file}`, java.runAs), 120_000, ctx.cancellationSignal).finally(() =>
+          clearInterval(beating),
+        );
         if (r.code !== 0) refused(t(language, 'dump.jcmdFailed', { host, pid, error: firstLine(r.stdout + '\n' + r.stderr) }));
-        ctx.heartbeat(n + 1);
+        const size = Number(r.stdout.trim().split('\n').pop());
+        bytes = Number.isSafeInteger(size) ? size : undefined;
+        ctx.heartbeat({ next: n + 1, bytes } satisfies ThreadSeries);
       }
       // gzip only what is not gzipped yet: a worker that died after gzip left the .gz, which a retry then takes as it is.
-      const r = await withHeartbeat(() => run(host, asUser(`{ [ ! -f ${file} ] || gzip -1 -f ${file}; } && sha256sum ${file}.gz && stat -c %s ${file}.gz`, java.runAs), 300_000), () => java.threadCount + 1);
+      const r = await withHeartbeat(() => run(host, asUser(`{ [ ! -f ${file} ] || gzip -1 -f ${file}; } && sha256sum ${file}.gz && stat -c %s ${file}.gz`, java.runAs), 300_000), () => ({ next, bytes }));
       if (r.code !== 0) throw new Error(`gzip failed on ${host}: ${firstLine(r.stderr)}`);
       return hashed(`${remotePath}.gz`, r.stdout);
     },
@@ -262,6 +284,21 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
       await enqueueChatMessage(client, progress.request.chat, { key: `${progress.workflowId}/${progress.runId}/progress`, mode: 'upsert', message });
     },
   };
+}
+
+/** Where a thread dump series is: the next dump to take, and the file's size before it. */
+interface ThreadSeries {
+  next: number;
+  bytes?: number;
+}
+
+/** The series an earlier attempt heartbeated; runs started before heartbeated just the number. */
+function threadSeriesFrom(details: unknown): ThreadSeries | undefined {
+  if (typeof details === 'number' && Number.isSafeInteger(details) && details >= 1) return { next: details };
+  if (typeof details !== 'object' || details === null) return undefined;
+  const { next, bytes } = details as Record<string, unknown>;
+  if (typeof next !== 'number' || !Number.isSafeInteger(next) || next < 1) return undefined;
+  return { next, bytes: typeof bytes === 'number' && Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : undefined };
 }
 
 /** Waits, heartbeating every second so a long interval is not taken for a dead worker. */
