@@ -60,6 +60,9 @@ const chatSchema = z
   })
   .strict();
 
+/** Within the delivery activity's own 3 minutes, with room for the call that shares the file. */
+const uploadTimeout = duration.default('2m').refine((ms) => ms <= 150_000, 'expected at most 2m30s (a delivery attempt has 3 minutes)');
+
 const listen = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port, for example 127.0.0.1:8080');
 
 const baseSchema = z
@@ -143,6 +146,8 @@ const baseSchema = z
         apiRoot: z.string().url().default('https://api.telegram.org'),
         /** The bot's sending rate: the chat worker spaces calls evenly at it (Telegram allows about 30 in any second). */
         messagesPerSecond: z.number().positive().max(30).default(29),
+        /** How long one file upload may take; after three uploads that time out, the message goes without its file, saying so. */
+        uploadTimeout: uploadTimeout,
         /** Webhook mode instead of long polling: Telegram posts updates to <publicUrl>/telegram/webhook. */
         webhook: z
           .object({
@@ -166,6 +171,8 @@ const baseSchema = z
         messagesPerSecond: z.number().positive().max(50).default(5),
         /** Edits a minute for the whole app (chat.update is Tier 3: about 50 a minute). */
         updatesPerMinute: z.number().positive().max(600).default(50),
+        /** As telegram.uploadTimeout. */
+        uploadTimeout: uploadTimeout,
       })
       .strict()
       .optional(),

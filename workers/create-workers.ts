@@ -114,13 +114,13 @@ export async function createWorkers(setup: WorkerSetup): Promise<CreatedWorkers>
       const token = () => readSecret(telegram.token, config).trim();
       // Edits count toward Telegram's per-bot limit like new messages.
       const pacer = new SendPacer(telegram.messagesPerSecond);
-      workers.push(await chatWorker('telegram', new TelegramOutbound(telegram.apiRoot, token), telegram.messagesPerSecond, { send: pacer, edit: pacer }));
+      workers.push(await chatWorker('telegram', new TelegramOutbound(telegram.apiRoot, token, telegram.uploadTimeout), telegram.messagesPerSecond, { send: pacer, edit: pacer }));
     }
     if (slack) {
       const token = () => readSecret(slack.botToken, config).trim();
       // chat.update is in Slack's Tier 3 (about 50 a minute); pending edits of one message merge while they wait.
       const pacers = { send: new SendPacer(slack.messagesPerSecond), edit: new SendPacer(slack.updatesPerMinute / 60) };
-      workers.push(await chatWorker('slack', new SlackOutbound(slack.apiUrl, token), slack.messagesPerSecond, pacers));
+      workers.push(await chatWorker('slack', new SlackOutbound(slack.apiUrl, token, slack.uploadTimeout), slack.messagesPerSecond, pacers));
     }
   }
   const close = async () => {

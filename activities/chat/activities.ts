@@ -9,7 +9,9 @@ import type { DutydeskConfig } from '../../config/schema';
 import { renderApprovalRequest, renderRestartEnded, renderRestartProgress, type RenderContext } from '../../lib/messages/restart';
 import { runLink } from '../../lib/temporal-ui';
 import type { ChatRef, RestartProgress } from '../../workflows/restart/definitions';
-import { configuredAnnouncement } from '../../config/restart-plan';
+import { configuredAnnouncement, primaryChat } from '../../config/restart-plan';
+import { t } from '../../lib/i18n';
+import { outboxWorkflowId } from '../../workflows/outbox/definitions';
 import { configured } from '../hosts/from-config';
 import { enqueueChatMessage } from './outbox-client';
 import { progressFromConfig } from './restart-progress-from-config';
@@ -17,6 +19,7 @@ import { progressFromConfig } from './restart-progress-from-config';
 export interface ChatActivityDeps {
   config: DutydeskConfig;
   client: Client;
+  log?: (line: string) => void;
 }
 
 /** Stable across retries of the same activity, different for every other one. */
@@ -25,7 +28,7 @@ function activityKey(): string {
   return `${workflowExecution?.workflowId}/${workflowExecution?.runId}/${activityId}`;
 }
 
-export function createChatActivities({ config, client }: ChatActivityDeps) {
+export function createChatActivities({ config, client, log = console.error }: ChatActivityDeps) {
   const languageOf = (personId: string) => config.users.find((u) => u.id === personId)?.language ?? 'en';
   const context = (p: RestartProgress, personId: string): RenderContext => ({
     language: languageOf(personId),
@@ -64,6 +67,24 @@ export function createChatActivities({ config, client }: ChatActivityDeps) {
         const message = renderRestartEnded(progress, context(progress, watcher.person.id));
         await enqueueChatMessage(client, watcher.chat, { key: `${key}/${i}`, mode: 'new', message });
       }
+    },
+
+    /**
+     * An outbox set a message aside (refused for good, or its file could not be sent): said in
+     * the worker's log and told to the admins, unless it is their own chat that fails.
+     */
+    async reportUndelivered(input: { chat: ChatRef; runId: string; key: string; error: string }): Promise<void> {
+      const { platform, chatId } = input.chat;
+      const named = Object.entries(config.chats).find(([, c]) => (c as Record<string, unknown>)[platform] === chatId)?.[0];
+      const chat = named ? `${named} (${platform})` : `${platform} chat ${chatId}`;
+      const outbox = runLink(config.temporal.uiUrl, config.temporal.namespace, outboxWorkflowId(input.chat), input.runId);
+      const text = t('en', 'admin.undelivered', { chat, error: input.error.slice(0, 500), outbox });
+      log(`dutydesk worker: ${text} (message ${input.key})`);
+      const admins = config.notify.admins;
+      if (!admins) return;
+      const to = primaryChat(config, admins);
+      if (to.platform === platform && to.chatId === chatId) return;
+      await enqueueChatMessage(client, to, { key: `undelivered/${activityKey()}`, mode: 'new', message: { text } });
     },
   };
 }

@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ChatRef } from '../../workflows/restart/definitions';
-import { DeliveryRefused, RateLimited, type ChatMessage, type ChatOutbound } from './port';
+import { DeliveryRefused, RateLimited, UploadTimedOut, type ChatMessage, type ChatOutbound } from './port';
 import type { SendPacer } from './send-pacer';
 import { withHeartbeat } from '../heartbeat';
 
@@ -20,6 +20,18 @@ export interface DeliveryDeps {
   pacers?: { send: SendPacer; edit: SendPacer };
 }
 
+/** Uploads that time out this many times in a row of attempts: the message then goes without its file. */
+export const UPLOAD_ATTEMPTS = 3;
+
+/** Why a message's file cannot be sent by any retry, or undefined when a retry may still send it. */
+function fileUndeliverable(err: unknown, attempt: number): string | undefined {
+  const fsErr = err as NodeJS.ErrnoException;
+  // A chart pruned after a day: no retry brings it back.
+  if (fsErr?.code === 'ENOENT' && typeof fsErr.path === 'string') return 'the file is no longer kept';
+  if (err instanceof UploadTimedOut && attempt >= UPLOAD_ATTEMPTS) return `${err.message}, ${attempt} times`;
+  return undefined;
+}
+
 /** Rate limits retry after the platform's own delay; refusals are final; the rest backs off. */
 async function asFailure<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -29,9 +41,6 @@ async function asFailure<T>(work: () => Promise<T>): Promise<T> {
       throw ApplicationFailure.create({ message: err.message, type: 'RateLimited', nextRetryDelay: err.retryAfterMs });
     }
     if (err instanceof DeliveryRefused) throw ApplicationFailure.nonRetryable(err.message, 'DeliveryRefused');
-    // A file to send that is gone (a chart pruned after a day): no retry brings it back.
-    const fsErr = err as NodeJS.ErrnoException;
-    if (fsErr?.code === 'ENOENT' && typeof fsErr.path === 'string') throw ApplicationFailure.nonRetryable(`the file to send is no longer kept (${fsErr.path})`, 'DeliveryRefused');
     throw err; // 5xx, network: retried with backoff
   }
 }
@@ -40,17 +49,27 @@ export function createDeliveryActivities({ outbound, pacers }: DeliveryDeps) {
   const slot = (kind: 'send' | 'edit', backlog?: number, signal = Context.current().cancellationSignal) => pacers?.[kind].acquire(backlog, signal);
   return {
     /** `backlog`: how many more messages the chat has waiting, so the busiest chats go first. */
-    async deliverChatMessage(input: { chat: ChatRef; key: string; message: ChatMessage; editMessageId?: string; backlog?: number }): Promise<{ messageId: string }> {
+    async deliverChatMessage(input: { chat: ChatRef; key: string; message: ChatMessage; editMessageId?: string; backlog?: number }): Promise<{ messageId: string; fileNotSent?: string }> {
       // Heartbeats through the wait for a slot and long uploads, so a dead worker's delivery is retried within seconds.
       return withHeartbeat(async (signal) => {
         const { editMessageId } = input;
         await slot(editMessageId ? 'edit' : 'send', input.backlog, signal);
-        return asFailure(async () => {
+        return asFailure(async (): Promise<{ messageId: string; fileNotSent?: string }> => {
           if (editMessageId) {
             await outbound.edit(input.chat, editMessageId, input.message);
             return { messageId: editMessageId };
           }
-          return outbound.send(input.chat, input.message, input.key);
+          const { file } = input.message;
+          try {
+            return await outbound.send(input.chat, input.message, input.key);
+          } catch (err) {
+            const why = file && fileUndeliverable(err, Context.current().info.attempt);
+            if (!why) throw err;
+            // The words and buttons still matter (an approval, a forecast's figures): they go, saying what is missing.
+            const text = [input.message.text, `⚠️ ${file.name} could not be sent: ${why}.`].filter(Boolean).join('\n\n');
+            const sent = await outbound.send(input.chat, { text, buttons: input.message.buttons }, `${input.key}/without-file`);
+            return { ...sent, fileNotSent: `${file.name}: ${why}` };
+          }
         });
       });
     },

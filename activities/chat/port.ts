@@ -45,6 +45,11 @@ export class RateLimited extends Error {
   }
 }
 
+/** A file upload did not finish in the configured time: retried, then the message goes without the file. */
+export class UploadTimedOut extends Error {
+  override name = 'UploadTimedOut';
+}
+
 /** The platform refused for good (unknown chat, bot removed, malformed message): retrying cannot help. */
 export class DeliveryRefused extends Error {
   override name = 'DeliveryRefused';

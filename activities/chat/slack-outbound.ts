@@ -10,7 +10,7 @@ import { cutMrkdwn, mrkdwnFromPlain } from '../../lib/messages/slack-mrkdwn';
 import { splitText } from '../../lib/messages/split';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import { readFile } from 'node:fs/promises';
-import { DeliveryRefused, RateLimited, type ChatFile, type ChatMessage, type ChatOutbound } from './port';
+import { DeliveryRefused, RateLimited, UploadTimedOut, type ChatFile, type ChatMessage, type ChatOutbound } from './port';
 
 /** Slack's limit for one section block's text. */
 const SECTION_LIMIT = 3000;
@@ -49,6 +49,7 @@ export class SlackOutbound implements ChatOutbound {
   constructor(
     private readonly apiUrl: string,
     private readonly token: () => string,
+    private readonly uploadTimeoutMs = 120_000,
   ) {}
 
   /** A Web API call; JSON body, or form-encoded for the methods that only take that. */
@@ -80,8 +81,9 @@ export class SlackOutbound implements ChatOutbound {
     const target = await this.call<{ upload_url: string; file_id: string }>('files.getUploadURLExternal', { filename: file.name, length: bytes.length }, true);
     let upload: Response;
     try {
-      upload = await fetch(target.upload_url, { method: 'POST', body: bytes, signal: AbortSignal.timeout(120_000) });
+      upload = await fetch(target.upload_url, { method: 'POST', body: bytes, signal: AbortSignal.timeout(this.uploadTimeoutMs) });
     } catch (err) {
+      if ((err as Error).name === 'TimeoutError') throw new UploadTimedOut(`Slack file upload: it took over ${this.uploadTimeoutMs / 1000} s`);
       throw new Error(`Slack file upload: network error (${(err as Error).message})`);
     }
     if (!upload.ok) throw new Error(`Slack file upload: HTTP ${upload.status}`);

@@ -10,7 +10,7 @@ import { callbackKey, encodeCallback } from '../../lib/callback-data';
 import { shortenForEdit, splitText } from '../../lib/messages/split';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import { readFile } from 'node:fs/promises';
-import { DeliveryRefused, RateLimited, type ChatFile, type ChatMessage, type ChatOutbound } from './port';
+import { DeliveryRefused, RateLimited, UploadTimedOut, type ChatFile, type ChatMessage, type ChatOutbound } from './port';
 
 export const TELEGRAM_TEXT_LIMIT = 4096;
 /** Captions of documents and photos are shorter than messages. */
@@ -28,20 +28,22 @@ export class TelegramOutbound implements ChatOutbound {
   constructor(
     private readonly apiRoot: string,
     private readonly token: () => string,
+    private readonly uploadTimeoutMs = 120_000,
   ) {}
 
   /** JSON for plain calls; multipart/form-data when a file is uploaded. */
   private async call<T>(method: string, params: Record<string, unknown> | FormData): Promise<T> {
     let res: Response;
+    const multipart = params instanceof FormData;
     try {
-      const multipart = params instanceof FormData;
       res = await fetch(`${this.apiRoot.replace(/\/+$/, '')}/bot${this.token()}/${method}`, {
         method: 'POST',
         ...(multipart ? {} : { headers: { 'content-type': 'application/json' } }),
         body: multipart ? params : JSON.stringify(params),
-        signal: AbortSignal.timeout(multipart ? 120_000 : 20_000),
+        signal: AbortSignal.timeout(multipart ? this.uploadTimeoutMs : 20_000),
       });
     } catch (err) {
+      if (multipart && (err as Error).name === 'TimeoutError') throw new UploadTimedOut(`Telegram ${method}: the upload took over ${this.uploadTimeoutMs / 1000} s`);
       throw new Error(`Telegram ${method}: network error (${(err as Error).message})`); // retried
     }
     const answer = (await res.json().catch(() => ({ ok: false, description: `HTTP ${res.status}` }))) as BotApiAnswer<T>;

@@ -51,6 +51,7 @@ export const es: Record<MessageKey, string> = {
   'admin.intakeFailing': '⚠ La recepción de tickets de {system} está fallando: {error}. dutydesk sigue intentándolo (con menos frecuencia mientras falle) y lo dirá aquí cuando vuelva a funcionar.{hint}',
   'admin.intakeDenied': ' {system} rechaza las credenciales o los permisos del bot: revisa tickets.systems.{system}.token (o password) y la cuenta del bot en el sistema de tickets.',
   'admin.intakeRecovered': '✅ La recepción de tickets de {system} vuelve a funcionar tras {duration}; se están anunciando los cambios hechos mientras tanto.',
+  'admin.undelivered': "⚠ Un mensaje para {chat} no se pudo entregar y se apartó, para que los siguientes mensajes del chat sigan: {error}. El outbox guarda la lista (consulta \"outbox\"): {outbox}",
   'error.internal': '⚠ Algo ha fallado por nuestra parte ({error}). Operaciones tiene los detalles; inténtalo de nuevo.',
   'status.host': '🖥 {host} ({address}){production} · grupos: {groups}\nServicios: {services}',
   'status.noRestart': 'Todavía no se ha reiniciado nada en {host}.',

@@ -51,6 +51,7 @@ export const fr: Record<MessageKey, string> = {
   'admin.intakeFailing': '⚠ La réception des tickets de {system} échoue : {error}. dutydesk continue d’essayer (moins souvent tant que cela échoue) et le dira ici quand cela refonctionnera.{hint}',
   'admin.intakeDenied': ' {system} refuse les identifiants ou les droits du bot : vérifiez tickets.systems.{system}.token (ou password) et le compte du bot dans le système de tickets.',
   'admin.intakeRecovered': '✅ La réception des tickets de {system} refonctionne après {duration} ; les changements faits entre-temps sont annoncés.',
+  'admin.undelivered': "⚠ Un message pour {chat} n’a pas pu être remis et a été mis de côté, pour que les messages suivants de ce chat passent : {error}. L’outbox en garde la liste (requête « outbox ») : {outbox}",
   'error.internal': '⚠ Un problème est survenu de notre côté ({error}). L’exploitation a les détails ; réessayez.',
   'status.host': '🖥 {host} ({address}){production} · groupes : {groups}\nServices : {services}',
   'status.noRestart': 'Aucun redémarrage n’a encore eu lieu sur {host}.',

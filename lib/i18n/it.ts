@@ -51,6 +51,7 @@ export const it: Record<MessageKey, string> = {
   'admin.intakeFailing': '⚠ La ricezione dei ticket da {system} non funziona: {error}. dutydesk continua a provare (meno spesso finché fallisce) e lo dirà qui quando tornerà a funzionare.{hint}',
   'admin.intakeDenied': ' {system} rifiuta le credenziali o i permessi del bot: controlla tickets.systems.{system}.token (o password) e l’account del bot nel sistema dei ticket.',
   'admin.intakeRecovered': '✅ La ricezione dei ticket da {system} funziona di nuovo dopo {duration}; i cambiamenti fatti nel frattempo vengono annunciati.',
+  'admin.undelivered': "⚠ Un messaggio per {chat} non è stato consegnato ed è stato messo da parte, così i messaggi successivi della chat proseguono: {error}. L’outbox ne tiene l’elenco (query \"outbox\"): {outbox}",
   'error.internal': '⚠ Qualcosa è andato storto da parte nostra ({error}). Le operazioni hanno i dettagli; riprova.',
   'status.host': '🖥 {host} ({address}){production} · gruppi: {groups}\nServizi: {services}',
   'status.noRestart': 'Nessun riavvio è ancora stato eseguito su {host}.',

@@ -51,6 +51,7 @@ export const ru: Record<MessageKey, string> = {
   'admin.intakeFailing': '⚠ Приём заявок из {system} не работает: {error}. dutydesk продолжает попытки (реже, пока ошибка не уйдёт) и сообщит здесь, когда всё заработает.{hint}',
   'admin.intakeDenied': ' {system} отклоняет учётные данные или права бота: проверьте tickets.systems.{system}.token (или password) и учётную запись бота в системе заявок.',
   'admin.intakeRecovered': '✅ Приём заявок из {system} снова работает спустя {duration}; изменения за это время сейчас объявляются.',
+  'admin.undelivered': "⚠ Сообщение в {chat} не удалось доставить, оно отложено, чтобы следующие сообщения чата шли дальше: {error}. Outbox хранит список (запрос \"outbox\"): {outbox}",
   'error.internal': '⚠ У нас что-то пошло не так ({error}). Подробности у дежурных; попробуйте ещё раз.',
   'status.host': '🖥 {host} ({address}){production} · группы: {groups}\nСервисы: {services}',
   'status.noRestart': 'На {host} ещё не было перезапусков.',

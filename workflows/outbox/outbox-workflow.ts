@@ -4,7 +4,9 @@
  * policy, so a crash or restart loses nothing and repeats nothing it recorded.
  */
 import { condition, continueAsNew, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { createChatActivities } from '../../activities/chat/activities';
 import type { createDeliveryActivities } from '../../activities/chat/delivery';
+import { TASK_QUEUES } from '../../workers/task-queues';
 import { rootMessage } from '../../lib/failure';
 import { chatTaskQueue, enqueueSignal, outboxQuery, type OutboxItem, type OutboxState } from './definitions';
 import { enqueue, remember, sentId, takeBatch } from './queue';
@@ -25,6 +27,19 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
     // sets the platform's retry_after as the next delay, otherwise back off.
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
   });
+
+  // Telling the admins is worth a few tries, never a chat held up for long.
+  const admins = proxyActivities<Pick<ReturnType<typeof createChatActivities>, 'reportUndelivered'>>({
+    taskQueue: TASK_QUEUES.desk,
+    scheduleToCloseTimeout: '1m',
+    retry: { maximumAttempts: 5 },
+  });
+  /** Set aside for ops to see (the outbox query), and told to the admins; the chat goes on with its next message. */
+  const setAside = async (key: string, error: string) => {
+    state.failed = [...state.failed, { key, error }].slice(-KEEP_FAILED);
+    if (!patched('outbox-reports-undelivered')) return;
+    await admins.reportUndelivered({ chat: state.chat, runId: workflowInfo().runId, key, error }).catch(() => undefined);
+  };
 
   setHandler(enqueueSignal, (item) => enqueue(state, item));
   setHandler(outboxQuery, () => ({ queue: state.queue, delivered: state.delivered, failed: state.failed }));
@@ -48,7 +63,7 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
           batch.forEach((b, i) => remember(state, b.key, messageIds[i], b.mode === 'upsert', patched('outbox-keep-editable')));
           state.delivered += batch.length;
         } catch (err) {
-          state.failed = [...state.failed, ...batch.map((b) => ({ key: b.key, error: rootMessage(err) }))].slice(-KEEP_FAILED);
+          for (const b of batch) await setAside(b.key, rootMessage(err));
         }
         state.lastDeliveredAt = Date.now();
         deliveredThisRun += batch.length;
@@ -66,8 +81,10 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
       const result = await delivery.deliverChatMessage({ chat: state.chat, key: `${workflowInfo().workflowId}/${item.key}`, message: item.message, editMessageId: messageId, backlog: state.queue.length });
       remember(state, item.key, result.messageId, item.mode === 'upsert', patched('outbox-keep-editable'));
       state.delivered++;
+      // Delivered without its file (gone, or its upload always timed out): the words went, the file is missing.
+      if (result.fileNotSent) await setAside(item.key, `delivered without its file: ${result.fileNotSent}`);
     } catch (err) {
-      state.failed = [...state.failed, { key: item.key, error: rootMessage(err) }].slice(-KEEP_FAILED);
+      await setAside(item.key, rootMessage(err));
     }
     state.lastDeliveredAt = Date.now();
     if (++deliveredThisRun >= DELIVERIES_PER_RUN || workflowInfo().continueAsNewSuggested) {
