@@ -5,7 +5,7 @@
  * the last thing on screen and a stop does not scroll it away with the dev
  * server's shutdown chatter. DUTYDESK_VERBOSE=1 shows everything as well.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,6 +17,15 @@ export interface Child {
   /** Resolves with the first line the child prints that matches, or rejects when it exits first. */
   lineMatching(pattern: RegExp): Promise<string>;
 }
+
+/** A child ended before the line it was waited on for: its exit is told (with its last lines) where it is noticed. */
+export class ChildExited extends Error {}
+
+/**
+ * Linux's setpriv, when there, starts each child with a parent-death signal, so
+ * a supervisor killed outright (SIGKILL) takes its children with it.
+ */
+const SETPRIV = spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).status === 0;
 
 /** Lines the terminal shows: dutydesk's own messages, whichever process prints them. */
 const OWN_LINE = /^dutydesk\b/;
@@ -40,10 +49,13 @@ export class Children {
     // The run before keeps its log, once.
     if (existsSync(logFile)) renameSync(logFile, path.join(this.logDir, `${name}.previous.log`));
     const log = createWriteStream(logFile, { flags: 'w' });
-    const proc = spawn(command, args, { cwd: this.root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own: the terminal's Ctrl-C reaches only the supervisor, which stops the children in order.
+    const [file, argv] = SETPRIV ? ['setpriv', ['--pdeathsig', 'TERM', '--', command, ...args]] : [command, args];
+    const proc = spawn(file, argv, { cwd: this.root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const watchers: { pattern: RegExp; resolve: (line: string) => void; reject: (err: Error) => void }[] = [];
     const onLine = (line: string) => {
-      if (!this.quiet && (this.verbose || OWN_LINE.test(line))) console.log(line);
+      // Control characters stay in the log: a line from outside must not rewrite the terminal.
+      if (!this.quiet && (this.verbose || OWN_LINE.test(line))) console.log(line.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?'));
       for (const w of watchers.splice(0)) {
         if (w.pattern.test(line)) w.resolve(line);
         else watchers.push(w);
@@ -59,14 +71,14 @@ export class Children {
       logFile,
       lineMatching: (pattern) =>
         new Promise((resolve, reject) => {
-          if (proc.exitCode !== null || proc.signalCode !== null) reject(new Error(`${name} is not running`));
+          if (proc.exitCode !== null || proc.signalCode !== null) reject(new ChildExited(`${name} is not running`));
           else watchers.push({ pattern, resolve, reject });
         }),
     };
     // 'close', not 'exit': the last lines are in the log by then.
     proc.on('close', (code, signal) => {
       const why = String(signal ?? code);
-      for (const w of watchers.splice(0)) w.reject(new Error(`${name} exited (${why})`));
+      for (const w of watchers.splice(0)) w.reject(new ChildExited(`${name} exited (${why})`));
       endLog(log).then(() => onExit(child, why), () => onExit(child, why));
     });
     this.list.push(child);
@@ -87,13 +99,31 @@ export class Children {
   async stopInOrder(names: string[]): Promise<void> {
     for (const name of names) {
       const child = this.find(name);
-      if (!child || child.proc.exitCode !== null || child.proc.signalCode !== null) continue;
-      child.proc.kill('SIGTERM');
+      if (!child || !running(child)) continue;
+      signalGroup(child, 'SIGTERM');
       await new Promise<void>((resolve) => {
-        const force = setTimeout(() => (child.proc.kill('SIGKILL'), resolve()), 10_000);
+        const force = setTimeout(() => (signalGroup(child, 'SIGKILL'), resolve()), 10_000);
         child.proc.once('exit', () => (clearTimeout(force), resolve()));
       });
     }
+  }
+
+  /** Ends every child at once (a second Ctrl-C: no more waiting). */
+  killAll(): void {
+    for (const child of this.list) if (running(child)) signalGroup(child, 'SIGKILL');
+  }
+}
+
+function running(child: Child): boolean {
+  return child.proc.exitCode === null && child.proc.signalCode === null;
+}
+
+/** The child's whole process group, so a wrapper script's own children go too. */
+function signalGroup(child: Child, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-(child.proc.pid as number), signal);
+  } catch {
+    child.proc.kill(signal);
   }
 }
 

@@ -12,4 +12,5 @@ ensure_postgres || log "PostgreSQL could not be installed; the demo runs without
 ensure_fonts || log "fonts-dejavu-core could not be installed; forecast charts may lack text."
 ensure_jdk || log "No JDK could be installed; the demo runs without its Java service (dumps)."
 cd "$ROOT"
-exec node_modules/.bin/tsx scripts/start.ts "$@"
+# node with tsx's loader, not the tsx wrapper: one process, so signals and SIGKILL reach the supervisor itself.
+exec node --import tsx scripts/start.ts "$@"

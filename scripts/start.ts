@@ -13,7 +13,7 @@ import { searchAttributeArgs } from '../lib/search-attributes';
 import { seedDemoDeadlines } from './rt/demo-deadlines';
 import { localRtInstalled, startLocalRt, type LocalRt } from './rt/local-rt';
 import { loadDemoTaskData } from './forecast/demo-taskdb';
-import { Children, type Child } from './start-children';
+import { ChildExited, Children, type Child } from './start-children';
 import { LOCAL_POSTGRES_DATABASE, LOCAL_POSTGRES_PASSWORD, localPostgresInstalled, startLocalPostgres, type LocalPostgres } from './postgres/local-postgres';
 
 const root = path.resolve(__dirname, '..');
@@ -167,8 +167,10 @@ async function main() {
     DUTYDESK_TASKDB_PASSWORD: process.env.DUTYDESK_TASKDB_PASSWORD ?? LOCAL_POSTGRES_PASSWORD,
   };
 
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  // A second Ctrl-C ends everything at once.
+  const onSignal = () => (stopping ? (children.killAll(), process.exit(130)) : void stop(0));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   console.log(`dutydesk: starting the Temporal dev server (data in ${shown(path.join(dataDir, 'temporal.db'))})…`);
   run('temporal', temporalCli, [
@@ -191,9 +193,11 @@ async function main() {
     return undefined;
   });
 
+  if (stopping) return; // Ctrl-C while the servers started
   // node with tsx's loader (not the tsx wrapper), so signals reach the process itself.
   const worker = run('worker', process.execPath, ['--import', 'tsx', 'workers/main.ts'], env);
   const workerReady = worker.lineMatching(/^dutydesk worker ready/);
+  workerReady.catch(() => undefined); // a worker that dies first is told by its exit, with its last lines
   run('gateway', process.execPath, ['--import', 'tsx', 'chat-gateway/main.ts'], env);
   const [gHost, gPort] = hostPort(config.gateway.listen);
   await waitForPort(gHost, gPort, 60_000);
@@ -215,7 +219,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  if (stopping) return; // a child's exit already said why
+  if (stopping || err instanceof ChildExited) return; // a child's exit says why, with its last lines
   console.error(err instanceof ConfigError ? err.message : `dutydesk: ${(err as Error).message}`);
   void stop(1);
 });

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { freePort, waitFor } from './helpers/wait';
 
@@ -20,9 +21,11 @@ interface Started {
   output: () => string;
   exited: Promise<number | null>;
   dir: string;
+  temporalPort: number;
+  gatewayPort: number;
 }
 
-async function startDemo(): Promise<Started> {
+async function startDemo(extraEnv: Record<string, string> = {}): Promise<Started> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dutydesk-start-'));
   const [temporal, ui, gateway] = [await freePort(), await freePort(), await freePort()];
   const config = {
@@ -45,17 +48,17 @@ async function startDemo(): Promise<Started> {
   // Its own process group, so the test can send Ctrl-C to all of it as a terminal does.
   // As a user's start: the worker bundles the workflows itself (the suite's prebuilt bundle is left out).
   const { DUTYDESK_WORKFLOW_BUNDLE: _prebuilt, ...userEnv } = process.env;
-  const proc = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['scripts/start.ts'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: ROOT,
     detached: true,
-    env: { ...userEnv, DUTYDESK_CONFIG: configFile, DUTYDESK_DATA_DIR: path.join(dir, 'data'), DUTYDESK_VERBOSE: '' },
+    env: { ...userEnv, DUTYDESK_CONFIG: configFile, DUTYDESK_DATA_DIR: path.join(dir, 'data'), DUTYDESK_VERBOSE: '', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   proc.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { proc, output: () => output, exited, dir };
+  return { proc, output: () => output, exited, dir, temporalPort: temporal, gatewayPort: gateway };
 }
 
 function portOpen(port: number): Promise<boolean> {
@@ -71,7 +74,7 @@ const BANNER_END = 'Ctrl-C stops everything.';
 describe('npm start', () => {
   let started: Started | undefined;
   afterEach(async () => {
-    if (started && started.proc.exitCode === null) process.kill(-started.proc.pid!, 'SIGKILL');
+    if (started && started.proc.exitCode === null && started.proc.signalCode === null) process.kill(-started.proc.pid!, 'SIGKILL');
     if (started) rmSync(started.dir, { recursive: true, force: true });
     started = undefined;
   });
@@ -92,9 +95,12 @@ describe('npm start', () => {
     expect(readFileSync(path.join(logs, 'worker.log'), 'utf8')).toMatch(/Workflow bundle created/);
     expect(atBanner).toContain(`Logs:              ${logs}/`);
 
-    // The worker really polls: the banner was not printed too early.
-    const temporalPort = Number(/Temporal (?:127\.0\.0\.1):(\d+)\)/.exec(atBanner)![1]);
-    expect(await portOpen(temporalPort)).toBe(true);
+    // The worker really polls when the banner is shown: a restart typed at once is picked up.
+    const { temporalPort } = s;
+    const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    const { pollers } = await connection.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: 'dutydesk-desk' }, taskQueueType: 1 });
+    await connection.close();
+    expect(pollers?.length).toBeGreaterThan(0);
 
     process.kill(-s.proc.pid!, 'SIGINT');
     expect(await s.exited).toBe(0);
@@ -114,5 +120,23 @@ describe('npm start', () => {
     process.kill(pid, 'SIGKILL');
     expect(await s.exited).toBe(1);
     expect(s.output()).toMatch(/dutydesk: worker exited \(SIGKILL\); stopping everything\. Its last lines \(all of them in .*worker\.log\):\n {2}\| /);
+  });
+
+  test('a worker that fails at start stops everything, shows its last lines, and leaves nothing running', async () => {
+    started = await startDemo({ DUTYDESK_WORKFLOW_BUNDLE: '/nonexistent/workflow-bundle.js' });
+    const s = started;
+    expect(await s.exited).toBe(1);
+    expect(s.output()).toMatch(/dutydesk: worker exited \(1\); stopping everything\. Its last lines .*\n {2}\| /);
+    expect(s.output()).not.toContain(BANNER_END);
+    expect([await portOpen(s.temporalPort), await portOpen(s.gatewayPort)]).toEqual([false, false]);
+  });
+
+  test('a supervisor killed outright (SIGKILL) takes its children with it', async () => {
+    started = await startDemo();
+    const s = started;
+    await waitFor(() => s.output().includes(BANNER_END), 'the banner', 90_000);
+    s.proc.kill('SIGKILL');
+    await s.exited;
+    await waitFor(async () => !(await portOpen(s.temporalPort)) && !(await portOpen(s.gatewayPort)), 'the dev server and the gateway to be gone', 15_000);
   });
 });
