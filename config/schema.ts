@@ -60,8 +60,8 @@ const chatSchema = z
   })
   .strict();
 
-/** Within the delivery activity's own 3 minutes, with room for the call that shares the file. */
-const uploadTimeout = duration.default('2m').refine((ms) => ms <= 150_000, 'expected at most 2m30s (a delivery attempt has 3 minutes)');
+/** Within the delivery activity's own 3 minutes, with room for the calls before and after the upload. */
+const uploadTimeout = duration.default('2m').refine((ms) => ms >= 1000 && ms <= 120_000, 'expected from 1s to 2m (a delivery attempt has 3 minutes in all)');
 
 const listen = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port, for example 127.0.0.1:8080');
 

@@ -78,7 +78,9 @@ export function createChatActivities({ config, client, log = console.error }: Ch
       const named = Object.entries(config.chats).find(([, c]) => (c as Record<string, unknown>)[platform] === chatId)?.[0];
       const chat = named ? `${named} (${platform})` : `${platform} chat ${chatId}`;
       const outbox = runLink(config.temporal.uiUrl, config.temporal.namespace, outboxWorkflowId(input.chat), input.runId);
-      const text = t('en', 'admin.undelivered', { chat, error: input.error.slice(0, 500), outbox });
+      // The platform's words, without control characters: they reach a terminal and a chat.
+      const error = input.error.slice(0, 500).replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+      const text = t('en', 'admin.undelivered', { chat, error, outbox });
       log(`dutydesk worker: ${text} (message ${input.key})`);
       const admins = config.notify.admins;
       if (!admins) return;

@@ -49,7 +49,7 @@ export const en = {
   'admin.intakeFailing': '⚠ Ticket intake from {system} is failing: {error}. dutydesk keeps trying (less often while it fails) and says so here when it works again.{hint}',
   'admin.intakeDenied': ' {system} refuses the bot’s credentials or rights: check tickets.systems.{system}.token (or password) and the bot account in the ticket system.',
   'admin.intakeRecovered': '✅ Ticket intake from {system} works again after {duration}; changes made meanwhile are being announced.',
-  'admin.undelivered': "⚠ A message to {chat} could not be delivered and was set aside, so the chat's next messages go on: {error}. The outbox keeps a list (query \"outbox\"): {outbox}",
+  'admin.undelivered': "⚠ A message to {chat} could not be delivered and was set aside, so the chat's next messages go on: {error}. The outbox lists it and any more in the next 10 minutes (query \"outbox\"): {outbox}",
   'error.internal': '⚠ Something went wrong on our side ({error}). Ops have the details; please try again.',
   'status.host': '🖥 {host} ({address}){production} · groups: {groups}\nServices: {services}',
   'status.noRestart': 'No restart has run on {host} yet.',

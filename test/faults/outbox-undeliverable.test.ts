@@ -65,31 +65,45 @@ test('a chart whose upload always times out goes as its words with a note, the a
   const chart = path.join(dir, 'chart.png');
   writeFileSync(chart, Buffer.alloc(2048, 1));
   api.stallUploads = true;
-  await enqueueChatMessage(desk.env.client, ops, { key: 'forecast-1', mode: 'new', message: { text: 'Forecast REQ-1: done by Friday', file: { path: chart, name: 'chart.png', kind: 'photo' } } });
-  await enqueueChatMessage(desk.env.client, ops, { key: 'approval-1', mode: 'new', message: { text: 'Bob asks to restart payments', buttons: [[{ label: 'Approve', action: 'restart.approve:x' }]] } });
+  try {
+    await enqueueChatMessage(desk.env.client, ops, { key: 'forecast-1', mode: 'new', message: { text: 'Forecast REQ-1: done by Friday', file: { path: chart, name: 'chart.png', kind: 'photo' } } });
+    await enqueueChatMessage(desk.env.client, ops, { key: 'approval-1', mode: 'new', message: { text: 'Bob asks to restart payments', buttons: [[{ label: 'Approve', action: 'restart.approve:x' }]] } });
 
-  await waitFor(() => texts(OPS).includes('Bob asks to restart payments'), 'the approval after the stuck chart', 60_000);
-  // Three uploads, each ended by the timeout; then the words, saying what is missing, before the approval.
-  expect(api.calls.filter((c) => c.method === 'sendPhoto')).toHaveLength(3);
-  expect(texts(OPS)).toEqual([
-    `Forecast REQ-1: done by Friday\n\n⚠️ chart.png could not be sent: Telegram sendPhoto: the upload took over ${UPLOAD_TIMEOUT_S} s, 3 times.`,
-    'Bob asks to restart payments',
-  ]);
-  const told = await waitFor(() => texts(ADMINS).find((t) => t.includes('A message to ops (telegram) could not be delivered')), 'the admins to be told');
-  expect(told).toContain('chart.png: Telegram sendPhoto: the upload took over');
-  expect(told).toMatch(/query "outbox"\): http:\/\/127\.0\.0\.1:8233\/namespaces\/default\/workflows\/outbox-telegram--100500\/[\w-]+\/history/);
-  expect(await failedOf(OPS)).toEqual([{ key: 'forecast-1', error: expect.stringContaining('delivered without its file: chart.png') }]);
-  api.stallUploads = false;
+    await waitFor(() => texts(OPS).includes('Bob asks to restart payments'), 'the approval after the stuck chart', 60_000);
+    // Three uploads, each ended by the timeout; then the words, saying what is missing, before the approval.
+    expect(api.calls.filter((c) => c.method === 'sendPhoto')).toHaveLength(3);
+    expect(texts(OPS)).toEqual([
+      `Forecast REQ-1: done by Friday\n\n⚠️ chart.png could not be sent: Telegram sendPhoto: the upload took over ${UPLOAD_TIMEOUT_S} s, 3 times.`,
+      'Bob asks to restart payments',
+    ]);
+    const told = await waitFor(() => texts(ADMINS).find((t) => t.includes('A message to ops (telegram) could not be delivered')), 'the admins to be told');
+    expect(told).toContain('chart.png: Telegram sendPhoto: the upload took over');
+    expect(told).toMatch(/query "outbox"\): http:\/\/127\.0\.0\.1:8233\/namespaces\/default\/workflows\/outbox-telegram--100500\/[\w-]+\/history/);
+    expect(await failedOf(OPS)).toEqual([{ key: 'forecast-1', error: expect.stringContaining('delivered without its file: chart.png') }]);
+  } finally {
+    api.stallUploads = false;
+  }
 }, 90_000);
 
-test('a file no longer kept (pruned) goes as its words with a note at once, and the chat goes on', async () => {
+test('a file no longer kept (pruned) goes as its words with a note at once, the chat goes on, and the admins hear of it once', async () => {
+  const chatId = -100600;
+  const chat = { platform: 'telegram' as const, chatId: String(chatId) };
   const before = api.calls.filter((c) => c.method === 'sendDocument').length;
-  await enqueueChatMessage(desk.env.client, ops, { key: 'dump-1', mode: 'new', message: { text: 'Thread dump of app', file: { path: path.join(dir, 'pruned.txt.gz'), name: 'pruned.txt.gz', kind: 'document' } } });
-  await enqueueChatMessage(desk.env.client, ops, { key: 'after-dump', mode: 'new', message: { text: 'next in line' } });
-  await waitFor(() => texts(OPS).includes('next in line'), 'the message after the missing file');
-  expect(texts(OPS)).toContain('Thread dump of app\n\n⚠️ pruned.txt.gz could not be sent: the file is no longer kept.');
+  const gone = (n: number) => ({ text: `Thread dump ${n}`, file: { path: path.join(dir, `pruned-${n}.txt.gz`), name: `pruned-${n}.txt.gz`, kind: 'document' as const } });
+  await enqueueChatMessage(desk.env.client, chat, { key: 'dump-1', mode: 'new', message: gone(1) });
+  await enqueueChatMessage(desk.env.client, chat, { key: 'dump-2', mode: 'new', message: gone(2) });
+  await enqueueChatMessage(desk.env.client, chat, { key: 'after-dump', mode: 'new', message: { text: 'next in line' } });
+  await waitFor(() => texts(chatId).includes('next in line'), 'the message after the missing files');
+  expect(texts(chatId)).toEqual([
+    'Thread dump 1\n\n⚠️ pruned-1.txt.gz could not be sent: the file is no longer kept.',
+    'Thread dump 2\n\n⚠️ pruned-2.txt.gz could not be sent: the file is no longer kept.',
+    'next in line',
+  ]);
   expect(api.calls.filter((c) => c.method === 'sendDocument').length).toBe(before);
-  await waitFor(() => texts(ADMINS).find((t) => t.includes('pruned.txt.gz: the file is no longer kept')), 'the admins to be told of the missing file');
+  // Both listed for ops; the admins told once (a chat that fails again and again does not flood them).
+  expect((await failedOf(chatId)).map((f) => f.key)).toEqual(['dump-1', 'dump-2']);
+  await waitFor(() => texts(ADMINS).find((t) => t.includes('telegram chat -100600') && t.includes('pruned-1.txt.gz: the file is no longer kept')), 'the admins to be told of the missing file');
+  expect(texts(ADMINS).filter((t) => t.includes('telegram chat -100600'))).toHaveLength(1);
 });
 
 test('a flood of repeats continues the outbox as new, and its live message is still edited, not posted again', async () => {

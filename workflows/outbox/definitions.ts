@@ -41,6 +41,8 @@ export interface OutboxState {
   /** Items the platform refused for good (unknown chat, bot blocked), newest last. */
   failed: { key: string; error: string }[];
   lastDeliveredAt?: number;
+  /** When the admins were last told of a message set aside here. */
+  lastReportedAt?: number;
 }
 
 export const enqueueSignal = defineSignal<[OutboxItem]>('enqueue');

@@ -12,6 +12,8 @@ import { chatTaskQueue, enqueueSignal, outboxQuery, type OutboxItem, type Outbox
 import { enqueue, remember, sentId, takeBatch } from './queue';
 
 const KEEP_FAILED = 50;
+/** Least time between two reports to the admins of messages set aside in one chat. */
+const REPORT_EVERY_MS = 10 * 60_000;
 /** Deliveries per run before continuing as new, to keep each history small. */
 const DELIVERIES_PER_RUN = 300;
 
@@ -28,16 +30,21 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
   });
 
-  // Telling the admins is worth a few tries, never a chat held up for long.
+  // Telling the admins is worth a few tries, never a chat held up for long (no desk worker polling: 15 s).
   const admins = proxyActivities<Pick<ReturnType<typeof createChatActivities>, 'reportUndelivered'>>({
     taskQueue: TASK_QUEUES.desk,
-    scheduleToCloseTimeout: '1m',
-    retry: { maximumAttempts: 5 },
+    scheduleToCloseTimeout: '15s',
+    retry: { maximumAttempts: 3 },
   });
-  /** Set aside for ops to see (the outbox query), and told to the admins; the chat goes on with its next message. */
+  /**
+   * Set aside for ops to see (the outbox query), and told to the admins at most once in
+   * REPORT_EVERY_MS per chat, so a chat the bot was removed from does not flood them.
+   */
   const setAside = async (key: string, error: string) => {
     state.failed = [...state.failed, { key, error }].slice(-KEEP_FAILED);
     if (!patched('outbox-reports-undelivered')) return;
+    if (state.lastReportedAt !== undefined && Date.now() - state.lastReportedAt < REPORT_EVERY_MS) return;
+    state.lastReportedAt = Date.now();
     await admins.reportUndelivered({ chat: state.chat, runId: workflowInfo().runId, key, error }).catch(() => undefined);
   };
 
