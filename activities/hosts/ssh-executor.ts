@@ -2,10 +2,27 @@
  * Runs commands on a real host over SSH (ssh2). One connection per host is
  * kept and reused across steps; a broken one is replaced on the next command.
  */
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
 import { Client, type ClientChannel } from 'ssh2';
 import { lineSplitter, OutputTail, type DownloadOptions, type ExecOptions, type ExecResult, type HostExecutor } from './executor';
 import { hostKeyCheck, type HostKeyCheck, type HostKeyPolicy } from './host-keys';
 import { endsWithSession } from './shell';
+
+/**
+ * The same name for every attempt of the activity running this command (none outside one), so a retry
+ * ends a command an earlier attempt left running on the host before it starts its own (shell.ts).
+ */
+function attemptsClaim(): string | undefined {
+  let info: Context['info'];
+  try {
+    info = Context.current().info;
+  } catch {
+    return undefined; // not in an activity
+  }
+  const run = info.workflowExecution;
+  return createHash('sha256').update(`${run?.workflowId}/${run?.runId}/${info.activityId}`).digest('hex').slice(0, 32);
+}
 
 /**
  * SFTP reads in flight and their size: enough to keep a fast link full. 256 KiB
@@ -116,7 +133,7 @@ export class SshExecutor implements HostExecutor {
   async exec(command: string, options: ExecOptions): Promise<ExecResult> {
     const client = await this.connect();
     return new Promise((resolve, reject) => {
-      client.exec(endsWithSession(command), { env: options.env }, (err, channel: ClientChannel) => {
+      client.exec(endsWithSession(command, attemptsClaim()), { env: options.env }, (err, channel: ClientChannel) => {
         if (err) {
           this.connection = undefined;
           client.end();

@@ -55,3 +55,16 @@ test('a connection lost in the middle of a command: the step is retried on a new
   const final = await desk.botMessage('ops', (m) => m.text.includes('Restart app on app1') && m.text.includes('✅ Done in'), 'the finished run in chat');
   expect(final.text).toContain('✔ Migrate (slow)');
 }, 120_000);
+
+test('a drop the host notices late: the retry ends the command left behind before it runs its own, so it never runs twice at once', async () => {
+  const from = log.lines().length;
+  await desk.say('alice', 'ops', 'restart app1');
+  await waitFor(() => log.lines().slice(from).includes('start migrate'), 'the slow step to start on the host');
+  // The worker sees the drop at once and retries; the host keeps the old session for 8 s more.
+  proxy.cutClientSideNow(8_000);
+  const runs = await desk.env.client.workflow.getHandle('restart-app1').describe();
+  const result = await desk.env.client.workflow.getHandle('restart-app1', runs.runId).result();
+  expect(result.phase).toBe('done');
+  // The first migrate was ended before the retry's began: it never ended (wrote "end") beside it.
+  expect(log.lines().slice(from).filter((l) => l.endsWith(' migrate'))).toEqual(['start migrate', 'start migrate', 'end migrate']);
+}, 120_000);

@@ -12,15 +12,24 @@ export interface FlakyProxy {
   cuts(): number;
   /** Cuts every connection through the proxy now (a network drop at a moment the test chooses). */
   cutNow(): void;
+  /**
+   * Cuts every connection on the client's side only: the server's side stays open, silent, for
+   * `holdMs` (a host that notices the drop late), then closes too.
+   */
+  cutClientSideNow(holdMs: number): void;
   stop(): Promise<void>;
 }
 
 export async function startFlakyProxy(target: { host: string; port: number }, cutAfterBytes: number, times = 1): Promise<FlakyProxy> {
   let cuts = 0;
   const sockets = new Set<net.Socket>();
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     sockets.add(client).add(upstream);
+    const pair = { client, upstream };
+    pairs.add(pair);
+    client.once('close', () => pairs.delete(pair));
     let carried = 0;
     const cut = () => {
       client.destroy();
@@ -50,6 +59,19 @@ export async function startFlakyProxy(target: { host: string; port: number }, cu
     cutNow() {
       if (sockets.size) cuts++;
       sockets.forEach((s) => s.destroy());
+    },
+    cutClientSideNow(holdMs) {
+      if (pairs.size) cuts++;
+      for (const pair of [...pairs]) {
+        const { client, upstream } = pair;
+        pairs.delete(pair);
+        // Nothing more passes either way, and the server hears nothing of the cut until holdMs.
+        for (const s of [client, upstream]) s.removeAllListeners('data').removeAllListeners('close').removeAllListeners('error').on('error', () => undefined);
+        upstream.pause();
+        client.destroy();
+        sockets.delete(client);
+        setTimeout(() => (upstream.destroy(), sockets.delete(upstream)), holdMs).unref();
+      }
     },
     async stop() {
       sockets.forEach((s) => s.destroy());
