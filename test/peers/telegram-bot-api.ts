@@ -188,6 +188,7 @@ export class TelegramBotApi {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const send = (status: number, body: unknown) => {
+      if (res.destroyed) return; // the client went (or the API was stopped) while the answer was held
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
@@ -223,7 +224,24 @@ export class TelegramBotApi {
       return send(502, { ok: false, error_code: 502, description: 'Bad Gateway' });
     }
     const result = await this.call(method, params);
+    const held = this.holding;
+    if (held && result.ok && method === 'sendMessage') {
+      // Stored, and the answer held back: the sender cannot know the message arrived.
+      this.holding = undefined;
+      held.resolve();
+      await new Promise((r) => setTimeout(r, held.ms));
+    }
     send(result.ok ? 200 : (result.error_code as number), result);
+  }
+
+  private holding?: { ms: number; resolve: () => void };
+
+  /**
+   * The next sendMessage is stored as usual, but its answer is held back for `ms`: resolves once
+   * it is held, so a test can kill the sender (or cut the API) while the send's completion is unknown.
+   */
+  holdNextSendAnswer(ms: number): Promise<void> {
+    return new Promise((resolve) => (this.holding = { ms, resolve }));
   }
 
   /** Flood control; returns seconds to wait when a limit is exceeded. */

@@ -78,18 +78,18 @@ function hostLines(lab: Lab): HostLine[] {
 }
 
 /**
- * Completed-before-the-fault runs of a step that ran again after it. For runs
- * of one name that repeat by design (jcmd in a series), `expected` says how
- * many complete runs are right: one more is allowed when one was in flight.
+ * Completed-before-the-fault runs of a step that ran again after it. For a
+ * name that runs several times by design (jcmd in a series), `expected` says
+ * how many runs the work needs: after the fault, only the ones not yet
+ * completed before it may start (the one in flight among them).
  */
 function reruns(lines: HostLine[], faultAt: number, expected?: Record<string, number>): number {
   let total = 0;
   for (const name of new Set(lines.filter((l) => l.kind === 'start').map((l) => l.name))) {
-    const starts = lines.filter((l) => l.kind === 'start' && l.name === name);
-    const ends = lines.filter((l) => l.kind === 'end' && l.name === name);
-    const inFlight = starts.some((s) => s.at <= faultAt && !ends.some((e) => e.pid === s.pid && e.at <= faultAt)) ? 1 : 0;
-    if (expected?.[name] !== undefined) total += Math.max(0, ends.length - expected[name] - inFlight);
-    else if (ends.some((e) => e.at <= faultAt)) total += starts.filter((s) => s.at > faultAt).length;
+    const startsAfter = lines.filter((l) => l.kind === 'start' && l.name === name && l.at > faultAt).length;
+    const endsBefore = lines.filter((l) => l.kind === 'end' && l.name === name && l.at <= faultAt).length;
+    if (expected?.[name] !== undefined) total += Math.max(0, startsAfter - (expected[name] - endsBefore));
+    else if (endsBefore) total += startsAfter;
   }
   return total;
 }
@@ -239,7 +239,10 @@ export async function runBurst(lab: Lab, point: string, target: Target): Promise
       }
     }),
   );
-  await waitFor(() => delivered() >= Number(point), `${point} messages delivered`, 120_000, 20);
+  // "mid-send": half way, while the platform holds back its answer to a send it stored (the documented window).
+  const midSend = point === 'mid-send';
+  await waitFor(() => delivered() >= (midSend ? BURST.messages / 2 : Number(point)), `${point} messages delivered`, 120_000, 20);
+  if (midSend) await lab.api.holdNextSendAnswer(5000);
   const faultAt = Date.now();
   await inject(lab, target);
   const recoveredAt = Date.now();
@@ -259,7 +262,7 @@ export async function runBurst(lab: Lab, point: string, target: Target): Promise
   }
   return {
     scenario: 'burst',
-    point: `after ${point} of ${everyText.length}`,
+    point: midSend ? 'a send stored, its answer held' : `after ${point} of ${everyText.length}`,
     target,
     finished,
     rerun: 0,
