@@ -5,12 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
-import { freePort, waitFor } from './helpers/wait';
+import { freePort, portOpen, waitFor } from './helpers/wait';
 
 jest.setTimeout(120_000);
 
@@ -59,14 +58,6 @@ async function startDemo(extraEnv: Record<string, string> = {}): Promise<Started
   proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   return { proc, output: () => output, exited, dir, temporalPort: temporal, gatewayPort: gateway };
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
 }
 
 const BANNER_END = 'Ctrl-C stops everything.';

@@ -9,10 +9,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { enqueueChatMessage } from '../../activities/chat/outbox-client';
-import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
-import { baseConfig, startDesk, temporalCliPath, type Desk } from '../helpers/desk';
+import { baseConfig, startDesk, startTemporal, type Desk } from '../helpers/desk';
 import { waitFor } from '../helpers/wait';
 import { TelegramBotApi } from '../peers/telegram-bot-api';
 
@@ -31,15 +30,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'dutydesk-undeliverable-'));
   api = await new TelegramBotApi().start();
   process.env.DD_TEST_TELEGRAM_TOKEN = api.token;
-  env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath() },
-      ip: '127.0.0.1',
-      searchAttributes: SEARCH_ATTRIBUTES,
-      log: { format: 'pretty', level: 'error' },
-      extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AT}`],
-    },
-  });
+  env = await startTemporal([`limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AT}`]);
   const config = baseConfig(
     { local1: { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { app: { steps: [{ name: 'noop', run: 'true' }] } } } },
     { telegram: { token: { env: 'DD_TEST_TELEGRAM_TOKEN' }, apiRoot: api.apiRoot, uploadTimeout: `${UPLOAD_TIMEOUT_S}s` } },

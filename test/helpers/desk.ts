@@ -37,7 +37,8 @@ export function temporalCliPath(): string {
   return cli;
 }
 
-export async function startTemporal(): Promise<TestWorkflowEnvironment> {
+/** `dynamicConfig`: more of the server's dynamic config, e.g. a low limit a test needs to reach. */
+export async function startTemporal(dynamicConfig: string[] = []): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
@@ -45,7 +46,7 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
       searchAttributes: SEARCH_ATTRIBUTES,
       log: { format: 'pretty', level: 'error' },
       // As config/temporal/dynamicconfig.yaml does in production.
-      extraArgs: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
+      extraArgs: ['system.enableActivityEagerExecution=true', ...dynamicConfig].flatMap((value) => ['--dynamic-config-value', value]),
     },
   });
 }

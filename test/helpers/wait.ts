@@ -25,3 +25,13 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether something listens on the loopback port now. */
+export async function portOpen(port: number): Promise<boolean> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}

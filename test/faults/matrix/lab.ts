@@ -9,7 +9,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -19,7 +18,7 @@ import { temporalCliPath } from '../../helpers/desk';
 import { startFlakyProxy, type FlakyProxy } from '../../helpers/flaky-proxy';
 import { startJvm, type TestJvm } from '../../helpers/jvm';
 import { startSshd, type Sshd } from '../../helpers/sshd';
-import { freePort, waitFor } from '../../helpers/wait';
+import { freePort, portOpen, waitFor } from '../../helpers/wait';
 import { TelegramBotApi } from '../../peers/telegram-bot-api';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -59,14 +58,6 @@ export class Restartable {
     proc.kill('SIGKILL');
     await exited;
   }
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /**

@@ -73,16 +73,7 @@ export function table(outcomes: Outcome[]): string {
   return [head, rule, ...outcomes.map(row)].join('\n');
 }
 
-export interface Totals {
-  runs: number;
-  finished: number;
-  rerun: number;
-  overlaps: number;
-  lost: number;
-  duplicated: number;
-  window: number;
-  outOfOrder: number;
-}
+export type Totals = { runs: number; finished: number } & Pick<Outcome, 'rerun' | 'overlaps' | 'lost' | 'duplicated' | 'window' | 'outOfOrder'>;
 
 export function totals(outcomes: Outcome[]): Totals {
   const sum = (f: (o: Outcome) => number) => outcomes.reduce((n, o) => n + f(o), 0);
