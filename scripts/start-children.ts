@@ -25,7 +25,7 @@ export class ChildExited extends Error {}
  * Linux's setpriv, when there, starts each child with a parent-death signal, so
  * a supervisor killed outright (SIGKILL) takes its children with it.
  */
-const SETPRIV = spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).status === 0;
+const SETPRIV = spawnSync('setpriv', ['--pdeathsig', 'TERM', '--', 'true'], { stdio: 'ignore' }).status === 0;
 
 /** Lines the terminal shows: dutydesk's own messages, whichever process prints them. */
 const OWN_LINE = /^dutydesk\b/;

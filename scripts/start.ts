@@ -23,6 +23,8 @@ const children = new Children(root, logDir);
 const startedAt = Date.now();
 let stopping = false;
 let localRt: LocalRt | undefined;
+/** RT and PostgreSQL starting up, for a stop to wait on. */
+const starting: Promise<unknown>[] = [];
 let localPostgres: LocalPostgres | undefined;
 
 function hostPort(address: string): [string, number] {
@@ -69,6 +71,8 @@ async function stop(code: number) {
   if (code === 0) console.log('\ndutydesk: stopping…');
   // Gateway and worker first, so in-flight work ends before the servers go.
   await children.stopInOrder(['gateway', 'worker', 'temporal']);
+  // Ctrl-C while RT or PostgreSQL were starting: they are stopped once started, not left behind.
+  await Promise.allSettled(starting);
   await localRt?.stop();
   await localPostgres?.stop();
   if (code === 0) console.log(`dutydesk: stopped. Logs are in ${shown(logDir)}/.`);
@@ -167,8 +171,15 @@ async function main() {
     DUTYDESK_TASKDB_PASSWORD: process.env.DUTYDESK_TASKDB_PASSWORD ?? LOCAL_POSTGRES_PASSWORD,
   };
 
-  // A second Ctrl-C ends everything at once.
-  const onSignal = () => (stopping ? (children.killAll(), process.exit(130)) : void stop(0));
+  // A second Ctrl-C ends everything at once. One within a second is the same Ctrl-C twice (npm passes on
+  // the terminal's SIGINT, which reached this process too where npm's shell runs it directly).
+  let firstSignalAt = 0;
+  const onSignal = () => {
+    if (!stopping) return ((firstSignalAt = Date.now()), void stop(0));
+    if (Date.now() - firstSignalAt < 1000) return;
+    children.killAll();
+    process.exit(130);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
@@ -186,6 +197,7 @@ async function main() {
   const rtStarted = maybeStartLocalRt(config, env);
   const javaLine = maybeStartDemoJava(config);
   const taskDbStarted = maybeStartDemoTaskDb(config, env);
+  starting.push(rtStarted, taskDbStarted);
   await waitForPort(tHost, tPort, 60_000);
   const rtLine = await rtStarted;
   const forecastLine = await taskDbStarted.catch((err: Error) => {

@@ -7,13 +7,13 @@ import { Context } from '@temporalio/activity';
 import { Client, type ClientChannel } from 'ssh2';
 import { lineSplitter, OutputTail, type DownloadOptions, type ExecOptions, type ExecResult, type HostExecutor } from './executor';
 import { hostKeyCheck, type HostKeyCheck, type HostKeyPolicy } from './host-keys';
-import { endsWithSession } from './shell';
+import { endsWithSession, type Claim } from './shell';
 
 /**
  * The same name for every attempt of the activity running this command (none outside one), so a retry
  * ends a command an earlier attempt left running on the host before it starts its own (shell.ts).
  */
-function attemptsClaim(): string | undefined {
+function attemptsClaim(): Claim | undefined {
   let info: Context['info'];
   try {
     info = Context.current().info;
@@ -21,7 +21,7 @@ function attemptsClaim(): string | undefined {
     return undefined; // not in an activity
   }
   const run = info.workflowExecution;
-  return createHash('sha256').update(`${run?.workflowId}/${run?.runId}/${info.activityId}`).digest('hex').slice(0, 32);
+  return { name: createHash('sha256').update(`${run?.workflowId}/${run?.runId}/${info.activityId}`).digest('hex').slice(0, 32), attempt: info.attempt };
 }
 
 /**

@@ -26,8 +26,10 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
     startToCloseTimeout: '3m',
     heartbeatTimeout: '10s',
     // Never give up on a message that can still be delivered: the activity
-    // sets the platform's retry_after as the next delay, otherwise back off.
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+    // sets the platform's retry_after as the next delay, otherwise back off,
+    // to at most 10 s: a delivery whose worker died after a few 429s would
+    // otherwise wait out a long backoff, holding up its chat.
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
   });
 
   // Telling the admins is worth a few tries, never a chat held up for long (no desk worker polling: 15 s).

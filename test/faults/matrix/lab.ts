@@ -62,7 +62,7 @@ export class Restartable {
 
 /**
  * A step on the host: logs its start and end with a timestamp, and says
- * "overlap" when another run of the same step is still alive as it starts
+ * "overlap" when another run of the same step is still running as it starts
  * (a lock with the holder's pid; a holder that died leaves a stale lock).
  */
 function writeStepScript(dir: string): string {
@@ -75,7 +75,9 @@ function writeStepScript(dir: string): string {
       'lock="$log.$name.lock"',
       'if ! mkdir "$lock" 2>/dev/null; then',
       '  other=$(cat "$lock/pid" 2>/dev/null)',
-      '  if [ -n "$other" ] && kill -0 "$other" 2>/dev/null; then echo "overlap $name $$ $other" >> "$log"; fi',
+      // Alive, not a zombie waiting for its parent to reap it: that one has stopped running.
+      '  state=$(sed "s/^.*) //" "/proc/$other/stat" 2>/dev/null | cut -d" " -f1)',
+      '  if [ -n "$other" ] && [ -n "$state" ] && [ "$state" != Z ]; then echo "overlap $name $$ $other" >> "$log"; fi',
       '  rm -rf "$lock"; mkdir "$lock" 2>/dev/null',
       'fi',
       'echo $$ > "$lock/pid"',

@@ -108,9 +108,9 @@ function duplicates(groups: TgMessage[][], faultAt: number, recoveredAt: number)
   for (const copies of groups) {
     if (copies.length < 2) continue;
     duplicated += copies.length - 1;
-    // Telegram's dates are whole seconds.
+    // Telegram's dates are whole seconds: the first copy's second must touch the fault's span.
     const sentAt = copies[0].date * 1000;
-    if (sentAt >= faultAt - 4000 && sentAt <= recoveredAt + 1000) window += copies.length - 1;
+    if (sentAt >= faultAt - 2000 && sentAt <= recoveredAt) window += copies.length - 1;
   }
   return { duplicated, window };
 }
