@@ -109,7 +109,8 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-export async function startLab(): Promise<Lab> {
+/** `dynamicConfig`: more of the dev server's dynamic config (e.g. a low continue-as-new suggestion). */
+export async function startLab(dynamicConfig: string[] = []): Promise<Lab> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dutydesk-faults-'));
   const hostLog = path.join(dir, 'host.log');
   const sshd: Sshd = await startSshd();
@@ -154,7 +155,7 @@ export async function startLab(): Promise<Lab> {
         '--ip', '127.0.0.1', '--port', String(temporalPort),
         '--db-filename', path.join(dir, 'temporal.db'),
         '--namespace', 'default', '--log-level', 'error',
-        '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
+        ...['system.enableActivityEagerExecution=true', ...dynamicConfig].flatMap((value) => ['--dynamic-config-value', value]),
         ...searchAttributeArgs(),
       ], { stdio: ['ignore', 'pipe', 'pipe'] }),
     (self) => waitFor(() => { if (!self.running) throw new Error(`temporal exited: ${self.output}`); return portOpen(temporalPort); }, 'the Temporal dev server', 60_000),
