@@ -14,8 +14,14 @@ import { enqueue, remember, sentId, takeBatch } from './queue';
 const KEEP_FAILED = 50;
 /** Least time between two reports to the admins of messages set aside in one chat. */
 const REPORT_EVERY_MS = 10 * 60_000;
-/** Deliveries per run before continuing as new, to keep each history small. */
-const DELIVERIES_PER_RUN = 300;
+/**
+ * Deliveries per run before continuing as new, to keep each history small: a
+ * worker that starts replays every busy outbox from its history, and 300
+ * deliveries (about 4,500 events) each held up a 25-chat burst for a minute.
+ */
+const DELIVERIES_PER_RUN = 100;
+/** As runs started before kept it. */
+const DELIVERIES_PER_RUN_BEFORE = 300;
 
 export async function outboxWorkflow(initial: OutboxState): Promise<void> {
   const state: OutboxState = initial;
@@ -57,6 +63,7 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
   const continueOnRepeats = patched('outbox-continue-on-repeats');
   const historyFull = () => continueOnRepeats && workflowInfo().continueAsNewSuggested;
   let deliveredThisRun = 0;
+  const perRun = patched('outbox-shorter-runs') ? DELIVERIES_PER_RUN : DELIVERIES_PER_RUN_BEFORE;
   for (;;) {
     await condition(() => state.queue.length > 0 || historyFull());
     if (historyFull()) await continueAsNew<typeof outboxWorkflow>(state);
@@ -76,7 +83,7 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
         }
         state.lastDeliveredAt = Date.now();
         deliveredThisRun += batch.length;
-        if (deliveredThisRun >= DELIVERIES_PER_RUN || workflowInfo().continueAsNewSuggested) await continueAsNew<typeof outboxWorkflow>(state);
+        if (deliveredThisRun >= perRun || workflowInfo().continueAsNewSuggested) await continueAsNew<typeof outboxWorkflow>(state);
         continue;
       }
       state.queue.unshift(...batch);
@@ -96,7 +103,7 @@ export async function outboxWorkflow(initial: OutboxState): Promise<void> {
       await setAside(item.key, rootMessage(err));
     }
     state.lastDeliveredAt = Date.now();
-    if (++deliveredThisRun >= DELIVERIES_PER_RUN || workflowInfo().continueAsNewSuggested) {
+    if (++deliveredThisRun >= perRun || workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof outboxWorkflow>(state);
     }
   }
