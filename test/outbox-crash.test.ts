@@ -28,7 +28,7 @@ afterAll(async () => {
   await api?.stop();
 });
 
-test('a worker killed mid-burst: the new worker delivers the rest, none lost or duplicated', async () => {
+test('a worker killed mid-burst: the new worker delivers the rest, none lost, none duplicated outside the documented window', async () => {
   const first = await desk.startWorkerProcess();
   const texts = Array.from({ length: 10 }, (_, i) => `notification ${i + 1}`);
   for (const [i, text] of texts.entries()) {
@@ -37,12 +37,18 @@ test('a worker killed mid-burst: the new worker delivers the rest, none lost or 
   await waitFor(() => api.botMessages(CHAT).length >= 3, 'the first notifications', 30_000);
   first.kill('SIGKILL');
   await new Promise((resolve) => first.once('exit', resolve));
-  const deliveredBeforeKill = api.botMessages(CHAT).length;
-  expect(deliveredBeforeKill).toBeLessThan(texts.length);
+  const atKill = api.botMessages(CHAT).map((m) => m.text);
+  expect(atKill.length).toBeLessThan(texts.length);
 
   await desk.startWorkerProcess();
   await waitFor(() => api.botMessages(CHAT).length >= texts.length, 'every notification', 90_000, 200);
   // Settle: nothing further arrives once the outbox queue is empty.
   await waitFor(async () => (await desk.env.client.workflow.getHandle(`outbox-telegram-${CHAT}`).query<{ queue: unknown[] }>('outbox')).queue.length === 0, 'an empty outbox');
-  expect(api.botMessages(CHAT).map((m) => m.text)).toEqual(texts);
+  // The documented window: the send Telegram accepted just as the worker died (its completion lost) may come
+  // once more, right after itself; Telegram has no idempotency key. Nothing else repeats, nothing is missing.
+  const got = api.botMessages(CHAT).map((m) => m.text);
+  const inWindow = atKill[atKill.length - 1];
+  const repeats = got.filter((t, i) => i > 0 && t === got[i - 1] && t === inWindow).length;
+  expect(repeats).toBeLessThanOrEqual(1);
+  expect(got.filter((t, i) => !(i > 0 && t === got[i - 1] && t === inWindow))).toEqual(texts);
 }, 180_000);
