@@ -19,6 +19,7 @@ import { forecastButtons, forecastCommand } from './commands/forecast';
 import { helpCommand } from './commands/help';
 import { cancelCommand, hostsCommand, restartButtons, restartCommand, statusCommand } from './commands/restart';
 import { ticketButtons, ticketCommand } from './commands/tickets';
+import { healthCommand, incidentButtons } from './commands/incidents';
 import { echoed } from '../lib/messages/clip';
 
 /** How long the bot waits for an answer it asked for (e.g. a ticket's text). */
@@ -50,7 +51,7 @@ export interface Incoming {
 
 export class Dispatcher {
   readonly commands: Command[];
-  private readonly buttons: ButtonHandler[] = [...restartButtons, ...ticketButtons, ...dumpButtons, ...forecastButtons];
+  private readonly buttons: ButtonHandler[] = [...restartButtons, ...ticketButtons, ...dumpButtons, ...forecastButtons, ...incidentButtons];
   /** Answers the bot asked for, by "<user> <platform>:<chat>"; in memory, as a conversation is short. */
   private readonly awaiting = new Map<string, { handler: ReplyHandler; until: number; dropped?: string }>();
 
@@ -63,7 +64,7 @@ export class Dispatcher {
     /** A one-time sign-in link to the web console for this person (signIn chat). */
     readonly signInLink?: (userId: string) => string,
   ) {
-    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand, dumpCommand, forecastCommand, auditCommand, consoleCommand];
+    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, healthCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand, dumpCommand, forecastCommand, auditCommand, consoleCommand];
   }
 
   /** One line in the audit trail; a failing trail never stops the answer. */

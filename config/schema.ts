@@ -12,12 +12,13 @@ import { consoleSchema, demoExposure, listenersClash, listenHost } from './conso
 import { dumpsSchema } from './dumps-schema';
 import { hostSchema, sshSchema } from './hosts-schema';
 import { forecastSchema } from './forecast-schema';
+import { monitoringSchema } from './monitoring-schema';
 
 export type { SecretRef } from './schema-parts';
 export type { HostConfig, HostKeyConfig, ServiceConfig, SshConfig, StepConfig } from './hosts-schema';
 
 /** Capabilities a role can grant. Declarative data: the engine stays generic. */
-export const CAPABILITIES = ['status', 'restart', 'approve', 'tickets', 'remind', 'dump', 'forecast', 'audit'] as const;
+export const CAPABILITIES = ['status', 'restart', 'approve', 'tickets', 'remind', 'dump', 'forecast', 'audit', 'silence'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 const roleSchema = z
@@ -185,6 +186,8 @@ const baseSchema = z
     dumps: dumpsSchema.default({}),
     /** Completion forecasts of requests made of subtasks (README, "Completion forecasts"). */
     forecast: forecastSchema.optional(),
+    /** Alerts from Alertmanager become incidents: a message, a ticket, "up again" (README, "Monitoring and incidents"). */
+    monitoring: monitoringSchema.optional(),
     /** The HTTP API: each token acts as a user, with that user's roles. */
     api: z
       .object({
@@ -219,6 +222,7 @@ export const configSchema = baseSchema.superRefine((cfg, ctx) => {
     checkChat(cfg.notify.approvals, ['notify', 'approvals']);
     checkChat(cfg.notify.admins, ['notify', 'admins']);
     checkTickets(cfg, ctx, checkChat);
+    checkMonitoring(cfg, ctx, checkChat);
     cfg.api.tokens.forEach((token, i) => {
       if (!seenUsers.has(token.user)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['api', 'tokens', i, 'user'], message: `unknown user "${token.user}"` });
     });
@@ -258,4 +262,32 @@ function checkTickets(cfg: z.infer<typeof baseSchema>, ctx: z.RefinementCtx, che
       }
     }
   });
+}
+
+/** Routes and clients name chats and ticket systems that exist, in queues no ticket group announces on its own. */
+function checkMonitoring(cfg: z.infer<typeof baseSchema>, ctx: z.RefinementCtx, checkChat: (chat: string | undefined, path: (string | number)[]) => void) {
+  const monitoring = cfg.monitoring;
+  if (!monitoring) return;
+  const systems = cfg.tickets?.systems ?? {};
+  const hostGroups = new Set(Object.values(cfg.hosts).flatMap((h) => h.groups));
+  monitoring.routes.forEach((route, i) => {
+    checkChat(route.chat, ['monitoring', 'routes', i, 'chat']);
+    (route.hostGroups ?? []).forEach((group, j) => {
+      if (group !== '*' && !hostGroups.has(group)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['monitoring', 'routes', i, 'hostGroups', j], message: `no host is in group "${group}"; hosts' groups: ${[...hostGroups].join(', ') || '(none)'}` });
+    });
+    if (!route.ticket) return;
+    const { system, queue } = route.ticket;
+    if (!Object.hasOwn(systems, system)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['monitoring', 'routes', i, 'ticket', 'system'], message: `unknown ticket system "${system}"; defined: ${Object.keys(systems).join(', ') || '(none: add tickets.systems)'}` });
+      return;
+    }
+    const watcher = Object.entries(cfg.tickets?.groups ?? {}).find(([, g]) => g.system === system && g.queue === queue);
+    if (watcher) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['monitoring', 'routes', i, 'ticket', 'queue'], message: `ticket group "${watcher[0]}" watches ${system} queue "${queue}" and would announce each incident's ticket a second time: give incidents a queue of their own, such as "Incidents"` });
+    }
+  });
+  for (const [group, client] of Object.entries(monitoring.clients)) {
+    checkChat(client.chat, ['monitoring', 'clients', group, 'chat']);
+    if (!hostGroups.has(group)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['monitoring', 'clients', group], message: `no host is in group "${group}"; hosts' groups: ${[...hostGroups].join(', ') || '(none)'}` });
+  }
 }

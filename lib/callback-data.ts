@@ -10,6 +10,12 @@ const ABBREVIATIONS: [string, string][] = [
   ['restart.approve:restart-', 'ra:'],
   ['restart.deny:restart-', 'rd:'],
   ['restart.watch:restart-', 'rw:'],
+  ['incident.ack:incident-', 'ia:'],
+  ['incident.silence1h:incident-', 'i1:'],
+  ['incident.silence4h:incident-', 'i4:'],
+  ['incident.unsilence:incident-', 'iu:'],
+  ['incident.restart:incident-', 'ix:'],
+  ['incident.runbook:incident-', 'ib:'],
 ];
 const SIGNATURE_LENGTH = 11; // 8 bytes of HMAC-SHA256, base64url
 export const CALLBACK_DATA_LIMIT = 64;

@@ -167,3 +167,12 @@ SEL
   fi
   apt_install request-tracker5 rt5-standalone rt5-db-sqlite
 }
+
+# Prometheus and Alertmanager from Debian: the incident tests run real ones on
+# loopback ports, and `npm start` runs them for the demo hosts.
+ensure_monitoring() {
+  { [ -n "${DUTYDESK_PROMETHEUS:-}" ] && [ -n "${DUTYDESK_ALERTMANAGER:-}" ]; } && return
+  [ -x /usr/bin/prometheus ] && [ -x /usr/bin/prometheus-alertmanager ] || log "installing prometheus and prometheus-alertmanager from Debian (for the incident tests and demo)…"
+  # The packages would start system services where they can; the tests and the demo run their own.
+  apt_install prometheus prometheus-alertmanager
+}

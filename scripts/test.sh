@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: provisions what the tests need (npm packages, the Temporal CLI,
-# OpenSSH's sshd, PostgreSQL, fonts, a JDK, docker-compose and docker-py, Chromium, Request Tracker 5),
+# OpenSSH's sshd, PostgreSQL, fonts, a JDK, docker-compose and docker-py, Chromium, Request Tracker 5, Prometheus and Alertmanager),
 # type-checks, then runs every test.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
@@ -14,6 +14,7 @@ ensure_compose_checker
 ensure_docker_context_checker
 ensure_chromium
 ensure_request_tracker
+ensure_monitoring
 cd "$ROOT"
 log "type-checking…"
 node_modules/.bin/tsc --noEmit -p .

@@ -22,6 +22,7 @@ import { createDumpActivities } from '../activities/dumps/activities';
 import { createForecastActivities } from '../activities/forecast/activities';
 import { taskDatabaseFromConfig } from '../activities/taskdb/from-config';
 import { createTicketActivities } from '../activities/tickets/activities';
+import { createIncidentActivities } from '../activities/incidents/activities';
 import { createTicketSystems } from '../activities/tickets/systems';
 import { chatTaskQueue } from '../workflows/outbox/definitions';
 import type { Platform } from '../workflows/restart/definitions';
@@ -82,6 +83,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<CreatedWorkers>
           ...createTicketActivities({ config, client, systems }),
           ...createDeadlineActivities({ config, client, systems }),
           ...createForecastActivities({ config, client, taskDb }),
+          ...createIncidentActivities({ config, client, systems }),
         },
       }),
     );

@@ -10,6 +10,7 @@ import { createWorkers, type QueueName } from './create-workers';
 import { TASK_QUEUES } from './task-queues';
 import { syncReminderSchedules } from './reminder-schedules';
 import { ensureTicketPollers } from './ticket-pollers';
+import { syncIncidentReconciler } from './incident-reconciler';
 
 function queuesFromArgs(argv: string[]): QueueName[] | undefined {
   const arg = argv.find((a) => a.startsWith('--queues='))?.slice('--queues='.length) ?? process.env.DUTYDESK_QUEUES;
@@ -41,6 +42,8 @@ async function main() {
     if (pollers.length) console.log(`dutydesk: polling ${pollers.map((p) => p.replace(/^ticket-poller-/, '')).join(', ')} for ticket changes`);
     const schedules = await syncReminderSchedules(client, config);
     for (const [what, ids] of Object.entries(schedules)) if (ids.length) console.log(`dutydesk: reminder schedules ${what}: ${ids.join(', ')}`);
+    const reconciler = await syncIncidentReconciler(client, config);
+    if (reconciler !== 'none') console.log(`dutydesk: incident reconciler schedule ${reconciler}`);
   }
   console.log(`dutydesk worker ready (pid ${process.pid}) on ${workers.map((w) => w.options.taskQueue).join(', ')} (Temporal ${temporal.address})`);
   try {

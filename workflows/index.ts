@@ -8,3 +8,5 @@ export { deadlineReminderWorkflow, personalDeadlinesWorkflow } from './deadlines
 export { olaReportWorkflow } from './deadlines/ola-workflow';
 export { dumpWorkflow } from './dump/dump-workflow';
 export { forecastWorkflow } from './forecast/forecast-workflow';
+export { incidentWorkflow } from './incident/incident-workflow';
+export { incidentReconcilerWorkflow } from './incident/reconciler-workflow';

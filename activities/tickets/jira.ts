@@ -4,7 +4,7 @@
  * by user name). Ticket ids are issue keys (NET-12); queues are project keys.
  */
 import { basicAuth, httpCall } from './http';
-import type { NewTicket, Ticket, TicketChanges, TicketDetail, TicketSystem, TimedTicket } from './port';
+import { TicketSystemRefused, type NewTicket, type Ticket, type TicketChanges, type TicketDetail, type TicketSystem, type TimedTicket } from './port';
 import { createdIn, DAY_MS, dueBy } from './ranges';
 
 export interface JiraOptions {
@@ -220,11 +220,16 @@ export class JiraClient implements TicketSystem {
     return this.options.version === 3 ? adfDocument(text) : text;
   }
 
-  /** Moves the issue to the first transition whose target is in the status category. */
-  private async transition(id: string, category: 'indeterminate' | 'done') {
+  /** Moves the issue to the first transition whose target is in one of the status categories, in their order; false when it has none. */
+  private async transition(id: string, ...categories: ('new' | 'indeterminate' | 'done')[]): Promise<boolean> {
     const { transitions } = await this.call<{ transitions: { id: string; to: { statusCategory: { key: string } } }[] }>('GET', `issue/${encodeURIComponent(id)}/transitions`, `transitions of ${id}`);
-    const target = transitions.find((tr) => tr.to.statusCategory.key === category);
-    if (target) await this.call('POST', `issue/${encodeURIComponent(id)}/transitions`, `transition of ${id}`, { transition: { id: target.id } });
+    for (const category of categories) {
+      const target = transitions.find((tr) => tr.to.statusCategory.key === category);
+      if (!target) continue;
+      await this.call('POST', `issue/${encodeURIComponent(id)}/transitions`, `transition of ${id}`, { transition: { id: target.id } });
+      return true;
+    }
+    return false;
   }
 
   async take(id: string, owner: string | undefined, note: string): Promise<void> {
@@ -257,5 +262,15 @@ export class JiraClient implements TicketSystem {
   async close(id: string, note: string): Promise<void> {
     await this.comment(id, note);
     await this.transition(id, 'done');
+  }
+
+  async reopen(id: string, note: string): Promise<void> {
+    if (!(await this.transition(id, 'indeterminate', 'new'))) throw new TicketSystemRefused(`Jira offers no transition that reopens ${id} (to a status in To Do or In Progress): add one to the project's workflow`);
+    await this.comment(id, note);
+  }
+
+  /** Jira mails no requestor of its own: a comment, which notifies the issue's reporter and watchers. */
+  async correspond(id: string, text: string): Promise<void> {
+    await this.comment(id, text);
   }
 }

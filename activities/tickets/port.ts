@@ -72,6 +72,10 @@ export interface TicketSystem {
   comment(id: string, text: string): Promise<void>;
   create(ticket: NewTicket): Promise<{ id: string; url: string }>;
   close(id: string, note: string): Promise<void>;
+  /** Opens a closed ticket again (an incident back within its reopen window), with a note. */
+  reopen(id: string, note: string): Promise<void>;
+  /** A reply the requestors see: RT mails its correspondence to them; Jira notifies the watchers of a comment. */
+  correspond(id: string, text: string): Promise<void>;
 }
 
 /**

@@ -187,4 +187,13 @@ export class RtRest1 extends RtSearches implements TicketSystem {
     await this.comment(id, note);
     await this.call(`ticket/${id}/edit`, `resolution of ticket ${id}`, { content: content({ Status: 'resolved' }) });
   }
+
+  async reopen(id: string, note: string): Promise<void> {
+    await this.call(`ticket/${id}/edit`, `reopening of ticket ${id}`, { content: content({ Status: 'open' }) });
+    await this.comment(id, note);
+  }
+
+  async correspond(id: string, text: string): Promise<void> {
+    await this.call(`ticket/${id}/comment`, `reply on ticket ${id}`, { content: content({ id, Action: 'correspond', Text: text }) });
+  }
 }

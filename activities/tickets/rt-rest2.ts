@@ -186,4 +186,13 @@ export class RtRest2 extends RtSearches implements TicketSystem {
     await this.comment(id, note);
     await this.update(id, { Status: 'resolved' }, (t) => t.state === 'done', 'resolution');
   }
+
+  async reopen(id: string, note: string): Promise<void> {
+    await this.update(id, { Status: 'open' }, (t) => t.state !== 'done', 'reopening');
+    await this.comment(id, note);
+  }
+
+  async correspond(id: string, text: string): Promise<void> {
+    await this.call('POST', `ticket/${id}/correspond`, `reply on ticket ${id}`, { Content: text, ContentType: 'text/plain' });
+  }
 }

@@ -9,6 +9,7 @@ import type { DeadlineClient } from '../deadlines/deadline-client';
 import type { DumpClient } from '../dumps/dump-client';
 import type { ForecastClient } from '../forecast/forecast-client';
 import type { TicketClient } from '../tickets/ticket-client';
+import type { IncidentClient } from '../incidents/incident-client';
 import type { IncomingFile } from '../incoming-files';
 import type { AuditTrail } from '../audit';
 
@@ -29,6 +30,7 @@ export interface CommandContext {
   deadlines: DeadlineClient;
   dumps: DumpClient;
   forecasts: ForecastClient;
+  incidents: IncidentClient;
   reply(message: ChatMessage | string): Promise<void>;
   /**
    * The next message from this person in this chat goes to the handler (for 10 minutes), unless it is a
@@ -50,6 +52,7 @@ export interface Services {
   deadlines: DeadlineClient;
   dumps: DumpClient;
   forecasts: ForecastClient;
+  incidents: IncidentClient;
 }
 
 /** A chat command as data: the dispatcher checks the capability, the handler does the work. */

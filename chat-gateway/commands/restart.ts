@@ -10,6 +10,7 @@ import { restartWorkflowId, type RestartProgress } from '../../workflows/restart
 import { RestartRejected } from '../restart/restart-client';
 import type { ButtonHandler, Command, CommandContext } from './context';
 import { echoed } from '../../lib/messages/clip';
+import { hostMonitoringLines } from '../incidents/host-monitoring';
 
 const person = (ctx: CommandContext) => ({ id: ctx.user.id, name: ctx.user.name });
 
@@ -92,14 +93,15 @@ export const statusCommand: Command = {
       groups: host.groups.join(', ') || '-',
       services: Object.keys(host.services).join(', '),
     });
+    const monitored = (await hostMonitoringLines(ctx, hostName)).map((line) => `\n${line}`).join('');
     const last = await ctx.restarts.lastForHost(hostName);
-    if (!last) return ctx.reply(`${head}\n${t(lang, 'status.noRestart', { host: hostName })}`);
+    if (!last) return ctx.reply(`${head}${monitored}\n${t(lang, 'status.noRestart', { host: hostName })}`);
     const progress = renderRestartProgress(last, {
       language: lang,
       now: Date.now(),
       runUrl: runLink(ctx.config.temporal.uiUrl, ctx.config.temporal.namespace, last.workflowId, last.runId),
     });
-    await ctx.reply({ text: `${head}\n\n${t(lang, 'status.lastRestart')}\n${progress.text}`, buttons: progress.buttons });
+    await ctx.reply({ text: `${head}${monitored}\n\n${t(lang, 'status.lastRestart')}\n${progress.text}`, buttons: progress.buttons });
   },
 };
 

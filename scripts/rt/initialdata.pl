@@ -1,10 +1,12 @@
 # Request Tracker data for dutydesk's local RT (tests and the `npm start` demo):
-# two queues (groups), the bot's own user, and engineers who may own tickets.
+# two queues (groups), one for incidents from monitoring, the bot's own user,
+# and engineers who may own tickets.
 # Loaded once with `rt-setup-database --action insert` into a template database.
 
 @Queues = (
     { Name => 'Service Desk', Description => 'First line: requests and incidents', CorrespondAddress => '', CommentAddress => '' },
     { Name => 'Network', Description => 'Network engineering', CorrespondAddress => '', CommentAddress => '' },
+    { Name => 'Incidents', Description => 'Opened and closed by dutydesk from monitoring alerts', CorrespondAddress => '', CommentAddress => '' },
 );
 
 @Users = (
