@@ -254,7 +254,7 @@ export const en = {
   'xml.unknownRef': 'Line {line}, column {column}: <include ref="{ref}"/> names no <define>. Defined: {known}. Add <define id="{ref}" mode="sequence">…</define> directly under <request>, or fix the ref.',
   'xml.cycle': 'Line {line}, column {column}: defines include each other in a loop: {chain}. A <define> cannot include itself, directly or through others.',
   'xml.empty': 'The request has no subtasks. Add at least one <task id="…" type="…"/> under <request>.',
-  'incident.firing': "🔴 {subject}: {alert}",
+  'incident.firing': "{icon} {subject}: {alert}",
   'incident.moreAlerts': "…and {count} more alerts",
   'incident.since': "Since {time} ({duration})",
   'incident.severity': "Severity: {severity}",

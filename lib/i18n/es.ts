@@ -255,7 +255,7 @@ export const es: Record<MessageKey, string> = {
   'xml.unknownRef': 'Línea {line}, columna {column}: <include ref="{ref}"/> no nombra ningún <define>. Definidos: {known}. Añade <define id="{ref}" mode="sequence">…</define> directamente bajo <request>, o corrige el ref.',
   'xml.cycle': 'Línea {line}, columna {column}: hay <define> que se incluyen unos a otros en bucle: {chain}. Un <define> no puede incluirse a sí mismo, ni directamente ni a través de otros.',
   'xml.empty': 'La solicitud no tiene subtareas. Añade al menos un <task id="…" type="…"/> bajo <request>.',
-  'incident.firing': "🔴 {subject}: {alert}",
+  'incident.firing': "{icon} {subject}: {alert}",
   'incident.moreAlerts': "…y {count} alertas más",
   'incident.since': "Desde {time} ({duration})",
   'incident.severity': "Gravedad: {severity}",

@@ -255,7 +255,7 @@ export const fr: Record<MessageKey, string> = {
   'xml.unknownRef': 'Ligne {line}, colonne {column} : <include ref="{ref}"/> ne désigne aucun <define>. Définis : {known}. Ajoutez <define id="{ref}" mode="sequence">…</define> directement sous <request>, ou corrigez le ref.',
   'xml.cycle': 'Ligne {line}, colonne {column} : des <define> s’incluent mutuellement en boucle : {chain}. Un <define> ne peut pas s’inclure lui-même, ni directement ni par d’autres.',
   'xml.empty': 'La demande n’a aucune sous-tâche. Ajoutez au moins un <task id="…" type="…"/> sous <request>.',
-  'incident.firing': "🔴 {subject} : {alert}",
+  'incident.firing': "{icon} {subject} : {alert}",
   'incident.moreAlerts': "…et {count} autres alertes",
   'incident.since': "Depuis {time} ({duration})",
   'incident.severity': "Gravité : {severity}",

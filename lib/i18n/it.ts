@@ -255,7 +255,7 @@ export const it: Record<MessageKey, string> = {
   'xml.unknownRef': 'Riga {line}, colonna {column}: <include ref="{ref}"/> non corrisponde a nessun <define>. Definiti: {known}. Aggiungi <define id="{ref}" mode="sequence">…</define> direttamente sotto <request>, oppure correggi il ref.',
   'xml.cycle': 'Riga {line}, colonna {column}: alcuni <define> si includono a vicenda in un ciclo: {chain}. Un <define> non può includere se stesso, né direttamente né tramite altri.',
   'xml.empty': 'La richiesta non ha sottoattività. Aggiungi almeno un <task id="…" type="…"/> sotto <request>.',
-  'incident.firing': "🔴 {subject}: {alert}",
+  'incident.firing': "{icon} {subject}: {alert}",
   'incident.moreAlerts': "…e altri {count} avvisi",
   'incident.since': "Dal {time} ({duration})",
   'incident.severity': "Gravità: {severity}",

@@ -255,7 +255,7 @@ export const ru: Record<MessageKey, string> = {
   'xml.unknownRef': 'Строка {line}, столбец {column}: <include ref="{ref}"/> не ссылается ни на один <define>. Определены: {known}. Добавьте <define id="{ref}" mode="sequence">…</define> непосредственно в <request> или исправьте ref.',
   'xml.cycle': 'Строка {line}, столбец {column}: элементы <define> включают друг друга по кругу: {chain}. <define> не может включать сам себя ни напрямую, ни через другие.',
   'xml.empty': 'В заявке нет подзадач. Добавьте хотя бы один <task id="…" type="…"/> в <request>.',
-  'incident.firing': "🔴 {subject}: {alert}",
+  'incident.firing': "{icon} {subject}: {alert}",
   'incident.moreAlerts': "…и ещё оповещений: {count}",
   'incident.since': "С {time} ({duration})",
   'incident.severity': "Важность: {severity}",

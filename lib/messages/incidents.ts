@@ -53,7 +53,8 @@ export function renderIncidentMessage(view: IncidentView, ctx: IncidentRenderCon
   const lang = view.language;
   const subject = incidentSubject(view);
   const [first, ...others] = view.alerts;
-  const lines = [t(lang, 'incident.firing', { subject, alert: first ? alertLine(first) : '-' })];
+  const icon = view.phase === 'cleared' ? '✅' : view.phase === 'recovering' ? '🟡' : '🔴';
+  const lines = [t(lang, 'incident.firing', { icon, subject, alert: first ? alertLine(first) : '-' })];
   for (const alert of others.slice(0, 9)) lines.push(`• ${alertLine(alert)}`);
   const more = Math.max(0, others.length - 9) + view.moreAlerts;
   if (more) lines.push(t(lang, 'incident.moreAlerts', { count: more }));

@@ -90,7 +90,7 @@ export interface Desk {
   stop(): Promise<void>;
 }
 
-export async function startDesk(rawConfig: Record<string, unknown>, options: { inProcessWorker?: boolean; env?: TestWorkflowEnvironment; port?: number } = {}): Promise<Desk> {
+export async function startDesk(rawConfig: Record<string, unknown>, options: { inProcessWorker?: boolean; env?: TestWorkflowEnvironment; port?: number; gatewayLog?: (line: string) => void } = {}): Promise<Desk> {
   const env = options.env ?? (await startTemporal());
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dutydesk-desk-'));
@@ -106,7 +106,7 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
   const config = parseConfig(raw, configFile);
 
   // Kept under a dot-folder, as npm start keeps it in .data/.
-  const gateway = createGateway({ config, client: env.client, botToken: BOT_TOKEN, log: () => undefined, consoleFile: path.join(dir, '.data', 'console-messages.json') });
+  const gateway = createGateway({ config, client: env.client, botToken: BOT_TOKEN, log: options.gatewayLog ?? (() => undefined), consoleFile: path.join(dir, '.data', 'console-messages.json') });
   const { app } = gateway;
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
