@@ -11,6 +11,9 @@ import path from 'node:path';
 import { configPathFromEnv, ConfigError, loadConfig } from '../config/load';
 import { searchAttributeArgs } from '../lib/search-attributes';
 import { seedDemoDeadlines } from './rt/demo-deadlines';
+import { ensureDemoQueues } from './rt/demo-queues';
+import { startDemoMonitoring } from './monitoring/demo-monitoring';
+import type { LocalMonitoring } from './monitoring/local-monitoring';
 import { localRtInstalled, startLocalRt, type LocalRt } from './rt/local-rt';
 import { loadDemoTaskData } from './forecast/demo-taskdb';
 import { ChildExited, Children, type Child } from './start-children';
@@ -26,6 +29,7 @@ let localRt: LocalRt | undefined;
 /** RT and PostgreSQL starting up, for a stop to wait on. */
 const starting: Promise<unknown>[] = [];
 let localPostgres: LocalPostgres | undefined;
+let localMonitoring: LocalMonitoring | undefined;
 
 function hostPort(address: string): [string, number] {
   const i = address.lastIndexOf(':');
@@ -75,6 +79,7 @@ async function stop(code: number) {
   await Promise.allSettled(starting);
   await localRt?.stop();
   await localPostgres?.stop();
+  await localMonitoring?.stop();
   if (code === 0) console.log(`dutydesk: stopped. Logs are in ${shown(logDir)}/.`);
   process.exit(code);
 }
@@ -110,6 +115,7 @@ async function maybeStartLocalRt(config: ReturnType<typeof loadConfig>, env: Rec
   localRt = await startLocalRt({ dir, port: Number(new URL(rt.url).port || 80), password, webhook });
   // The bot signs in with the auth token RT made for it at this start (the password is the fallback).
   env.DUTYDESK_RT_TOKEN = localRt.token;
+  await ensureDemoQueues(localRt, config, name).catch((err: Error) => console.log(`dutydesk: the incident queue was not made in RT: ${err.message}`));
   // Something for the deadline reminders to tell (`remind now` as Bob).
   await seedDemoDeadlines(localRt, path.join(dir, 'demo-deadlines.json')).catch((err: Error) => console.log(`dutydesk: demo tickets with deadlines not made: ${err.message}`));
   const where = process.env.DUTYDESK_RT_PASSWORD ? 'from DUTYDESK_RT_PASSWORD' : `in ${shown(path.join(dir, 'password'))}`;
@@ -155,6 +161,27 @@ function maybeStartDemoJava(config: ReturnType<typeof loadConfig>): string | und
   return 'Try: "dump threads demo-java" or "dump heap demo-java" (heap and thread dumps of a real JVM).';
 }
 
+/**
+ * Runs the demo's Prometheus and Alertmanager (when the config points at loopback ones) and the demo web
+ * shop they watch, so stopping the shop makes an incident in the Ops group and a ticket in RT.
+ */
+async function maybeStartDemoMonitoring(config: ReturnType<typeof loadConfig>, env: Record<string, string>): Promise<string | undefined> {
+  if (!config.monitoring) return undefined;
+  const dir = path.join(dataDir, 'monitoring');
+  mkdirSync(dir, { recursive: true });
+  const token = process.env.DUTYDESK_ALERTS_TOKEN ?? keptSecret(path.join(dir, 'receiver-token-secret'));
+  env.DUTYDESK_ALERTS_TOKEN = token;
+  if (config.hosts['demo-web']) spawnSync('bash', ['demo/bin/demo-service.sh', 'start', 'shop', '18081'], { cwd: root, encoding: 'utf8' });
+  const started = await startDemoMonitoring(config, { dataDir, receiverToken: token });
+  if (!started) return undefined;
+  if ('skipped' in started) {
+    console.log(`dutydesk: ${started.skipped}`);
+    return undefined;
+  }
+  localMonitoring = started.monitoring;
+  return started.line;
+}
+
 async function main() {
   const configPath = configPathFromEnv();
   const config = loadConfig(configPath);
@@ -197,11 +224,17 @@ async function main() {
   const rtStarted = maybeStartLocalRt(config, env);
   const javaLine = maybeStartDemoJava(config);
   const taskDbStarted = maybeStartDemoTaskDb(config, env);
-  starting.push(rtStarted, taskDbStarted);
+  const monitoringStarted = maybeStartDemoMonitoring(config, env);
+  starting.push(rtStarted, taskDbStarted, monitoringStarted);
   await waitForPort(tHost, tPort, 60_000);
   const rtLine = await rtStarted;
   const forecastLine = await taskDbStarted.catch((err: Error) => {
     console.log(`dutydesk: the forecast demo's PostgreSQL did not start (${err.message.split('\n')[0]}); forecasts will say the database is unreachable.`);
+    return undefined;
+  });
+
+  const monitoringLine = await monitoringStarted.catch((err: Error) => {
+    console.log(`dutydesk: the demo's Prometheus and Alertmanager did not start (${err.message.split('\n')[0]}); the demo runs without incidents.`);
     return undefined;
   });
 
@@ -221,12 +254,14 @@ async function main() {
   console.log(`  Web chat console:  http://${config.gateway.listen}/`);
   console.log(`  Temporal Web UI:   ${config.temporal.uiUrl}`);
   if (rtLine) console.log(`  Request Tracker:   ${rtLine}`);
+  if (monitoringLine) console.log(`  Monitoring:        ${monitoringLine}`);
   console.log(`  Config:            ${shown(configPath)}`);
   console.log(`  Logs:              ${shown(logDir)}/ (DUTYDESK_VERBOSE=1 shows them here too)`);
   console.log('  Try: pick "Alice", type "restart demo-web". Ctrl-C stops everything.');
   if (rtLine) console.log('  Tickets: type "ticket Printer on fire", or create one in RT; it appears in the Ops group.');
   if (javaLine) console.log(`  ${javaLine}`);
   if (forecastLine) console.log(`  ${forecastLine}`);
+  if (monitoringLine) console.log('  Incidents: run "demo/bin/demo-service.sh stop shop 18081"; the Ops group and RT hear of it, and of its return on "start".');
   console.log('');
 }
 

@@ -88,7 +88,7 @@ test('the shop going down posts to the group with the alert, its links and butto
   expect(message.text).toContain('ShopDown (critical): The shop on web1 does not answer');
   expect(message.text).toContain('Severity: critical');
   expect(message.text).toContain('Runbook: https://runbooks.example/shop-down');
-  expect(message.text).toMatch(/Prometheus: http:\/\/[^\s]+\/graph\?g0\.expr=/);
+  expect(message.text).toContain(`Prometheus: ${monitoring.prometheusUrl}/graph?g0.expr=`);
   expect(message.text).toContain(`/workflows/${hostIncidentId('web1')}/history`);
   expect(message.buttons.flat().map((b) => b.label)).toEqual(['Acknowledge', 'Restart', 'Runbook', 'Silence 1 h', 'Silence 4 h']);
   const id = /Ticket #(\d+)/.exec(message.text)?.[1] as string;

@@ -26,7 +26,14 @@ case $cmd in
     nohup node -e '
       const http = require("http"); const fs = require("fs");
       const [dir, port] = process.argv.slice(1);
+      let served = 0;
       setTimeout(() => http.createServer((q, s) => {
+        // Prometheus scrapes /metrics: the demo monitoring sees the shop up while this answers.
+        if (q.url === "/metrics") {
+          s.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+          return s.end("# TYPE demo_requests_total counter\ndemo_requests_total " + served + "\n");
+        }
+        served++;
         const drained = fs.existsSync(dir + "/drained");
         s.writeHead(q.url === "/health" && drained ? 503 : 200, { "content-type": "text/plain" });
         s.end(drained ? "drained\n" : "ok\n");

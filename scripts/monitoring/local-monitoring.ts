@@ -136,6 +136,7 @@ export async function startLocalMonitoring(settings: MonitoringSettings): Promis
         `--config.file=${path.join(dir, 'alertmanager.yml')}`,
         `--storage.path=${path.join(dir, 'alertmanager-data')}`,
         `--web.listen-address=127.0.0.1:${alertmanagerPort}`,
+        `--web.external-url=${alertmanagerUrl}`,
         // One Alertmanager, no gossip port: an HA pair is two of these with --cluster.peer.
         '--cluster.listen-address=',
         '--log.level=warn',
@@ -152,6 +153,8 @@ export async function startLocalMonitoring(settings: MonitoringSettings): Promis
       `--config.file=${path.join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${path.join(dir, 'prometheus-data')}`,
       `--web.listen-address=127.0.0.1:${prometheusPort}`,
+      // Links in alerts (generatorURL) name this address, not the machine's host name.
+      `--web.external-url=${prometheusUrl}`,
       // Firing alerts are sent again every interval (default 1m), so a restarted Alertmanager hears of them soon.
       `--rules.alert.resend-delay=${interval}`,
       '--log.level=warn',
