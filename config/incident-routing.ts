@@ -55,6 +55,7 @@ export function routeAlert(config: DutydeskConfig, event: AlertEvent): RoutedAle
       reopenWindowMs: monitoring.reopenWindow,
       flapCount: monitoring.flapping.count,
       flapWindowMs: monitoring.flapping.window,
+      storm: { individually: (route.storm ?? monitoring.storm).individually, windowMs: (route.storm ?? monitoring.storm).window },
     },
   };
 }

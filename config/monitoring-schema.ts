@@ -29,6 +29,13 @@ const httpPeer = z
   .strict();
 export type HttpPeerConfig = z.infer<typeof httpPeer>;
 
+const stormSchema = z
+  .object({
+    individually: z.number().int().min(0).max(100).default(5),
+    window: duration.refine((ms) => ms >= 5_000 && ms <= 3_600_000, 'expected from 5s to 1h').default('1m'),
+  })
+  .strict();
+
 export const routeSchema = z
   .object({
     /** Label values the alert must have, exactly. */
@@ -51,6 +58,8 @@ export const routeSchema = z
      * incident is closed; {host} stands for the incident's host. For example: up{host="{host}"} == 1
      */
     confirm: z.string().min(1).max(2000).optional(),
+    /** This route's own storm limits, instead of monitoring.storm. */
+    storm: stormSchema.optional(),
   })
   .strict();
 export type RouteConfig = z.infer<typeof routeSchema>;
@@ -86,6 +95,8 @@ export const monitoringSchema = z
       .object({ count: z.number().int().min(1).max(1000).default(3), window: duration.refine((ms) => ms >= 60_000, 'expected at least 1m').default('1h') })
       .strict()
       .default({}),
+    /** Storms: past this many incident messages a window in one chat, the rest come as one digest a window. */
+    storm: stormSchema.default({}),
     /** How often open incidents are compared with Alertmanager's alerts (a Temporal Schedule); "off" to never. */
     reconcile: z.union([z.literal('off'), duration.refine((ms) => ms >= 10_000, 'expected at least 10s, or "off"')]).default('1m'),
     /** First match wins; an alert no route matches is logged and left alone. */

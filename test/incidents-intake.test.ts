@@ -19,7 +19,9 @@ const TOKEN = 'intake-test-token';
 let desk: Desk;
 let monitoring: TestMonitoring;
 const logged: string[] = [];
-const hosts = Object.fromEntries(['db1', 'db2', 'db3', 'db4', 'db5', 'db6', 'db7'].map((h) => [h, { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { app: { steps: [{ name: 'noop', run: 'true' }] } } }]));
+const host = (group: string) => ({ address: '127.0.0.1', transport: 'local', groups: [group], services: { app: { steps: [{ name: 'noop', run: 'true' }] } } });
+const STORM = Array.from({ length: 40 }, (_, i) => `node${i + 1}`);
+const hosts = { ...Object.fromEntries(['db1', 'db2', 'db3', 'db4', 'db5', 'db6', 'db7'].map((h) => [h, host('test')])), ...Object.fromEntries(STORM.map((h) => [h, host('storm')])) };
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -52,6 +54,7 @@ beforeAll(async () => {
   process.env.TEST_ALERTS_TOKEN = TOKEN;
   desk = await startDesk(
     baseConfig(hosts, {
+      chats: { ops: { title: 'Ops', web: 'ops' }, storm: { title: 'Datacenter', web: 'storm' } },
       roles: { engineer: { can: ['status', 'tickets', 'silence'] }, viewer: { can: ['status'] }, lead: { can: ['status'] } },
       monitoring: {
         alertmanager: { url: monitoring.alertmanagerUrl },
@@ -60,7 +63,11 @@ beforeAll(async () => {
         reopenWindow: '1h',
         flapping: { count: 2, window: '1h' },
         reconcile: 'off',
-        routes: [{ chat: 'ops', hostGroups: ['test'] }],
+        routes: [
+          // The tests here post more than a storm's worth to ops; the storm test has a chat of its own.
+          { chat: 'ops', hostGroups: ['test'], storm: { individually: 100, window: '1m' } },
+          { chat: 'storm', hostGroups: ['storm'], storm: { individually: 5, window: '5s' } },
+        ],
       },
     }),
     { gatewayLog: (line) => logged.push(line) },
@@ -204,3 +211,26 @@ test('while Temporal does not answer, the receiver says 503 so that Alertmanager
     server.close();
   }
 }, 60_000);
+
+test('a storm of 40 hosts down at once gives 40 incidents, 5 messages of their own and the rest in one digest per window, linking each', async () => {
+  const at = Date.now() - 5000;
+  const alerts = STORM.map((h) => alert(h, 'firing', at, { alertname: 'NodeDown' }));
+  // As Alertmanager groups them (group_by host): one payload each, all at once.
+  const answers = await Promise.all(alerts.map((a) => post(payload([a]))));
+  expect(answers.every((a) => a.status === 200)).toBe(true);
+  const digest = await desk.botMessage('storm', (m) => m.text.startsWith('🔴 35 more incidents'), 'the digest of the other 35', 60_000);
+  for (const h of STORM) await waitFor(async () => (await incident(h)).phase === 'firing', `${h} firing`);
+  const own = (await desk.messages('storm')).filter((m) => m.from === 'bot' && m.text.startsWith('🔴 node'));
+  expect(own).toHaveLength(5);
+  const listed = digest.text.split('\n').filter((l) => l.startsWith('• node'));
+  expect(listed).toHaveLength(35);
+  expect(listed.every((l) => l.includes('NodeDown (warning)') && l.includes('/workflows/incident-host-node'))).toBe(true);
+  // Every host is in a message of its own or in the digest, once.
+  const named = [...own.map((m) => /^🔴 (node\d+):/.exec(m.text)?.[1]), ...listed.map((l) => /^• (node\d+):/.exec(l)?.[1])];
+  expect(new Set(named)).toEqual(new Set(STORM));
+  // They all come back: again five notes of their own, the rest digested.
+  await Promise.all(alerts.map((a) => post(payload([{ ...a, status: 'resolved', endsAt: iso(Date.now()) }]))));
+  const back = await desk.botMessage('storm', (m) => m.text.startsWith('✅ 35 up again') || m.text.includes('\n✅ 35 up again'), 'the digest of the other 35 coming back', 60_000);
+  expect(back.text.split('\n').filter((l) => l.startsWith('• node'))).toHaveLength(35);
+  expect((await desk.messages('storm')).filter((m) => m.from === 'bot' && /^✅ node\d+ is up again/.test(m.text))).toHaveLength(5);
+}, 120_000);

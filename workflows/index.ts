@@ -10,3 +10,4 @@ export { dumpWorkflow } from './dump/dump-workflow';
 export { forecastWorkflow } from './forecast/forecast-workflow';
 export { incidentWorkflow } from './incident/incident-workflow';
 export { incidentReconcilerWorkflow } from './incident/reconciler-workflow';
+export { incidentDigestWorkflow } from './incident/digest-workflow';

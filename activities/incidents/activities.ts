@@ -5,11 +5,13 @@
  * Alertmanager's silences, and the reconciler's comparison.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../config/load';
 import { routeAlert } from '../../config/incident-routing';
 import { alertEvent } from '../../lib/alerts/alertmanager-webhook';
-import { incidentTicketText, incidentTicketTitle, renderIncidentMessage, renderRecovery } from '../../lib/messages/incidents';
+import { digestEntry, incidentTicketText, incidentTicketTitle, renderIncidentDigest, renderIncidentMessage, renderRecovery } from '../../lib/messages/incidents';
+import { TASK_QUEUES } from '../../workers/task-queues';
+import { admitUpdate, incidentDigestId, type Admission, type DigestEntry, type StormPolicy } from '../../workflows/incident/digest-definitions';
 import { t } from '../../lib/i18n';
 import { runLink } from '../../lib/temporal-ui';
 import type { ChatRef } from '../../workflows/restart/definitions';
@@ -46,11 +48,34 @@ export function createIncidentActivities({ config, client, systems, log = consol
   const messageKey = (view: IncidentView) => `${view.workflowId}/${view.round}`;
   const requireAlertmanager = () => alertmanager ?? refused('Alertmanager is not configured: set monitoring.alertmanager.url');
 
+  /** Asks the chat's digest whether this message goes on its own or into the minute's digest (a storm). */
+  const admit = (chat: ChatRef, language: string, key: string, entry: DigestEntry, policy: StormPolicy): Promise<Admission> =>
+    client.workflow.executeUpdateWithStart(admitUpdate, {
+      args: [{ key, entry, policy }],
+      startWorkflowOperation: new WithStartWorkflowOperation('incidentDigestWorkflow', {
+        workflowId: incidentDigestId(chat),
+        taskQueue: TASK_QUEUES.desk,
+        args: [{ chat, language }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      }),
+    });
+
   return {
     /** Posts the round's group message, or edits it to match the incident now. */
     async postIncidentMessage(input: { view: IncidentView }): Promise<void> {
       const message = renderIncidentMessage(input.view, { now: Date.now(), runUrl: runUrl(input.view.workflowId) });
       await enqueueChatMessage(client, input.view.chat, { key: messageKey(input.view), mode: 'upsert', message });
+    },
+
+    /** Whether the round's group message goes on its own ('own') or, in a storm, into the chat's digest. */
+    async admitIncidentMessage(input: { view: IncidentView; policy: StormPolicy }): Promise<Admission> {
+      const { view } = input;
+      return admit(view.chat, view.language, messageKey(view), digestEntry(view, 'down', runUrl(view.workflowId)), input.policy);
+    },
+
+    /** One digest message listing what came in the window, with tickets and runs linked. */
+    async postIncidentDigest(input: { chat: ChatRef; language: string; entries: DigestEntry[]; key: string }): Promise<void> {
+      await enqueueChatMessage(client, input.chat, { key: input.key, mode: 'new', message: { text: renderIncidentDigest(input.entries, input.language) } });
     },
 
     /** Says in the group what went wrong beside the incident (its ticket could not be opened), once per round. */
@@ -102,11 +127,20 @@ export function createIncidentActivities({ config, client, systems, log = consol
     },
 
     /** "Up again" to the group (a new message, so people see it) and to the client's chat when there is one. */
-    async announceRecovery(input: { view: IncidentView; clientChat?: ChatRef; settled?: boolean }): Promise<void> {
+    async announceRecovery(input: { view: IncidentView; clientChat?: ChatRef; settled?: boolean; policy: StormPolicy }): Promise<void> {
       const { view } = input;
       const suffix = input.settled ? 'settled' : 'up';
-      await enqueueChatMessage(client, view.chat, { key: `${messageKey(view)}/${suffix}`, mode: 'new', message: { text: renderRecovery(view, 'group', input.settled) } });
-      if (input.clientChat) await enqueueChatMessage(client, input.clientChat, { key: `${messageKey(view)}/client/${suffix}`, mode: 'new', message: { text: renderRecovery(view, 'client', input.settled) } });
+      const entry = digestEntry(view, 'up', runUrl(view.workflowId));
+      // In a storm, "up again" notes are digested like the firing ones.
+      const groupKey = `${messageKey(view)}/${suffix}`;
+      if ((await admit(view.chat, view.language, groupKey, entry, input.policy)) === 'own') {
+        await enqueueChatMessage(client, view.chat, { key: groupKey, mode: 'new', message: { text: renderRecovery(view, 'group', input.settled) } });
+      }
+      const clientChat = input.clientChat;
+      const clientKey = `${messageKey(view)}/client/${suffix}`;
+      if (clientChat && (await admit(clientChat, view.language, clientKey, entry, input.policy)) === 'own') {
+        await enqueueChatMessage(client, clientChat, { key: clientKey, mode: 'new', message: { text: renderRecovery(view, 'client', input.settled) } });
+      }
     },
 
     /** "up" when the route's query returns at least one series, "down" when it returns none. */

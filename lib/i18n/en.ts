@@ -307,5 +307,7 @@ export const en = {
   'status.noAlerts': "Alerts now: none",
   'status.up': "Prometheus up: {targets}",
   'status.upUnknown': "Prometheus up: no target labelled {label}=\"{host}\"",
+  'incident.digestDown': "🔴 {count} more incidents in this chat within the minute, listed here instead of a message each:",
+  'incident.digestUp': "✅ {count} up again:",
 };
 export type MessageKey = keyof typeof en;

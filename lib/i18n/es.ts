@@ -308,4 +308,6 @@ export const es: Record<MessageKey, string> = {
   'status.noAlerts': "Alertas ahora: ninguna",
   'status.up': "Prometheus up: {targets}",
   'status.upUnknown': "Prometheus up: ningún destino con {label}=\"{host}\"",
+  'incident.digestDown': "🔴 {count} incidentes más en este chat en el último minuto, listados aquí en lugar de un mensaje cada uno:",
+  'incident.digestUp': "✅ {count} funcionan de nuevo:",
 };

@@ -308,4 +308,6 @@ export const fr: Record<MessageKey, string> = {
   'status.noAlerts': "Alertes en cours : aucune",
   'status.up': "Prometheus up : {targets}",
   'status.upUnknown': "Prometheus up : aucune cible avec {label}=\"{host}\"",
+  'incident.digestDown': "🔴 {count} incidents de plus dans ce chat en une minute, listés ici plutôt qu’un message chacun :",
+  'incident.digestUp': "✅ {count} de nouveau en service :",
 };

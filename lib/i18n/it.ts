@@ -308,4 +308,6 @@ export const it: Record<MessageKey, string> = {
   'status.noAlerts': "Avvisi ora: nessuno",
   'status.up': "Prometheus up: {targets}",
   'status.upUnknown': "Prometheus up: nessun target con {label}=\"{host}\"",
+  'incident.digestDown': "🔴 {count} incidenti in più in questa chat nell’ultimo minuto, elencati qui invece di un messaggio ciascuno:",
+  'incident.digestUp': "✅ {count} di nuovo attivi:",
 };

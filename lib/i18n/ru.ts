@@ -308,4 +308,6 @@ export const ru: Record<MessageKey, string> = {
   'status.noAlerts': "Текущие оповещения: нет",
   'status.up': "Prometheus up: {targets}",
   'status.upUnknown': "Prometheus up: нет цели с {label}=\"{host}\"",
+  'incident.digestDown': "🔴 Ещё инцидентов в этом чате за минуту: {count}; они перечислены здесь, а не отдельными сообщениями:",
+  'incident.digestUp': "✅ Снова работают: {count}",
 };

@@ -8,6 +8,7 @@ import type { ChatButton, ChatMessage } from '../../activities/chat/port';
 import { formatDuration } from '../duration';
 import { t } from '../i18n';
 import type { AlertEvent } from '../../workflows/incident/definitions';
+import type { DigestEntry } from '../../workflows/incident/digest-definitions';
 import type { IncidentView } from '../../workflows/incident/view';
 import { clip } from './clip';
 import { clockUtc } from './tickets';
@@ -116,5 +117,25 @@ export function incidentTicketText(view: IncidentView, runUrl: string): string {
   }
   lines.push(`Followed by dutydesk: ${runUrl}`);
   lines.push('It closes this ticket when the alert resolves, and reopens it if the alert returns soon after.');
+  return lines.join('\n');
+}
+
+/** An incident as one line of a storm's digest. */
+export function digestEntry(view: IncidentView, kind: 'down' | 'up', runUrl: string): DigestEntry {
+  const first = view.alerts[0];
+  const line = kind === 'down' ? (first ? alertLine(first) : '-') : formatDuration(Math.max(0, (view.clearedAt ?? 0) - (view.since ?? view.clearedAt ?? 0)));
+  return { kind, subject: incidentSubject(view), line: clip(line, 200), ticket: view.ticket && { id: view.ticket.id, url: view.ticket.url }, runUrl };
+}
+
+/** A storm's digest: what went down and what came back in the window, each with its ticket and run. */
+export function renderIncidentDigest(entries: DigestEntry[], language: string): string {
+  const lines: string[] = [];
+  for (const kind of ['down', 'up'] as const) {
+    const some = entries.filter((e) => e.kind === kind);
+    if (!some.length) continue;
+    if (lines.length) lines.push('');
+    lines.push(t(language, kind === 'down' ? 'incident.digestDown' : 'incident.digestUp', { count: some.length }));
+    for (const e of some) lines.push(`• ${e.subject}: ${e.line}${e.ticket ? ` · #${e.ticket.id} ${e.ticket.url}` : ''} · ${e.runUrl}`);
+  }
   return lines.join('\n');
 }

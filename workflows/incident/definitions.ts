@@ -6,6 +6,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ChatRef, Person } from '../restart/definitions';
+import type { StormPolicy } from './digest-definitions';
 
 export const INCIDENT_PREFIX = 'incident-';
 /** A host's incident: all its alerts make one. */
@@ -44,6 +45,8 @@ export interface IncidentRoute {
   reopenWindowMs: number;
   flapCount: number;
   flapWindowMs: number;
+  /** How many messages a chat takes a minute before the rest are digested. */
+  storm: StormPolicy;
 }
 
 export interface IncidentInput {
@@ -92,6 +95,8 @@ export interface IncidentState {
   silence?: IncidentSilence;
   /** The latest Prometheus answer while recovering, when the route names a query. */
   confirmation?: 'up' | 'down';
+  /** The round whose group message went into the chat's digest instead (a storm): it has no message of its own. */
+  digestedRound?: number;
   inbox: IncidentSignal[];
   /** Events handled over the incident's life, for the history's sake. */
   events: number;

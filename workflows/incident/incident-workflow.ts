@@ -87,8 +87,15 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
       language: route.language,
     };
   };
-  /** Edits the group message of the round (posts it when new); a flapping incident's chat is muted: only edits. */
-  const showMessage = () => patient.postIncidentMessage({ view: view() });
+  /** Edits the group message of the round (posts it when new); a round that went into the chat's digest has none. */
+  const showMessage = async () => {
+    if (state.digestedRound !== state.round) await patient.postIncidentMessage({ view: view() });
+  };
+  /** A new round's message: on its own, or (a storm in its chat) listed in the minute's digest. */
+  const newRoundMessage = async () => {
+    if ((await patient.admitIncidentMessage({ view: view(), policy: route.storm })) === 'digest') state.digestedRound = state.round;
+    await showMessage();
+  };
 
   /** Runs an update's work while the main loop waits, so a continue-as-new never cuts it off. */
   async function handling<T>(work: () => Promise<T>): Promise<T> {
@@ -193,7 +200,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
         await patient.reportIncidentProblem({ view: view(), problem: rootMessage(err) });
       }
     }
-    await showMessage();
+    await newRoundMessage();
   }
 
   async function close() {
@@ -206,7 +213,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
       await patient.closeIncidentTicket({ view: view() });
     }
     await showMessage();
-    if (!muted) await patient.announceRecovery({ view: view(), clientChat: route.client?.chat });
+    if (!muted) await patient.announceRecovery({ view: view(), clientChat: route.client?.chat, policy: route.storm });
   }
 
   async function reopen() {
@@ -220,8 +227,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     state.acknowledgedBy = undefined;
     if (state.ticket && withinWindow) await patient.reopenIncidentTicket({ view: view() });
     // A flapping incident keeps editing its one message instead of posting a new one each time.
-    if (!state.flapping) state.round++;
-    await showMessage();
+    if (state.flapping) return showMessage();
+    state.round++;
+    await newRoundMessage();
   }
 
   const eventsAtStart = state.events;
@@ -286,7 +294,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     if (news()) continue;
     if (state.flapping) {
       state.flapping = false;
-      await patient.announceRecovery({ view: view(), clientChat: route.client?.chat, settled: true });
+      await patient.announceRecovery({ view: view(), clientChat: route.client?.chat, settled: true, policy: route.storm });
     }
     await condition(allHandlersFinished);
     return;
