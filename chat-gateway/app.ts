@@ -29,6 +29,7 @@ import { IncidentClient } from './incidents/incident-client';
 import { dumpLinkRouter } from './dumps/links';
 import { ticketWebhookRouter } from './tickets/webhook';
 import { alertReceiverRouter } from './alerts/receiver';
+import { reportFailure, type FailureReport } from '../activities/failures/report';
 import { consoleRouter } from './web-console/routes';
 import { ConsoleStore } from './web-console/store';
 
@@ -50,6 +51,8 @@ export interface Gateway {
   intakeApp?: Express;
   store: ConsoleStore;
   dispatcher: Dispatcher;
+  /** Reports an unexpected failure of the gateway itself. */
+  reportFailure(report: FailureReport): Promise<void>;
   /** Starts the chat platforms configured beside the web console (Telegram polling). */
   startPlatforms(): Promise<void>;
   stopPlatforms(): void;
@@ -74,7 +77,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const audit = new AuditTrail(deps.auditFile ?? path.join(deps.consoleFile ? path.dirname(deps.consoleFile) : path.join(os.tmpdir(), 'dutydesk'), 'audit.jsonl'), deps.log ?? console.log);
   const revoked = deps.consoleFile ? path.join(path.dirname(deps.consoleFile), 'console-signed-out.json') : undefined;
   const identity = new ConsoleIdentity(deps.config, new ConsoleSessions(consoleSessionKey(deps.config, deps.consoleFile), deps.config.gateway.console.sessionTtl, Date.now, revoked));
-  const dispatcher = new Dispatcher(deps.config, services, deps.log, notifyAdmins, audit, (userId) => identity.signInUrl(identity.sessions.link(userId)));
+  const failed = (report: FailureReport) => reportFailure(deps.client, deps.config, report, deps.log);
+  const dispatcher = new Dispatcher(deps.config, services, deps.log, notifyAdmins, audit, (userId) => identity.signInUrl(identity.sessions.link(userId)), failed);
   const app = newApp();
   const intakeApp = deps.config.gateway.intakeListen ? newApp() : undefined;
   const intake = intakeApp ?? app;
@@ -98,6 +102,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     intakeApp,
     store,
     dispatcher,
+    reportFailure: failed,
     startPlatforms: async () => {
       await telegram?.start();
     },

@@ -21,6 +21,7 @@ import { cancelCommand, hostsCommand, restartButtons, restartCommand, statusComm
 import { ticketButtons, ticketCommand } from './commands/tickets';
 import { healthCommand, incidentButtons } from './commands/incidents';
 import { echoed } from '../lib/messages/clip';
+import type { FailureReport } from '../activities/failures/report';
 
 /** How long the bot waits for an answer it asked for (e.g. a ticket's text). */
 const REPLY_WAIT_MS = 10 * 60_000;
@@ -63,6 +64,8 @@ export class Dispatcher {
     private readonly audit?: AuditTrail,
     /** A one-time sign-in link to the web console for this person (signIn chat). */
     readonly signInLink?: (userId: string) => string,
+    /** Reports what failed unexpectedly to the ops chat and a ticket (README, "Failures reported"). */
+    private readonly reportFailure?: (report: FailureReport) => Promise<void>,
   ) {
     this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, healthCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand, dumpCommand, forecastCommand, auditCommand, consoleCommand];
   }
@@ -177,6 +180,7 @@ export class Dispatcher {
       const message = (err as Error).message ?? String(err);
       this.note(incoming, ctx.user.id, what, 'failed', message.split('\n')[0]);
       this.log(`dutydesk gateway: "${what}" by ${ctx.user.id} failed: ${message}`);
+      void this.reportFailure?.({ source: 'gateway', workflowType: 'chat command', step: what.split(/\s+/)[0]?.replace(/^\//, '').slice(0, 40), error: err, person: { id: ctx.user.id, name: ctx.user.name } });
       await ctx.reply(t(ctx.user.language, 'error.internal', { error: message.split('\n')[0].slice(0, 200) }));
     }
   }

@@ -35,7 +35,10 @@ async function main() {
     void connection.close().finally(() => process.exit(0));
   };
   // A failure nobody awaited is a bug to log, not a reason to take the console and every webhook down.
-  process.on('unhandledRejection', (err) => console.error(`dutydesk gateway: unhandled failure (kept running): ${(err as Error)?.stack ?? String(err)}`));
+  process.on('unhandledRejection', (err) => {
+    console.error(`dutydesk gateway: unhandled failure (kept running): ${(err as Error)?.stack ?? String(err)}`);
+    void gateway.reportFailure({ source: 'gateway', workflowType: 'unhandled', error: err });
+  });
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

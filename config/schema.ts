@@ -186,6 +186,20 @@ const baseSchema = z
     dumps: dumpsSchema.default({}),
     /** Completion forecasts of requests made of subtasks (README, "Completion forecasts"). */
     forecast: forecastSchema.optional(),
+    /** Failed runs and unexpected errors: posted to a chat and ticketed, grouped by fingerprint (README, "Failures reported"). */
+    failures: z
+      .object({
+        /** Where failures are posted; notify.admins when absent. */
+        chat: z.string().optional(),
+        /** Where each failure's ticket is opened: a ticket system and a queue no ticket group watches. */
+        ticket: z.object({ system: name, queue: z.string().min(1) }).strict().optional(),
+        /** A repeat this soon after its ticket was resolved reopens it; a later one opens a new ticket. */
+        reopenWithin: duration.default('14d'),
+        /** Repeats are told at the 10th, 100th and 1000th, and otherwise at most this often. */
+        repeatEvery: duration.refine((ms) => ms >= 1000, 'expected at least 1s').default('30m'),
+      })
+      .strict()
+      .optional(),
     /** Alerts from Alertmanager become incidents: a message, a ticket, "up again" (README, "Monitoring and incidents"). */
     monitoring: monitoringSchema.optional(),
     /** The HTTP API: each token acts as a user, with that user's roles. */
@@ -223,6 +237,8 @@ export const configSchema = baseSchema.superRefine((cfg, ctx) => {
     checkChat(cfg.notify.admins, ['notify', 'admins']);
     checkTickets(cfg, ctx, checkChat);
     checkMonitoring(cfg, ctx, checkChat);
+    checkChat(cfg.failures?.chat, ['failures', 'chat']);
+    if (cfg.failures?.ticket) checkIncidentQueue(cfg, ctx, cfg.failures.ticket, ['failures', 'ticket']);
     cfg.api.tokens.forEach((token, i) => {
       if (!seenUsers.has(token.user)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['api', 'tokens', i, 'user'], message: `unknown user "${token.user}"` });
     });
@@ -268,26 +284,29 @@ function checkTickets(cfg: z.infer<typeof baseSchema>, ctx: z.RefinementCtx, che
 function checkMonitoring(cfg: z.infer<typeof baseSchema>, ctx: z.RefinementCtx, checkChat: (chat: string | undefined, path: (string | number)[]) => void) {
   const monitoring = cfg.monitoring;
   if (!monitoring) return;
-  const systems = cfg.tickets?.systems ?? {};
   const hostGroups = new Set(Object.values(cfg.hosts).flatMap((h) => h.groups));
   monitoring.routes.forEach((route, i) => {
     checkChat(route.chat, ['monitoring', 'routes', i, 'chat']);
     (route.hostGroups ?? []).forEach((group, j) => {
       if (group !== '*' && !hostGroups.has(group)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['monitoring', 'routes', i, 'hostGroups', j], message: `no host is in group "${group}"; hosts' groups: ${[...hostGroups].join(', ') || '(none)'}` });
     });
-    if (!route.ticket) return;
-    const { system, queue } = route.ticket;
-    if (!Object.hasOwn(systems, system)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['monitoring', 'routes', i, 'ticket', 'system'], message: `unknown ticket system "${system}"; defined: ${Object.keys(systems).join(', ') || '(none: add tickets.systems)'}` });
-      return;
-    }
-    const watcher = Object.entries(cfg.tickets?.groups ?? {}).find(([, g]) => g.system === system && g.queue === queue);
-    if (watcher) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['monitoring', 'routes', i, 'ticket', 'queue'], message: `ticket group "${watcher[0]}" watches ${system} queue "${queue}" and would announce each incident's ticket a second time: give incidents a queue of their own, such as "Incidents"` });
-    }
+    if (route.ticket) checkIncidentQueue(cfg, ctx, route.ticket, ['monitoring', 'routes', i, 'ticket']);
   });
   for (const [group, client] of Object.entries(monitoring.clients)) {
     checkChat(client.chat, ['monitoring', 'clients', group, 'chat']);
     if (!hostGroups.has(group)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['monitoring', 'clients', group], message: `no host is in group "${group}"; hosts' groups: ${[...hostGroups].join(', ') || '(none)'}` });
+  }
+}
+
+/** A ticket system that exists, and a queue no ticket group announces on its own (dutydesk announces these tickets itself). */
+function checkIncidentQueue(cfg: z.infer<typeof baseSchema>, ctx: z.RefinementCtx, ticket: { system: string; queue: string }, path: (string | number)[]) {
+  const systems = cfg.tickets?.systems ?? {};
+  if (!Object.hasOwn(systems, ticket.system)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: [...path, 'system'], message: `unknown ticket system "${ticket.system}"; defined: ${Object.keys(systems).join(', ') || '(none: add tickets.systems)'}` });
+    return;
+  }
+  const watcher = Object.entries(cfg.tickets?.groups ?? {}).find(([, g]) => g.system === ticket.system && g.queue === ticket.queue);
+  if (watcher) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: [...path, 'queue'], message: `ticket group "${watcher[0]}" watches ${ticket.system} queue "${ticket.queue}" and would announce these tickets a second time: give them a queue of their own, such as "Incidents"` });
   }
 }

@@ -23,6 +23,7 @@ import { createForecastActivities } from '../activities/forecast/activities';
 import { taskDatabaseFromConfig } from '../activities/taskdb/from-config';
 import { createTicketActivities } from '../activities/tickets/activities';
 import { createIncidentActivities } from '../activities/incidents/activities';
+import { createFailureActivities } from '../activities/failures/activities';
 import { createTicketSystems } from '../activities/tickets/systems';
 import { chatTaskQueue } from '../workflows/outbox/definitions';
 import type { Platform } from '../workflows/restart/definitions';
@@ -84,6 +85,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<CreatedWorkers>
           ...createDeadlineActivities({ config, client, systems }),
           ...createForecastActivities({ config, client, taskDb }),
           ...createIncidentActivities({ config, client, systems }),
+          ...createFailureActivities({ config, client, systems }),
         },
       }),
     );

@@ -11,3 +11,4 @@ export { forecastWorkflow } from './forecast/forecast-workflow';
 export { incidentWorkflow } from './incident/incident-workflow';
 export { incidentReconcilerWorkflow } from './incident/reconciler-workflow';
 export { incidentDigestWorkflow } from './incident/digest-workflow';
+export { failureWorkflow } from './failure/failure-workflow';

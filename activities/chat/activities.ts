@@ -15,6 +15,7 @@ import { outboxWorkflowId } from '../../workflows/outbox/definitions';
 import { configured } from '../hosts/from-config';
 import { enqueueChatMessage } from './outbox-client';
 import { progressFromConfig } from './restart-progress-from-config';
+import { reportFailure } from '../failures/report';
 
 export interface ChatActivityDeps {
   config: DutydeskConfig;
@@ -63,6 +64,11 @@ export function createChatActivities({ config, client, log = console.error }: Ch
       const progress = configured('notifyRestartEnded', () => progressFromConfig(config, input.progress));
       if (progress.phase === 'denied' || progress.phase === 'cancelled') return; // the progress message already says so
       const key = activityKey();
+      if (progress.phase === 'failed') {
+        const step = progress.steps.find((s) => s.state === 'failed');
+        const runUrl = runLink(config.temporal.uiUrl, config.temporal.namespace, progress.workflowId, progress.runId);
+        await reportFailure(client, config, { source: 'restart', workflowType: 'restartWorkflow', step: step?.name, error: new Error(progress.error ?? 'the restart failed'), subject: `${progress.host} ${progress.service}`, person: progress.requestedBy, runUrl }, log);
+      }
       for (const [i, watcher] of progress.watchers.entries()) {
         const message = renderRestartEnded(progress, context(progress, watcher.person.id));
         await enqueueChatMessage(client, watcher.chat, { key: `${key}/${i}`, mode: 'new', message });
@@ -82,6 +88,7 @@ export function createChatActivities({ config, client, log = console.error }: Ch
       const error = input.error.slice(0, 500).replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
       const text = t('en', 'admin.undelivered', { chat, error, outbox });
       log(`dutydesk worker: ${text} (message ${input.key})`);
+      await reportFailure(client, config, { source: 'delivery', workflowType: 'outboxWorkflow', error: new Error(error), subject: chat, runUrl: outbox }, () => undefined);
       const admins = config.notify.admins;
       if (!admins) return;
       const to = primaryChat(config, admins);

@@ -31,6 +31,7 @@ import { configured } from '../hosts/from-config';
 import { withHeartbeat } from '../heartbeat';
 import { asUser, shellQuote } from '../hosts/shell';
 import { SshAccessDenied } from '../hosts/ssh-executor';
+import { reportFailure } from '../failures/report';
 import { pruneOlderThan } from '../storage/prune';
 import { dumpRecipientRefusal } from '../../config/dump-plan';
 import { dumpFileOnHost, dumpFromConfig, isDumpFileName, requirePid, requireRunAs, type ResolvedDump } from './from-config';
@@ -282,6 +283,12 @@ export function createDumpActivities({ config, executors, client }: DumpActivity
       const runUrl = runLink(config.temporal.uiUrl, config.temporal.namespace, progress.workflowId, progress.runId);
       const message = renderDumpProgress(progress, { language: progress.request.language, runUrl, now: Date.now() });
       await enqueueChatMessage(client, progress.request.chat, { key: `${progress.workflowId}/${progress.runId}/progress`, mode: 'upsert', message });
+      // The last publish of a failed dump: reported once per run (a retry of this activity counts it again).
+      if (progress.phase === 'failed' && progress.finishedAt) {
+        const step = progress.steps?.find((s) => s.state === 'failed')?.name;
+        const { host, service, requestedBy } = progress.request;
+        await reportFailure(client, config, { source: 'dump', workflowType: 'dumpWorkflow', step, error: new Error(progress.error ?? 'the dump failed'), subject: `${host} ${service}`, person: requestedBy, runUrl });
+      }
     },
   };
 }

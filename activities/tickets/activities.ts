@@ -17,6 +17,7 @@ import { enqueueChatMessage, textLimit } from '../chat/outbox-client';
 import { guard, refused } from './guard';
 import type { Ticket, TicketDetail, TicketSystem } from './port';
 import { checkUpInterval, groupOf, userByLogin, type TicketSystems } from './systems';
+import { reportFailure } from '../failures/report';
 
 export interface TicketActivityDeps {
   config: LoadedConfig;
@@ -92,6 +93,7 @@ export function createTicketActivities({ config, client, systems, log = console.
       const text = error
         ? t('en', 'admin.intakeFailing', { system: name, error: error.slice(0, 500), hint: input.denied ? t('en', 'admin.intakeDenied', { system: name }) : '' })
         : t('en', 'admin.intakeRecovered', { system: name, duration: formatDuration(Date.now() - since) });
+      if (error) await reportFailure(client, config, { source: 'ticket intake', workflowType: 'ticketPollerWorkflow', error: new Error(error), subject: name }, () => undefined);
       const admins = config.notify.admins;
       if (!admins) return log(`dutydesk worker: ${text} (set notify.admins to hear of it in chat)`);
       await enqueueChatMessage(client, primaryChat(config, admins), { key: `intake/${name}/${since}/${error ? 'failing' : 'recovered'}`, mode: 'new', message: { text } });

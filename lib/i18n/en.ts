@@ -309,5 +309,11 @@ export const en = {
   'status.upUnknown': "Prometheus up: no target labelled {label}=\"{host}\"",
   'incident.digestDown': "🔴 {count} more incidents in this chat within the minute, listed here instead of a message each:",
   'incident.digestUp': "✅ {count} up again:",
+  'failure.first': "⚠ {what} failed: {error}",
+  'failure.repeat': "⚠ {what} failed again: {count} times since {since}, {people} people affected",
+  'failure.noTicket': "⚠ No ticket could be opened for {what}: {error}",
+  'failure.affected': "Affected: {name}",
+  'failure.run': "The run: {url}",
+  'failure.report': "Counted here: {url}",
 };
 export type MessageKey = keyof typeof en;

@@ -310,4 +310,10 @@ export const es: Record<MessageKey, string> = {
   'status.upUnknown': "Prometheus up: ningún destino con {label}=\"{host}\"",
   'incident.digestDown': "🔴 {count} incidentes más en este chat en el último minuto, listados aquí en lugar de un mensaje cada uno:",
   'incident.digestUp': "✅ {count} funcionan de nuevo:",
+  'failure.first': "⚠ {what} falló: {error}",
+  'failure.repeat': "⚠ {what} volvió a fallar: {count} veces desde las {since}, {people} personas afectadas",
+  'failure.noTicket': "⚠ No se pudo abrir un ticket para {what}: {error}",
+  'failure.affected': "Afectado: {name}",
+  'failure.run': "La ejecución: {url}",
+  'failure.report': "Contado aquí: {url}",
 };

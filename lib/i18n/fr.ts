@@ -310,4 +310,10 @@ export const fr: Record<MessageKey, string> = {
   'status.upUnknown': "Prometheus up : aucune cible avec {label}=\"{host}\"",
   'incident.digestDown': "🔴 {count} incidents de plus dans ce chat en une minute, listés ici plutôt qu’un message chacun :",
   'incident.digestUp': "✅ {count} de nouveau en service :",
+  'failure.first': "⚠ {what} a échoué : {error}",
+  'failure.repeat': "⚠ {what} a de nouveau échoué : {count} fois depuis {since}, {people} personnes touchées",
+  'failure.noTicket': "⚠ Impossible d’ouvrir un ticket pour {what} : {error}",
+  'failure.affected': "Concerné : {name}",
+  'failure.run': "L’exécution : {url}",
+  'failure.report': "Compté ici : {url}",
 };

@@ -310,4 +310,10 @@ export const it: Record<MessageKey, string> = {
   'status.upUnknown': "Prometheus up: nessun target con {label}=\"{host}\"",
   'incident.digestDown': "🔴 {count} incidenti in più in questa chat nell’ultimo minuto, elencati qui invece di un messaggio ciascuno:",
   'incident.digestUp': "✅ {count} di nuovo attivi:",
+  'failure.first': "⚠ {what} non è riuscito: {error}",
+  'failure.repeat': "⚠ {what} è fallito di nuovo: {count} volte dalle {since}, {people} persone coinvolte",
+  'failure.noTicket': "⚠ Impossibile aprire un ticket per {what}: {error}",
+  'failure.affected': "Coinvolto: {name}",
+  'failure.run': "L’esecuzione: {url}",
+  'failure.report': "Conteggiato qui: {url}",
 };

@@ -310,4 +310,10 @@ export const ru: Record<MessageKey, string> = {
   'status.upUnknown': "Prometheus up: нет цели с {label}=\"{host}\"",
   'incident.digestDown': "🔴 Ещё инцидентов в этом чате за минуту: {count}; они перечислены здесь, а не отдельными сообщениями:",
   'incident.digestUp': "✅ Снова работают: {count}",
+  'failure.first': "⚠ {what}: сбой: {error}",
+  'failure.repeat': "⚠ {what}: снова сбой: {count} раз с {since}, затронуто людей: {people}",
+  'failure.noTicket': "⚠ Не удалось создать заявку для {what}: {error}",
+  'failure.affected': "Затронут: {name}",
+  'failure.run': "Запуск: {url}",
+  'failure.report': "Счётчик: {url}",
 };

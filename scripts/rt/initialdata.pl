@@ -1,5 +1,6 @@
 # Request Tracker data for dutydesk's local RT (tests and the `npm start` demo):
-# two queues (groups), one for incidents from monitoring, the bot's own user,
+# two queues (groups), one for incidents from monitoring and one for
+# dutydesk's own failures, the bot's own user,
 # and engineers who may own tickets.
 # Loaded once with `rt-setup-database --action insert` into a template database.
 
@@ -7,6 +8,7 @@
     { Name => 'Service Desk', Description => 'First line: requests and incidents', CorrespondAddress => '', CommentAddress => '' },
     { Name => 'Network', Description => 'Network engineering', CorrespondAddress => '', CommentAddress => '' },
     { Name => 'Incidents', Description => 'Opened and closed by dutydesk from monitoring alerts', CorrespondAddress => '', CommentAddress => '' },
+    { Name => 'Failures', Description => "dutydesk's own failed runs, one ticket per kind of failure", CorrespondAddress => '', CommentAddress => '' },
 );
 
 @Users = (

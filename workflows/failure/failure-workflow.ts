@@ -1,0 +1,105 @@
+/**
+ * One failure, however often it happens: the first occurrence is posted to
+ * the ops chat (what failed, the error, who was affected) and ticketed, naming
+ * that person. Repeats are counted (occurrences, distinct people) and told at
+ * the 10th, 100th and 1000th, and otherwise at most every repeatEvery. A
+ * repeat soon after the ticket was resolved reopens it; a later one opens a
+ * new ticket. Ends after the reopen window passes without a repeat.
+ */
+import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createFailureActivities } from '../../activities/failures/activities';
+import { rootMessage } from '../../lib/failure';
+import { TASK_QUEUES } from '../../workers/task-queues';
+import { failureStateQuery, occurredSignal, type FailureInput, type FailureRoute, type FailureState } from './definitions';
+
+const act = proxyActivities<ReturnType<typeof createFailureActivities>>({
+  taskQueue: TASK_QUEUES.desk,
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 20, nonRetryableErrorTypes: ['TicketSystemRefused'] },
+});
+
+const THRESHOLDS = [10, 100, 1000, 10_000, 100_000];
+const MAX_PEOPLE = 10_000;
+/** A flood of repeats reads the ticket at most this often. */
+const TICKET_CHECK_MS = 5_000;
+const OCCURRENCES_PER_RUN = 1000;
+
+export async function failureWorkflow(input: FailureInput): Promise<void> {
+  const { fingerprint, summary } = input;
+  let route: FailureRoute = input.route;
+  const state: FailureState = input.state ?? { count: 0, people: [], firstAt: 0, lastAt: 0, posted: { count: 0, at: 0, notices: 0 }, inbox: [] };
+  const startCount = state.count;
+
+  setHandler(occurredSignal, (occurrence, current) => {
+    route = current;
+    state.inbox.push(occurrence);
+  });
+  setHandler(failureStateQuery, () => ({ ...state, summary }));
+
+  const view = () => ({ workflowId: workflowInfo().workflowId, summary, count: state.count, people: state.people.length, firstAt: state.firstAt, lastAt: state.lastAt, last: state.last, ticket: state.ticket, chat: route.chat });
+
+  async function notice(kind: 'first' | 'repeat') {
+    state.posted = { count: state.count, at: Date.now(), notices: state.posted.notices + 1 };
+    await act.postFailure({ view: view(), kind, notice: state.posted.notices });
+  }
+
+  async function openTicket() {
+    if (!route.ticket) return;
+    try {
+      state.ticket = await act.openFailureTicket({ view: view(), ticket: route.ticket });
+    } catch (err) {
+      // Told in the chat with the failure; the next occurrence tries again.
+      state.ticket = undefined;
+      await act.postFailure({ view: view(), kind: 'noTicket', notice: state.posted.notices, problem: rootMessage(err) });
+    }
+  }
+
+  /** A repeat after the ticket was closed: reopened within the window, else a new ticket. */
+  async function ticketForRepeat() {
+    if (!route.ticket) return;
+    if (!state.ticket) return openTicket();
+    if (Date.now() - (state.ticketCheckedAt ?? 0) < TICKET_CHECK_MS) return;
+    state.ticketCheckedAt = Date.now();
+    const read = await act.readFailureTicket({ ticket: state.ticket }).catch(() => undefined);
+    if (!read || read.state !== 'done') return;
+    if (Date.now() - read.updatedAt <= route.reopenWithinMs) await act.reopenFailureTicket({ view: view() });
+    else await openTicket();
+  }
+
+  for (;;) {
+    const nextNoticeAt = state.posted.at + route.repeatEveryMs;
+    const unposted = state.count > state.posted.count;
+    const timeout = unposted ? Math.max(nextNoticeAt - Date.now(), 1) : route.reopenWithinMs;
+    const news = await condition(() => state.inbox.length > 0, timeout);
+    if (!news) {
+      if (unposted) {
+        await notice('repeat');
+        continue;
+      }
+      // Quiet for the whole reopen window: done, unless its ticket is still open (a repeat then joins it).
+      const read = state.ticket ? await act.readFailureTicket({ ticket: state.ticket }).catch(() => undefined) : undefined;
+      if (read && read.state !== 'done') continue;
+      break;
+    }
+    const occurrence = state.inbox.shift()!;
+    state.count++;
+    if (state.count === 1) state.firstAt = occurrence.at;
+    state.lastAt = occurrence.at;
+    state.last = occurrence;
+    if (occurrence.person && !state.people.includes(occurrence.person.id) && state.people.length < MAX_PEOPLE) state.people.push(occurrence.person.id);
+    if (state.count === 1) {
+      await openTicket();
+      await notice('first');
+    } else {
+      await ticketForRepeat();
+      const crossed = THRESHOLDS.some((n) => state.posted.count < n && state.count >= n);
+      if (crossed || Date.now() >= state.posted.at + route.repeatEveryMs) await notice('repeat');
+    }
+    if (state.count - startCount >= OCCURRENCES_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof failureWorkflow>({ fingerprint, summary, route, state });
+    }
+  }
+  await condition(allHandlersFinished);
+  if (state.inbox.length) return continueAsNew<typeof failureWorkflow>({ fingerprint, summary, route, state });
+}
