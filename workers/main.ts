@@ -11,6 +11,8 @@ import { TASK_QUEUES } from './task-queues';
 import { syncReminderSchedules } from './reminder-schedules';
 import { ensureTicketPollers } from './ticket-pollers';
 import { syncIncidentReconciler } from './incident-reconciler';
+import { checkClosableQueues } from './ticket-close-check';
+import { createTicketSystems } from '../activities/tickets/systems';
 
 function queuesFromArgs(argv: string[]): QueueName[] | undefined {
   const arg = argv.find((a) => a.startsWith('--queues='))?.slice('--queues='.length) ?? process.env.DUTYDESK_QUEUES;
@@ -28,6 +30,10 @@ async function main() {
   const connection = await NativeConnection.connect(temporal);
   const client = new Client({ connection: await Connection.connect(temporal), namespace: config.temporal.namespace });
   const queueNames = queuesFromArgs(process.argv);
+  if ((queueNames ?? ['desk']).includes('desk')) {
+    const problems = await checkClosableQueues(config, createTicketSystems(config));
+    if (problems.length) throw new ConfigError(config.source, problems);
+  }
   if (!process.env.DUTYDESK_WORKFLOW_BUNDLE && (queueNames ?? ['desk']).includes('desk')) console.log('dutydesk worker: bundling the workflows (a few seconds)…');
   const { workers, close } = await createWorkers({
     config,

@@ -261,7 +261,16 @@ export class JiraClient implements TicketSystem {
 
   async close(id: string, note: string): Promise<void> {
     await this.comment(id, note);
-    await this.transition(id, 'done');
+    if (!(await this.transition(id, 'done'))) throw new TicketSystemRefused(`Jira offers no transition from the status of ${id} to one in the Done category: add one to the project's workflow`);
+  }
+
+  /** Whether the project's workflow has a status in the Done category at all, for each issue type. */
+  async closeProblem(project: string): Promise<string | undefined> {
+    const types = await this.call<{ name: string; statuses: { name: string; statusCategory: { key: string } }[] }[]>('GET', `project/${encodeURIComponent(project)}/statuses`, `statuses of project ${project}`);
+    const type = types.find((t) => t.name === (this.options.issueType ?? 'Task')) ?? types[0];
+    if (!type) return `Jira project ${project} has no issue types dutydesk can open`;
+    if (!type.statuses.some((st) => st.statusCategory.key === 'done')) return `Jira project ${project} has no status in the Done category for ${type.name} issues, so dutydesk could never close the tickets it opens there: add one (such as Done) to the project's workflow`;
+    return undefined;
   }
 
   async reopen(id: string, note: string): Promise<void> {

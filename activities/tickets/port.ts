@@ -76,6 +76,8 @@ export interface TicketSystem {
   reopen(id: string, note: string): Promise<void>;
   /** A reply the requestors see: RT mails its correspondence to them; Jira notifies the watchers of a comment. */
   correspond(id: string, text: string): Promise<void>;
+  /** What would keep dutydesk from closing tickets it opens in this queue (Jira: no status in the Done category); undefined when nothing. */
+  closeProblem?(queue: string): Promise<string | undefined>;
 }
 
 /**

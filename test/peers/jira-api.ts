@@ -2,7 +2,8 @@
  * A local server that answers as Jira's REST API does, for the calls dutydesk
  * makes: enhanced JQL search (v3 /search/jql with nextPageToken) and the
  * legacy search (v2 /search with startAt), issues with changelog and comments,
- * assignee, transitions, field edits, comments, issue creation, /myself.
+ * assignee, transitions, field edits, comments, issue creation, /myself,
+ * a project's statuses (a project can be told to have no Done status).
  * v3 bodies are Atlassian Document Format and people are accountIds; v2
  * bodies are strings and people are user names. Basic auth is checked; it
  * can be told to answer 503 for a while. The tests post Jira's webhook bodies themselves.
@@ -52,6 +53,8 @@ export class JiraApi {
   private seq = new Map<string, number>();
   /** Answer 503 to this many calls (Jira overloaded or down). */
   unavailableCalls = 0;
+  /** Projects whose workflow lacks a Done status (GET project/<key>/statuses says so; transitions offer none). */
+  readonly withoutDone = new Set<string>();
 
   constructor(
     readonly email = 'dutydesk-bot@example.com',
@@ -234,6 +237,12 @@ export class JiraApi {
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
 
     if (route === 'myself') return send(200, this.personJson('dutydesk-bot', version));
+    const statuses = /^project\/([^/]+)\/statuses$/.exec(route);
+    if (statuses && req.method === 'GET') {
+      const project = decodeURIComponent(statuses[1]);
+      const names = (['To Do', 'In Progress', 'Done'] as const).filter((n) => n !== 'Done' || !this.withoutDone.has(project));
+      return send(200, [{ id: '10001', name: 'Task', subtask: false, statuses: names.map((n, i) => ({ id: String(i + 1), name: n, statusCategory: { key: CATEGORY[n] } })) }]);
+    }
     if ((version === 3 && route === 'search/jql') || (version === 2 && route === 'search')) {
       const found = this.search(url.searchParams.get('jql') ?? '');
       if (!found) return send(400, { errorMessages: [`Error in the JQL Query: ${url.searchParams.get('jql')}`] });
@@ -270,7 +279,7 @@ export class JiraApi {
       return send(204);
     }
     if (sub === 'transitions' && req.method === 'GET') {
-      return send(200, { transitions: TRANSITIONS.filter((t) => t.to !== issue.status).map((t) => ({ id: t.id, name: t.name, to: { name: t.to, statusCategory: { key: CATEGORY[t.to] } } })) });
+      return send(200, { transitions: TRANSITIONS.filter((t) => t.to !== issue.status && (t.to !== 'Done' || !this.withoutDone.has(issue.project))).map((t) => ({ id: t.id, name: t.name, to: { name: t.to, statusCategory: { key: CATEGORY[t.to] } } })) });
     }
     if (sub === 'transitions' && req.method === 'POST') {
       const target = TRANSITIONS.find((t) => t.id === (body.transition as { id?: string })?.id);
