@@ -30,6 +30,7 @@ import { dumpLinkRouter } from './dumps/links';
 import { ticketWebhookRouter } from './tickets/webhook';
 import { alertReceiverRouter } from './alerts/receiver';
 import { reportFailure, type FailureReport } from '../activities/failures/report';
+import { collectProcessMetrics, metricsText } from '../lib/metrics';
 import { consoleRouter } from './web-console/routes';
 import { ConsoleStore } from './web-console/store';
 
@@ -85,6 +86,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // Slack first: its receiver needs the raw body to check request signatures.
   if (deps.config.slack) intake.use(createSlackApp({ config: deps.config, client: deps.client, dispatcher, restarts, tickets, log: deps.log, audit }).router);
   app.use(apiRouter(deps.config, services, deps.log ?? console.error, audit));
+  // Prometheus scrapes the gateway here, on the internal listener only (never public intake).
+  collectProcessMetrics('gateway');
+  app.get('/metrics', async (_req, res) => void res.type('text/plain; version=0.0.4').send(await metricsText()));
   intake.use(dumpLinkRouter(deps.config));
   // Before the console: webhooks are checked against the raw body.
   if (deps.config.tickets) intake.use(ticketWebhookRouter(deps.config, tickets, deps.log));

@@ -22,6 +22,7 @@ import { ticketButtons, ticketCommand } from './commands/tickets';
 import { healthCommand, incidentButtons } from './commands/incidents';
 import { echoed } from '../lib/messages/clip';
 import type { FailureReport } from '../activities/failures/report';
+import { metrics } from '../lib/metrics';
 
 /** How long the bot waits for an answer it asked for (e.g. a ticket's text). */
 const REPLY_WAIT_MS = 10 * 60_000;
@@ -72,6 +73,7 @@ export class Dispatcher {
 
   /** One line in the audit trail; a failing trail never stops the answer. */
   private note(incoming: Incoming, who: string, what: string, outcome: AuditOutcome, detail?: string) {
+    metrics.chatActions().inc({ outcome });
     void this.audit?.record({ who, platform: incoming.chat.platform, chat: incoming.chat.chatId, what, outcome, ...(detail ? { detail } : {}) });
   }
 

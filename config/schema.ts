@@ -122,6 +122,8 @@ const baseSchema = z
       .object({
         hostConcurrency: z.number().int().min(1).max(1000).default(20),
         stickyQueueTimeout: duration.default('10s'),
+        /** Where the worker serves /metrics for Prometheus (its own and the Temporal SDK's); off when absent. */
+        metricsListen: listen.optional(),
       })
       .strict()
       .default({}),

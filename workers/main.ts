@@ -12,6 +12,7 @@ import { syncReminderSchedules } from './reminder-schedules';
 import { ensureTicketPollers } from './ticket-pollers';
 import { syncIncidentReconciler } from './incident-reconciler';
 import { checkClosableQueues } from './ticket-close-check';
+import { freeLoopbackPort, serveWorkerMetrics } from './metrics-server';
 import { createTicketSystems } from '../activities/tickets/systems';
 
 function queuesFromArgs(argv: string[]): QueueName[] | undefined {
@@ -25,7 +26,18 @@ function queuesFromArgs(argv: string[]): QueueName[] | undefined {
 
 async function main() {
   const config = loadConfig(configPathFromEnv());
-  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  // With worker.metricsListen, Core's own metrics are exported on a loopback port and served with dutydesk's.
+  const corePort = config.worker.metricsListen ? await freeLoopbackPort() : undefined;
+  Runtime.install({
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(corePort ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${corePort}` } } } : {}),
+    },
+  });
+  if (config.worker.metricsListen && corePort) {
+    await serveWorkerMetrics(config.worker.metricsListen, corePort);
+    console.log(`dutydesk worker: metrics on http://${config.worker.metricsListen}/metrics`);
+  }
   const temporal = temporalConnectionOptions(config);
   const connection = await NativeConnection.connect(temporal);
   const client = new Client({ connection: await Connection.connect(temporal), namespace: config.temporal.namespace });

@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { DutydeskConfig } from '../../config/schema';
 import { primaryChat } from '../../config/restart-plan';
 import { redactSecrets } from '../../lib/redact';
+import { metrics } from '../../lib/metrics';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import { FAILURE_PREFIX, occurredSignal, type FailureInput, type FailureOccurrence, type FailureRoute, type FailureSummary } from '../../workflows/failure/definitions';
 import type { Person } from '../../workflows/restart/definitions';
@@ -71,6 +72,7 @@ export function failureOf(report: FailureReport): { fingerprint: string; summary
 
 export async function reportFailure(client: Client, config: DutydeskConfig, report: FailureReport, log: (line: string) => void = console.error): Promise<void> {
   const { fingerprint, summary, occurrence } = failureOf(report);
+  metrics.failuresReported().inc({ source: summary.source });
   const route = failureRoute(config);
   log(`dutydesk: ${summary.source}${report.subject ? ` (${occurrence.subject})` : ''} failed: ${summary.errorClass}: ${occurrence.message}${route ? '' : ' (set notify.admins or failures.chat to hear of failures in chat)'}`);
   if (!route) return;

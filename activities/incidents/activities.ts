@@ -22,6 +22,7 @@ import { guard, refused } from '../tickets/guard';
 import type { TicketSystem } from '../tickets/port';
 import type { TicketSystems } from '../tickets/systems';
 import { deliverAlertEvents } from './intake';
+import { metrics } from '../../lib/metrics';
 import { MonitoringRefused, monitoringPeers } from './monitoring-http';
 
 export interface IncidentActivityDeps {
@@ -103,6 +104,7 @@ export function createIncidentActivities({ config, client, systems, log = consol
       const created = await guard(() =>
         sys.create({ queue: input.ticket.queue, title, text: incidentTicketText(input.view, runUrl(input.view.workflowId)), requester: input.requestors.join(', ') || undefined }),
       );
+      metrics.incidentTickets().inc({ action: 'opened' });
       return { system: input.ticket.system, ...created };
     },
 
@@ -118,12 +120,14 @@ export function createIncidentActivities({ config, client, systems, log = consol
       if (!ticket) return;
       const note = `Resolved by dutydesk: every alert of this incident has been resolved for the hold-down${input.view.confirmation === 'up' ? ' and Prometheus confirms the recovery' : ''}. ${runUrl(input.view.workflowId)}`;
       await guard(() => system(ticket.system).close(ticket.id, note));
+      metrics.incidentTickets().inc({ action: 'closed' });
     },
 
     async reopenIncidentTicket(input: { view: IncidentView }): Promise<void> {
       const ticket = input.view.ticket;
       if (!ticket) return;
       await guard(() => system(ticket.system).reopen(ticket.id, `Reopened by dutydesk: the alert fired again. ${runUrl(input.view.workflowId)}`));
+      metrics.incidentTickets().inc({ action: 'reopened' });
     },
 
     /** "Up again" to the group (a new message, so people see it) and to the client's chat when there is one. */

@@ -14,6 +14,7 @@ import { deliverAlertEvents } from '../../activities/incidents/intake';
 import { alertEvent, payloadProblem, webhookPayloadSchema } from '../../lib/alerts/alertmanager-webhook';
 import { own } from '../../lib/own';
 import { refuseUnread } from '../body-errors';
+import { metrics } from '../../lib/metrics';
 
 /** 1000 alerts with long annotations fit; Alertmanager's max_alerts keeps real groups far smaller. */
 const BODY_LIMIT = '16mb';
@@ -33,6 +34,8 @@ export function alertReceiverRouter(config: LoadedConfig, client: Client, log: (
   const allowed: RequestHandler = (req, res, next) => {
     const name = String(req.params.receiver);
     const receiver = own(receivers, name);
+    // Counted by status once answered; an unknown receiver's name is not a label (anyone may send any).
+    res.on('finish', () => metrics.alertRequests().inc({ receiver: receiver ? name : '(unknown)', status: String(res.statusCode) }));
     if (!receiver) return refuseUnread(res, 404, `no Alertmanager receiver "${name.slice(0, 100)}": add it to monitoring.receivers`);
     if (!tokenMatches(readSecret(receiver.token, config).trim(), req.get('authorization'))) {
       return refuseUnread(res, 401, `missing or wrong bearer token for receiver "${name}": set http_config.authorization.credentials_file in alertmanager.yml to a file holding monitoring.receivers.${name}.token`, { 'www-authenticate': 'Bearer realm="dutydesk alerts"' });
@@ -52,6 +55,7 @@ export function alertReceiverRouter(config: LoadedConfig, client: Client, log: (
     }
     try {
       const delivery = await deliverAlertEvents(client, config, payload.alerts.map(alertEvent));
+      metrics.alertsAccepted().inc({ receiver: name }, delivery.accepted);
       if (delivery.unrouted.length) log(`dutydesk gateway: no monitoring route takes ${delivery.unrouted.slice(0, 5).join(', ')}${delivery.unrouted.length > 5 ? ` and ${delivery.unrouted.length - 5} more` : ''}; add a route (monitoring.routes) to hear of them`);
       res.status(200).json({ accepted: delivery.accepted, incidents: delivery.incidents, unrouted: delivery.unrouted.length, truncatedAlerts: payload.truncatedAlerts });
     } catch (err) {

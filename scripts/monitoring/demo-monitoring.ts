@@ -1,6 +1,7 @@
 /**
  * The demo's monitoring for `npm start`: a local Prometheus that scrapes the
  * demo web shop (labelled host=demo-web) and alerts when it stops answering,
+ * and scrapes dutydesk's own gateway and worker,
  * and a local Alertmanager that posts to the gateway's receiver. Runs only
  * when the configuration's Prometheus and Alertmanager are on loopback.
  */
@@ -33,7 +34,12 @@ export async function startDemoMonitoring(
     dir,
     prometheusPort,
     alertmanagerPort,
-    targets: [DEMO_SHOP],
+    // dutydesk itself too: the gateway's /metrics, and the worker's when worker.metricsListen is set.
+    targets: [
+      DEMO_SHOP,
+      { job: 'dutydesk-gateway', target: config.gateway.listen.replace(/^0\.0\.0\.0:/, '127.0.0.1:') },
+      ...(config.worker.metricsListen ? [{ job: 'dutydesk-worker', target: config.worker.metricsListen.replace(/^0\.0\.0\.0:/, '127.0.0.1:') }] : []),
+    ],
     rules: [
       {
         alert: 'DemoShopDown',
@@ -41,6 +47,13 @@ export async function startDemoMonitoring(
         for: '15s',
         labels: { severity: 'critical' },
         annotations: { summary: 'The demo web shop on {{ $labels.host }} does not answer', description: 'Prometheus cannot scrape {{ $labels.instance }}. Start it again with: demo/bin/demo-service.sh start shop 18081' },
+      },
+      {
+        alert: 'DutydeskDown',
+        expr: 'up{job=~"dutydesk-.*"} == 0',
+        for: '1m',
+        labels: { severity: 'warning' },
+        annotations: { summary: 'dutydesk {{ $labels.job }} does not answer at /metrics', description: 'Prometheus cannot scrape {{ $labels.instance }}; see .data/logs/.' },
       },
     ],
     receiver: { url: `http://${config.gateway.intakeListen ?? config.gateway.listen}/alerts/${receiver}`, token: options.receiverToken },
