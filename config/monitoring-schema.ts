@@ -22,7 +22,11 @@ const labelPattern = z.string().superRefine((pattern, ctx) => {
 
 const httpPeer = z
   .object({
-    url: z.string().url(),
+    // A password in the URL would reach error messages, chat and history: use token instead.
+    url: z
+      .string()
+      .url()
+      .refine((u) => !new URL(u).username && !new URL(u).password, 'put no user or password in the URL: give token (a secret) instead'),
     /** Sent as "Authorization: Bearer <token>", where the server sits behind a proxy that wants one. */
     token: secretRef.optional(),
   })

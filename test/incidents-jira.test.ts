@@ -41,7 +41,10 @@ beforeAll(async () => {
   process.env.TEST_ALERTS_TOKEN = TOKEN;
   desk = await startDesk(
     baseConfig(
-      { web1: { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { shop: { steps: [{ name: 'noop', run: 'true' }] } } } },
+      {
+        web1: { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { shop: { steps: [{ name: 'noop', run: 'true' }] } } },
+        web2: { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { shop: { steps: [{ name: 'noop', run: 'true' }] } } },
+      },
       {
         roles: { engineer: { can: ['status', 'tickets'] }, viewer: { can: ['status'] }, lead: { can: ['status', 'tickets'] } },
         users: [
@@ -105,3 +108,31 @@ test('back within the reopen window, the same issue goes back to work', async ()
   expect([...jira.issues.values()].filter((i) => i.project === 'INC')).toHaveLength(1);
   expect(jira.issues.get(key)?.comments.some((c) => c.body.startsWith('Reopened by dutydesk'))).toBe(true);
 });
+
+test('with Jira away, the incident is in the chat at once and its ticket follows; a close Jira refuses is said, and the incident goes on', async () => {
+  const at = T0 + 7_200_000;
+  const fingerprint = 'aa00bb11cc22dd44';
+  const body = (status: 'firing' | 'resolved') => JSON.stringify({ version: '4', status, receiver: 'ops', alerts: [{ ...alert(status, at), labels: { alertname: 'DiskFull', host: 'web2' }, fingerprint }] });
+  const send = (status: 'firing' | 'resolved') => fetch(`${desk.url}/alerts/ops`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: body(status) });
+  jira.unavailableCalls = 1_000_000;
+  try {
+    expect((await send('firing')).status).toBe(200);
+    const first = await desk.botMessage('ops', (m) => m.text.startsWith('🔴 web2'), 'the incident message without its ticket', 15_000);
+    expect(first.text).not.toContain('Ticket #');
+  } finally {
+    jira.unavailableCalls = 0;
+  }
+  const withTicket = await desk.botMessage('ops', (m) => m.text.startsWith('🔴 web2') && m.text.includes('Ticket #INC-'), 'the message with its ticket', 60_000);
+  const key = /Ticket #(INC-\d+)/.exec(withTicket.text)?.[1] as string;
+  // The project loses its Done status: the close is refused, said in the chat, and the incident still clears.
+  jira.withoutDone.add('INC');
+  try {
+    expect((await send('resolved')).status).toBe(200);
+    await desk.botMessage('ops', (m) => m.text.startsWith(`⚠ ticket #${key} could not be closed`), 'the refusal told');
+    await desk.botMessage('ops', (m) => m.text.startsWith('✅ web2 is up again'), 'the up-again note');
+    const state = await desk.env.client.workflow.getHandle(hostIncidentId('web2')).query(incidentStateQuery);
+    expect(state.phase).toBe('cleared');
+  } finally {
+    jira.withoutDone.delete('INC');
+  }
+}, 120_000);

@@ -8,7 +8,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../config/load';
 import { routeAlert } from '../../config/incident-routing';
-import { alertEvent } from '../../lib/alerts/alertmanager-webhook';
+import { alertEvent, heldAlertSchema, payloadProblem } from '../../lib/alerts/alertmanager-webhook';
 import { digestEntry, incidentTicketText, incidentTicketTitle, renderIncidentDigest, renderIncidentMessage, renderRecovery } from '../../lib/messages/incidents';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import { admitUpdate, incidentDigestId, type Admission, type DigestEntry, type StormPolicy } from '../../workflows/incident/digest-definitions';
@@ -46,7 +46,8 @@ export function createIncidentActivities({ config, client, systems, log = consol
   const runUrl = (workflowId: string) => runLink(config.temporal.uiUrl, config.temporal.namespace, workflowId);
   const system = (name: string): TicketSystem => systems.get(name) ?? refused(`no ticket system "${name}" in the configuration`);
   const { prometheus, alertmanager } = monitoringPeers(config);
-  const messageKey = (view: IncidentView) => `${view.workflowId}/${view.round}`;
+  // The chain tells this incident from an earlier one of the same host (same workflow id, a new run).
+  const messageKey = (view: IncidentView) => `${view.workflowId}/${view.chain}/${view.round}`;
   const requireAlertmanager = () => alertmanager ?? refused('Alertmanager is not configured: set monitoring.alertmanager.url');
 
   /** Asks the chat's digest whether this message goes on its own or into the minute's digest (a storm). */
@@ -80,10 +81,10 @@ export function createIncidentActivities({ config, client, systems, log = consol
     },
 
     /** Says in the group what went wrong beside the incident (its ticket could not be opened), once per round. */
-    async reportIncidentProblem(input: { view: IncidentView; problem: string }): Promise<void> {
+    async reportIncidentProblem(input: { view: IncidentView; problem: string; n?: number }): Promise<void> {
       log(`dutydesk worker: incident ${input.view.workflowId}: ${input.problem}`);
-      const text = t(input.view.language, 'incident.noTicket', { error: input.problem.slice(0, 500) });
-      await enqueueChatMessage(client, input.view.chat, { key: `${messageKey(input.view)}/problem`, mode: 'new', message: { text } });
+      const text = t(input.view.language, 'incident.problem', { problem: input.problem.slice(0, 500) });
+      await enqueueChatMessage(client, input.view.chat, { key: `${messageKey(input.view)}/problem/${input.n ?? 1}`, mode: 'new', message: { text } });
     },
 
     /**
@@ -101,8 +102,10 @@ export function createIncidentActivities({ config, client, systems, log = consol
         const earlier = recent.tickets.find((ticket) => ticket.title === title);
         if (earlier) return { system: input.ticket.system, id: earlier.id, url: earlier.url };
       }
+      // Requestors are RT's: it mails them its replies. Jira's one reporter is an account, never a list of addresses.
+      const rt = config.tickets?.systems[input.ticket.system]?.type === 'rt';
       const created = await guard(() =>
-        sys.create({ queue: input.ticket.queue, title, text: incidentTicketText(input.view, runUrl(input.view.workflowId)), requester: input.requestors.join(', ') || undefined }),
+        sys.create({ queue: input.ticket.queue, title, text: incidentTicketText(input.view, runUrl(input.view.workflowId)), requester: (rt && input.requestors.join(', ')) || undefined }),
       );
       metrics.incidentTickets().inc({ action: 'opened' });
       return { system: input.ticket.system, ...created };
@@ -173,8 +176,11 @@ export function createIncidentActivities({ config, client, systems, log = consol
       return { id, until, by: input.by };
     },
 
+    /** Expires the silence; one already expired (or gone) is done, as Alertmanager refuses to expire it again. */
     async expireIncidentSilence(input: { id: string }): Promise<void> {
       const am = requireAlertmanager();
+      const silence = await am.silence(input.id).catch((err) => (err instanceof MonitoringRefused ? undefined : Promise.reject(err)));
+      if (!silence || silence.status.state === 'expired') return;
       await monitoringCall(() => am.expireSilence(input.id));
     },
 
@@ -186,13 +192,21 @@ export function createIncidentActivities({ config, client, systems, log = consol
     async reconcileAlerts(): Promise<{ alerts: number; incidents: number; started: number }> {
       const am = requireAlertmanager();
       const held = await monitoringCall(() => am.alerts());
-      const byIncident = new Map<string, { route: IncidentRoute; events: AlertEvent[] }>();
-      for (const alert of held) {
-        const event = alertEvent({ ...alert, status: 'firing', annotations: alert.annotations ?? {} });
+      // Per incident: what Alertmanager sends on (active), and all it holds (silenced and inhibited ones are not gone).
+      const byIncident = new Map<string, { route: IncidentRoute; events: AlertEvent[]; present: string[] }>();
+      for (const raw of held) {
+        const parsed = heldAlertSchema.safeParse(raw);
+        if (!parsed.success) {
+          log(`dutydesk worker: reconciler skipped an alert Alertmanager holds: ${payloadProblem(parsed.error)}`);
+          continue;
+        }
+        const alert = parsed.data;
+        const event = alertEvent({ ...alert, status: 'firing' });
         const routed = routeAlert(config, event);
         if (!routed) continue;
-        const entry = byIncident.get(routed.incidentId) ?? { route: routed.route, events: [] };
-        entry.events.push(event);
+        const entry = byIncident.get(routed.incidentId) ?? { route: routed.route, events: [], present: [] };
+        entry.present.push(event.fingerprint);
+        if (alert.status.state === 'active') entry.events.push(event);
         byIncident.set(routed.incidentId, entry);
       }
       const running = new Set<string>();
@@ -205,7 +219,7 @@ export function createIncidentActivities({ config, client, systems, log = consol
         // An incident none of whose alerts Alertmanager holds hears so too, and keeps its route.
         await client.workflow
           .getHandle(workflowId)
-          .signal(presenceSignal, { firing: entry?.events ?? [], at, route: entry?.route })
+          .signal(presenceSignal, { firing: entry?.events ?? [], present: entry?.present ?? [], at, route: entry?.route })
           .catch((err) => log(`dutydesk worker: reconciler could not reach ${workflowId}: ${(err as Error).message}`));
         Context.current().heartbeat();
       }

@@ -18,8 +18,8 @@ export interface Delivery {
   unrouted: string[];
 }
 
-/** Temporal's own limit on a signal's payload is 2 MiB; batches stay well under it. */
-const EVENTS_PER_SIGNAL = 200;
+/** Temporal refuses a signal over 2 MiB: batches are cut by size (an event may be ~30 KB), well under it. */
+const SIGNAL_BYTES = 256 * 1024;
 
 export async function deliverAlertEvents(client: Client, config: DutydeskConfig, events: AlertEvent[], parallel = 16): Promise<Delivery> {
   const byIncident = new Map<string, { host?: string; route: IncidentRoute; events: AlertEvent[] }>();
@@ -36,7 +36,18 @@ export async function deliverAlertEvents(client: Client, config: DutydeskConfig,
   }
   const batches = [...byIncident].flatMap(([incidentId, entry]) => {
     const chunks: { incidentId: string; host?: string; route: IncidentRoute; events: AlertEvent[] }[] = [];
-    for (let i = 0; i < entry.events.length; i += EVENTS_PER_SIGNAL) chunks.push({ incidentId, host: entry.host, route: entry.route, events: entry.events.slice(i, i + EVENTS_PER_SIGNAL) });
+    let bytes = 0;
+    for (const event of entry.events) {
+      const size = Buffer.byteLength(JSON.stringify(event));
+      const last = chunks[chunks.length - 1];
+      if (!last || bytes + size > SIGNAL_BYTES) {
+        chunks.push({ incidentId, host: entry.host, route: entry.route, events: [event] });
+        bytes = size;
+      } else {
+        last.events.push(event);
+        bytes += size;
+      }
+    }
     return chunks;
   });
   await inParallel(batches, parallel, async (batch) => {

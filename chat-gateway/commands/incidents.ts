@@ -5,7 +5,7 @@ import { t } from '../../lib/i18n';
 import { incidentSubject } from '../../lib/messages/incidents';
 import { clockUtc } from '../../lib/messages/tickets';
 import { own } from '../../lib/own';
-import type { Capability } from '../../config/schema';
+import type { Capability, HostConfig } from '../../config/schema';
 import { IncidentActionFailed, IncidentOver, isIncidentId, type IncidentSnapshot } from '../incidents/incident-client';
 import type { ButtonHandler, Command, CommandContext } from './context';
 import { restartCommand } from './restart';
@@ -33,9 +33,11 @@ async function incidentFor(ctx: CommandContext, workflowId: string, capability: 
     else throw err;
     return undefined;
   }
-  const host = state.host ? own(ctx.config.hosts, state.host) : undefined;
-  if (host && !can(ctx.config, ctx.user, capability, host)) {
-    await ctx.reply(t(lang, 'error.notAllowedButton') + (rolesGranting(ctx.config, capability, host).length ? ` (${rolesGranting(ctx.config, capability, host).join(', ')})` : ''));
+  // An alert of no configured host (or of one since removed) belongs to no host group: only roles for every host ("*") act on it.
+  const host = (state.host ? own(ctx.config.hosts, state.host) : undefined) ?? ({ groups: [] } as unknown as HostConfig);
+  if (!can(ctx.config, ctx.user, capability, host)) {
+    const roles = rolesGranting(ctx.config, capability, host);
+    await ctx.reply(t(lang, 'error.notAllowedButton') + (roles.length ? ` (${roles.join(', ')})` : ''));
     return undefined;
   }
   return state;

@@ -11,6 +11,7 @@ const NO_TIME_BEFORE = Date.UTC(2000, 0, 1);
 const MAX_LABELS = 40;
 const MAX_VALUE = 500;
 const MAX_TEXT = 2000;
+const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
 
 const labelSet = z.record(z.string().max(200), z.string().max(100_000)).refine((l) => Object.keys(l).length <= 200, 'at most 200 labels');
 const time = z.string().max(64).refine((v) => !Number.isNaN(Date.parse(v)), 'expected an RFC 3339 time such as 2026-12-01T10:00:00Z');
@@ -25,6 +26,11 @@ export const webhookAlertSchema = z.object({
   fingerprint: z.string().regex(/^[0-9a-f]{1,32}$/, 'expected Alertmanager\'s hexadecimal fingerprint'),
 });
 export type WebhookAlert = z.infer<typeof webhookAlertSchema>;
+
+/** An alert as Alertmanager's API v2 lists it (GET /api/v2/alerts), for the reconciler. */
+export const heldAlertSchema = webhookAlertSchema.omit({ status: true }).extend({
+  status: z.object({ state: z.enum(['active', 'suppressed', 'unprocessed']) }),
+});
 
 export const webhookPayloadSchema = z.object({
   version: z.literal('4', { errorMap: () => ({ message: 'expected version "4" (Alertmanager 0.x webhook payloads)' }) }),
@@ -63,7 +69,8 @@ export function alertEvent(alert: Pick<WebhookAlert, 'status' | 'labels' | 'anno
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(alert.labels).slice(0, MAX_LABELS)) labels[clip(key, 100)] = clip(value, MAX_VALUE);
   const note = (key: string) => (Object.hasOwn(alert.annotations ?? {}, key) ? clip(String(alert.annotations[key]), MAX_TEXT) : undefined);
-  const startsAt = instant(alert.startsAt) ?? 0;
+  // A start in the future (a clock far ahead) would make every real event after it look stale.
+  const startsAt = Math.min(instant(alert.startsAt) ?? 0, Date.now() + MAX_CLOCK_AHEAD_MS);
   return {
     fingerprint: alert.fingerprint,
     status: alert.status,

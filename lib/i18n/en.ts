@@ -261,7 +261,6 @@ export const en = {
   'incident.runbook': "Runbook: {url}",
   'incident.prometheus': "Prometheus: {url}",
   'incident.ticket': "Ticket #{id}: {url}",
-  'incident.noTicket': "⚠ No ticket was opened: {error}",
   'incident.run': "Run in Temporal: {url}",
   'incident.acknowledged': "✋ Acknowledged by {name} at {time}",
   'incident.silenced': "🔕 Silenced until {time} by {name}",
@@ -315,5 +314,6 @@ export const en = {
   'failure.affected': "Affected: {name}",
   'failure.run': "The run: {url}",
   'failure.report': "Counted here: {url}",
+  'incident.problem': "⚠ {problem}",
 };
 export type MessageKey = keyof typeof en;

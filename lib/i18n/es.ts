@@ -262,7 +262,6 @@ export const es: Record<MessageKey, string> = {
   'incident.runbook': "Procedimiento: {url}",
   'incident.prometheus': "Prometheus: {url}",
   'incident.ticket': "Ticket #{id}: {url}",
-  'incident.noTicket': "⚠ No se abrió ningún ticket: {error}",
   'incident.run': "Ejecución en Temporal: {url}",
   'incident.acknowledged': "✋ Reconocido por {name} a las {time}",
   'incident.silenced': "🔕 Silenciado hasta las {time} por {name}",
@@ -316,4 +315,5 @@ export const es: Record<MessageKey, string> = {
   'failure.affected': "Afectado: {name}",
   'failure.run': "La ejecución: {url}",
   'failure.report': "Contado aquí: {url}",
+  'incident.problem': "⚠ {problem}",
 };

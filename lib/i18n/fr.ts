@@ -262,7 +262,6 @@ export const fr: Record<MessageKey, string> = {
   'incident.runbook': "Procédure : {url}",
   'incident.prometheus': "Prometheus : {url}",
   'incident.ticket': "Ticket #{id} : {url}",
-  'incident.noTicket': "⚠ Aucun ticket ouvert : {error}",
   'incident.run': "Exécution dans Temporal : {url}",
   'incident.acknowledged': "✋ Pris en compte par {name} à {time}",
   'incident.silenced': "🔕 Mis en sourdine jusqu’à {time} par {name}",
@@ -316,4 +315,5 @@ export const fr: Record<MessageKey, string> = {
   'failure.affected': "Concerné : {name}",
   'failure.run': "L’exécution : {url}",
   'failure.report': "Compté ici : {url}",
+  'incident.problem': "⚠ {problem}",
 };

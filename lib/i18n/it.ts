@@ -262,7 +262,6 @@ export const it: Record<MessageKey, string> = {
   'incident.runbook': "Procedura: {url}",
   'incident.prometheus': "Prometheus: {url}",
   'incident.ticket': "Ticket #{id}: {url}",
-  'incident.noTicket': "⚠ Nessun ticket aperto: {error}",
   'incident.run': "Esecuzione in Temporal: {url}",
   'incident.acknowledged': "✋ Preso in carico da {name} alle {time}",
   'incident.silenced': "🔕 Silenziato fino alle {time} da {name}",
@@ -316,4 +315,5 @@ export const it: Record<MessageKey, string> = {
   'failure.affected': "Coinvolto: {name}",
   'failure.run': "L’esecuzione: {url}",
   'failure.report': "Conteggiato qui: {url}",
+  'incident.problem': "⚠ {problem}",
 };

@@ -262,7 +262,6 @@ export const ru: Record<MessageKey, string> = {
   'incident.runbook': "Инструкция: {url}",
   'incident.prometheus': "Prometheus: {url}",
   'incident.ticket': "Заявка #{id}: {url}",
-  'incident.noTicket': "⚠ Заявка не создана: {error}",
   'incident.run': "Запуск в Temporal: {url}",
   'incident.acknowledged': "✋ Принято: {name}, {time}",
   'incident.silenced': "🔕 Заглушено до {time}: {name}",
@@ -316,4 +315,5 @@ export const ru: Record<MessageKey, string> = {
   'failure.affected': "Затронут: {name}",
   'failure.run': "Запуск: {url}",
   'failure.report': "Счётчик: {url}",
+  'incident.problem': "⚠ {problem}",
 };

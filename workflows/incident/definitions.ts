@@ -59,8 +59,10 @@ export interface IncidentInput {
 /** What the workflow knows of one alert series (one fingerprint). */
 export interface SeriesState {
   last: AlertEvent;
-  /** Reconciler rounds in a row that did not find it firing in Alertmanager. */
+  /** Reconciler rounds in a row that did not find it in Alertmanager. */
   absentRounds: number;
+  /** Resolved by dutydesk (gone from Alertmanager two rounds running), not by Alertmanager: the same episode firing again undoes it. */
+  assumedResolved?: boolean;
 }
 
 export type IncidentPhase = 'quiet' | 'firing' | 'recovering' | 'cleared';
@@ -79,6 +81,12 @@ export interface IncidentSilence {
 
 export interface IncidentState {
   phase: IncidentPhase;
+  /** This incident's own mark (its first run's id, kept through continue-as-new): message keys of a later incident of the same host differ. */
+  chain?: string;
+  /** Problems told in the chat (a ticket not opened or closed), numbering their messages. */
+  problems?: number;
+  /** While quiet (only resolves seen): when the workflow ends. */
+  quietUntil?: number;
   series: Record<string, SeriesState>;
   /** Firing since (this round). */
   since?: number;
@@ -102,12 +110,15 @@ export interface IncidentState {
   events: number;
 }
 
-export type IncidentSignal = { kind: 'alert'; event: AlertEvent; route: IncidentRoute } | { kind: 'presence'; firing: AlertEvent[]; at: number; route?: IncidentRoute };
+export type IncidentSignal = { kind: 'alert'; event: AlertEvent; route: IncidentRoute } | { kind: 'presence'; firing: AlertEvent[]; present?: string[]; at: number; route?: IncidentRoute };
 
 /** Alert news: events for this incident (from one payload) with the route as configured now. */
 export const alertsSignal = defineSignal<[{ events: AlertEvent[]; route: IncidentRoute }]>('alerts');
-/** A reconciler round: this incident's alerts that Alertmanager holds now (any it does not hold are not firing there). */
-export const presenceSignal = defineSignal<[{ firing: AlertEvent[]; at: number; route?: IncidentRoute }]>('presence');
+/**
+ * A reconciler round: this incident's alerts that Alertmanager sends on (active), which open or join it, and the
+ * fingerprints of all it holds (silenced and inhibited too); a firing series held by none of two rounds is resolved.
+ */
+export const presenceSignal = defineSignal<[{ firing: AlertEvent[]; present?: string[]; at: number; route?: IncidentRoute }]>('presence');
 export const incidentStateQuery = defineQuery<IncidentState & { host?: string; route: IncidentRoute }>('incident');
 
 export interface AcknowledgeRequest {

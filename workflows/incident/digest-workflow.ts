@@ -52,7 +52,8 @@ export async function incidentDigestWorkflow(input: DigestInput): Promise<void> 
       if (left > 0) await sleep(left);
       const entries = state.pending.splice(0, state.pending.length);
       state.digests++;
-      await postIncidentDigest({ chat: state.chat, language: state.language, entries, key: `${workflowInfo().workflowId}/${state.digests}` });
+      // The first run's id tells this digest workflow's keys from those of one that ended before.
+      await postIncidentDigest({ chat: state.chat, language: state.language, entries, key: `${workflowInfo().workflowId}/${workflowInfo().firstExecutionRunId.slice(0, 8)}/${state.digests}` });
       continue;
     }
     // Forget answers older than a day: their messages are long delivered.

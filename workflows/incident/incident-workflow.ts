@@ -1,45 +1,52 @@
 /**
  * One incident's life: its first firing alert posts to the group and opens a
- * ticket; every alert resolved and held down (and confirmed by Prometheus when
- * the route says how) closes the ticket and says the host is up again; a
- * return within the reopen window reopens the same ticket; too many returns
- * mark it flapping and its chats hear no more until it settles. Acknowledge,
- * silence and unsilence come as updates from the group's buttons.
+ * ticket (in the background: the chat hears at once, even while the ticket
+ * system is away); every alert resolved and held down (and confirmed by
+ * Prometheus when the route says how) closes the ticket and says the host is
+ * up again; a return within the reopen window reopens the same ticket; too
+ * many returns mark it flapping and its chats hear no more until it settles.
+ * A refusal from the ticket system or Prometheus is told in the chat, never
+ * the end of the incident.
  */
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createIncidentActivities } from '../../activities/incidents/activities';
 import type { createTicketActivities } from '../../activities/tickets/activities';
 import { rootMessage } from '../../lib/failure';
 import { TASK_QUEUES } from '../../workers/task-queues';
-import {
-  acknowledgeUpdate,
-  alertsSignal,
-  incidentStateQuery,
-  presenceSignal,
-  silenceUpdate,
-  unsilenceUpdate,
-  type IncidentInput,
-  type IncidentRoute,
-  type IncidentSignal,
-  type IncidentState,
-} from './definitions';
-import { applyAlertEvent, firingSeries } from './series';
+import { alertsSignal, incidentStateQuery, presenceSignal, type IncidentInput, type IncidentRoute, type IncidentSignal, type IncidentState } from './definitions';
+import { currentSilence, installIncidentUpdates } from './incident-updates';
+import { applyAlertEvent, firingSeries, forgetOldSeries } from './series';
 import type { IncidentView } from './view';
 
 type Activities = ReturnType<typeof createIncidentActivities> & Pick<ReturnType<typeof createTicketActivities>, 'takeTicket'>;
+const REFUSALS = ['TicketSystemRefused', 'MonitoringRefused'];
 
-/** Tickets and messages: the ticket system or the chat may be away a while; never lose the change. Refusals are final. */
+/** Messages: the chat may be away a while; never lose one. */
 const patient = proxyActivities<Activities>({
   taskQueue: TASK_QUEUES.desk,
   startToCloseTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['TicketSystemRefused', 'MonitoringRefused'] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: REFUSALS },
+});
+/** The ticket system: an hour of retries (refused credentials included), then the chat is told there is no ticket. */
+const ticketing = proxyActivities<Activities>({
+  taskQueue: TASK_QUEUES.desk,
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '1h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: REFUSALS },
+});
+/** Prometheus's confirmation: asked again at the next hold-down when it does not answer. */
+const checking = proxyActivities<Activities>({
+  taskQueue: TASK_QUEUES.desk,
+  startToCloseTimeout: '20s',
+  scheduleToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: REFUSALS },
 });
 /** Someone pressed a button and waits: two minutes of retries, then they are told. */
 const prompt = proxyActivities<Activities>({
   taskQueue: TASK_QUEUES.desk,
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', nonRetryableErrorTypes: ['TicketSystemRefused', 'TicketSystemDenied', 'MonitoringRefused'] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', nonRetryableErrorTypes: [...REFUSALS, 'TicketSystemDenied'] },
 });
 
 /** Events per run before continuing as new, to keep each history small. */
@@ -48,18 +55,21 @@ const EVENTS_PER_RUN = 500;
 const ABSENT_ROUNDS = 2;
 /** How long an incident that never fired (only resolves came) stays, so late repeats are still recognised. */
 const QUIET_STAY_MS = 10 * 60_000;
+/** While Prometheus says "not yet", it is asked again no sooner than this. */
+const MIN_RECHECK_MS = 30_000;
 
 export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   const { host } = input;
   const workflowId = workflowInfo().workflowId;
   let route: IncidentRoute = input.route;
   const state: IncidentState = input.state ?? { phase: 'quiet', series: {}, round: 0, returns: [], flapping: false, inbox: [], events: 0 };
-  let busy = 0;
+  state.chain ??= workflowInfo().firstExecutionRunId.slice(0, 8);
+  let ticketOpening: Promise<void> | undefined;
 
   setHandler(alertsSignal, ({ events, route: current }) => {
     for (const event of events) state.inbox.push({ kind: 'alert', event, route: current });
   });
-  setHandler(presenceSignal, ({ firing, at, route: current }) => void state.inbox.push({ kind: 'presence', firing, at, route: current }));
+  setHandler(presenceSignal, ({ firing, present, at, route: current }) => void state.inbox.push({ kind: 'presence', firing, present, at, route: current }));
   setHandler(incidentStateQuery, () => ({ ...state, host, route }));
 
   const view = (): IncidentView => {
@@ -67,6 +77,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     const shown = (firing.length ? firing : Object.values(state.series)).map((s) => s.last);
     return {
       workflowId,
+      chain: state.chain as string,
       host,
       round: state.round,
       phase: state.phase,
@@ -77,7 +88,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
       moreAlerts: Math.max(0, shown.length - 20),
       ticket: state.ticket,
       acknowledgedBy: state.acknowledgedBy && { name: state.acknowledgedBy.person.name, at: state.acknowledgedBy.at },
-      silence: state.silence,
+      silence: currentSilence(state),
       flapping: state.flapping,
       returns: state.returns.length,
       flapWindowMs: route.flapWindowMs,
@@ -96,89 +107,65 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     if ((await patient.admitIncidentMessage({ view: view(), policy: route.storm })) === 'digest') state.digestedRound = state.round;
     await showMessage();
   };
+  /** Says in the group what went wrong beside the incident, and goes on. */
+  const problem = async (text: string) => {
+    state.problems = (state.problems ?? 0) + 1;
+    await patient.reportIncidentProblem({ view: view(), problem: text, n: state.problems });
+  };
 
-  /** Runs an update's work while the main loop waits, so a continue-as-new never cuts it off. */
-  async function handling<T>(work: () => Promise<T>): Promise<T> {
-    busy++;
-    try {
-      return await work();
-    } finally {
-      busy--;
-    }
+  installIncidentUpdates({ workflowId, host, state, prompt, showMessage });
+
+  /** Opens the ticket beside the main loop: events and buttons go on while the ticket system is slow or away. */
+  function openTicket() {
+    const where = route.ticket;
+    if (!where || ticketOpening) return;
+    ticketOpening = (async () => {
+      try {
+        state.ticket = await ticketing.openIncidentTicket({ view: view(), ticket: where, requestors: route.client?.requestors ?? [] });
+        await showMessage();
+      } catch (err) {
+        await problem(`no ticket was opened: ${rootMessage(err)}`);
+      } finally {
+        ticketOpening = undefined;
+      }
+    })();
   }
 
-  setHandler(acknowledgeUpdate, (request) =>
-    handling(async () => {
-      if (state.acknowledgedBy) return { acknowledged: false, by: state.acknowledgedBy.person.name, at: state.acknowledgedBy.at };
-      if (state.phase === 'quiet') throw ApplicationFailure.nonRetryable('this incident is not open', 'IncidentNotOpen');
-      state.acknowledgedBy = { person: request.person, at: Date.now() };
-      if (state.ticket) {
-        try {
-          await prompt.takeTicket({ system: state.ticket.system, id: state.ticket.id, owner: request.login, by: request.person.name, mode: request.login ? 'me' : 'group' });
-        } catch (err) {
-          state.acknowledgedBy = undefined;
-          throw ApplicationFailure.nonRetryable(rootMessage(err), 'AcknowledgeFailed');
-        }
-      }
-      await showMessage();
-      return { acknowledged: true };
-    }),
-  );
-
-  setHandler(silenceUpdate, (request) =>
-    handling(async () => {
-      const labels = firingSeries(state.series)[0]?.last.labels ?? Object.values(state.series)[0]?.last.labels ?? {};
-      try {
-        const previous = state.silence;
-        const silence = await prompt.createIncidentSilence({ workflowId, host, labels, durationMs: request.durationMs, by: request.person.name, ticketUrl: state.ticket?.url });
-        state.silence = silence;
-        // The newer silence stands alone: the older one would end it early or outlast it.
-        if (previous) await prompt.expireIncidentSilence({ id: previous.id }).catch(() => undefined);
-      } catch (err) {
-        throw ApplicationFailure.nonRetryable(rootMessage(err), 'SilenceFailed');
-      }
-      await showMessage();
-      return state.silence;
-    }),
-  );
-
-  setHandler(unsilenceUpdate, () =>
-    handling(async () => {
-      const silence = state.silence;
-      if (!silence) return false;
-      try {
-        await prompt.expireIncidentSilence({ id: silence.id });
-      } catch (err) {
-        throw ApplicationFailure.nonRetryable(rootMessage(err), 'UnsilenceFailed');
-      }
-      state.silence = undefined;
-      await showMessage();
-      return true;
-    }),
-  );
-
-  /** Takes in the signals that came; true when the set of firing alerts changed. */
-  function takeInbox(): boolean {
+  /**
+   * Takes in the signals that came: whether the set of firing alerts changed, and the start of the earliest
+   * episode that fired among them (one that fired and resolved within the same batch, say after a worker
+   * outage, still happened: it opens the incident, which then recovers).
+   */
+  function takeInbox(): { changed: boolean; firedSince?: number } {
     let changed = false;
+    let firedSince: number | undefined;
+    const apply = (event: (typeof state.series)[string]['last']) => {
+      const change = applyAlertEvent(state.series, event);
+      if (change !== 'ignored') changed = true;
+      if (change === 'fired') firedSince = Math.min(firedSince ?? event.startsAt, event.startsAt);
+    };
     for (let s: IncidentSignal | undefined; (s = state.inbox.shift()); ) {
       state.events++;
-      if (s.route) route = s.route;
+      // The route is settled when the incident opens: its alerts may match several, and one chat follows it.
+      if (s.route && state.phase === 'quiet') route = s.route;
       if (s.kind === 'alert') {
-        if (applyAlertEvent(state.series, s.event) !== 'ignored') changed = true;
+        apply(s.event);
         continue;
       }
-      // What Alertmanager holds counts as news too: a firing whose webhook was lost opens or joins the incident.
-      for (const event of s.firing) if (applyAlertEvent(state.series, event) !== 'ignored') changed = true;
-      const present = new Set(s.firing.map((e) => e.fingerprint));
+      // What Alertmanager sends on counts as news too: a firing whose webhook was lost opens or joins the incident.
+      for (const event of s.firing) apply(event);
+      const present = new Set([...(s.present ?? []), ...s.firing.map((e) => e.fingerprint)]);
       for (const series of firingSeries(state.series)) {
         if (present.has(series.last.fingerprint)) series.absentRounds = 0;
         else if (++series.absentRounds >= ABSENT_ROUNDS) {
           series.last = { ...series.last, status: 'resolved', endsAt: s.at };
+          series.assumedResolved = true;
           changed = true;
         }
       }
     }
-    return changed;
+    forgetOldSeries(state.series, Date.now());
+    return { changed, firedSince };
   }
 
   /** A return after resolving: counted, and more than the route allows within its window is flapping. */
@@ -187,64 +174,95 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     if (state.returns.length > route.flapCount) state.flapping = true;
   }
 
-  async function open() {
-    const firing = firingSeries(state.series);
+  async function open(firedSince?: number) {
     state.phase = 'firing';
     state.round = 1;
-    state.since = Math.min(...firing.map((s) => s.last.startsAt));
-    if (route.ticket) {
-      try {
-        state.ticket = await patient.openIncidentTicket({ view: view(), ticket: route.ticket, requestors: route.client?.requestors ?? [] });
-      } catch (err) {
-        // The ticket system refused (no such queue, no right): the group still hears, and is told why there is no ticket.
-        await patient.reportIncidentProblem({ view: view(), problem: rootMessage(err) });
-      }
-    }
+    state.quietUntil = undefined;
+    state.since = Math.min(firedSince ?? Infinity, ...firingSeries(state.series).map((s) => s.last.startsAt));
     await newRoundMessage();
+    openTicket();
   }
 
   async function close() {
+    if (ticketOpening) await ticketOpening;
     state.phase = 'cleared';
     state.clearedAt = Date.now();
     const muted = state.flapping;
-    if (state.ticket) {
-      // The requestors' reply first (RT mails it to them), then the close, each retried on its own.
-      if (!muted && (route.client?.requestors.length ?? 0) > 0) await patient.correspondIncidentTicket({ view: view() });
-      await patient.closeIncidentTicket({ view: view() });
+    const ticket = state.ticket;
+    if (ticket) {
+      try {
+        // The requestors' reply first (RT mails it to them), then the close, each retried on its own.
+        if (!muted && (route.client?.requestors.length ?? 0) > 0) await ticketing.correspondIncidentTicket({ view: view() });
+        await ticketing.closeIncidentTicket({ view: view() });
+      } catch (err) {
+        await problem(`ticket #${ticket.id} could not be closed: ${rootMessage(err)}`);
+      }
     }
     await showMessage();
     if (!muted) await patient.announceRecovery({ view: view(), clientChat: route.client?.chat, policy: route.storm });
   }
 
-  async function reopen() {
-    const now = Date.now();
-    noteReturn(now);
-    const withinWindow = state.clearedAt !== undefined && now - state.clearedAt <= route.reopenWindowMs;
+  async function reopen(firedSince?: number) {
+    if (ticketOpening) await ticketOpening;
+    noteReturn(Date.now());
     state.phase = 'firing';
-    state.since = Math.min(...firingSeries(state.series).map((s) => s.last.startsAt));
+    state.since = Math.min(firedSince ?? Infinity, ...firingSeries(state.series).map((s) => s.last.startsAt));
     state.resolvedAt = undefined;
     state.confirmation = undefined;
     state.acknowledgedBy = undefined;
-    if (state.ticket && withinWindow) await patient.reopenIncidentTicket({ view: view() });
+    const ticket = state.ticket;
+    if (ticket) {
+      try {
+        await ticketing.reopenIncidentTicket({ view: view() });
+      } catch (err) {
+        // Refused (merged, deleted, no transition back): a ticket of its own for this return.
+        await problem(`ticket #${ticket.id} could not be reopened, so a new one is opened: ${rootMessage(err)}`);
+        state.ticket = undefined;
+      }
+    }
     // A flapping incident keeps editing its one message instead of posting a new one each time.
-    if (state.flapping) return showMessage();
-    state.round++;
-    await newRoundMessage();
+    if (state.flapping) await showMessage();
+    else {
+      state.round++;
+      await newRoundMessage();
+    }
+    if (!state.ticket) openTicket();
+  }
+
+  /** Prometheus's word after the hold-down: a refused query cannot confirm anything, and is said once. */
+  async function confirmed(): Promise<boolean> {
+    if (!route.confirm) return true;
+    try {
+      return (await checking.confirmRecovery({ query: route.confirm })) === 'up';
+    } catch (err) {
+      const refused = (err as { cause?: { type?: string } }).cause?.type === 'MonitoringRefused';
+      if (!refused) return false; // not answering: asked again after the next hold-down
+      if (state.confirmation !== 'up') await problem(`Prometheus refused the recovery check (${rootMessage(err)}); closing on Alertmanager's word`);
+      return true;
+    }
   }
 
   const eventsAtStart = state.events;
   const firing = () => firingSeries(state.series).length > 0;
   const news = () => state.inbox.length > 0;
-  const timeToContinue = () => (state.events - eventsAtStart >= EVENTS_PER_RUN || workflowInfo().continueAsNewSuggested) && busy === 0;
+  const timeToContinue = () => (state.events - eventsAtStart >= EVENTS_PER_RUN || workflowInfo().continueAsNewSuggested) && !ticketOpening && allHandlersFinished();
   for (;;) {
     // Before the inbox is taken in: what is still in it goes to the next run with the state.
     if (timeToContinue()) break;
-    const changed = takeInbox();
+    const { changed, firedSince } = takeInbox();
 
     if (state.phase === 'quiet') {
-      if (firing()) await open();
-      else if (!(await condition(news, QUIET_STAY_MS)) && !news()) return;
-      continue;
+      if (firing() || firedSince !== undefined) {
+        await open(firedSince);
+        continue;
+      }
+      state.quietUntil ??= Date.now() + QUIET_STAY_MS;
+      const left = state.quietUntil - Date.now();
+      if (left > 0 && (await condition(news, left))) continue;
+      if (news()) continue;
+      await condition(allHandlersFinished);
+      if (news()) continue;
+      return;
     }
     if (state.phase === 'firing') {
       if (!firing()) {
@@ -258,7 +276,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
       continue;
     }
     if (state.phase === 'recovering') {
-      if (firing()) {
+      if (firing() || firedSince !== undefined) {
         noteReturn(Date.now());
         state.phase = 'firing';
         state.resolvedAt = undefined;
@@ -266,27 +284,25 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
         await showMessage();
         continue;
       }
-      const left = (state.resolvedAt ?? 0) + route.holdDownMs - Date.now();
+      const holdDown = state.confirmation === 'down' ? Math.max(route.holdDownMs, MIN_RECHECK_MS) : route.holdDownMs;
+      const left = (state.resolvedAt ?? 0) + holdDown - Date.now();
       if (left > 0 && (await condition(news, left))) continue;
       if (news()) continue;
-      if (route.confirm) {
-        const answer = await patient.confirmRecovery({ query: route.confirm });
-        if (answer === 'down') {
-          // Alertmanager says resolved, Prometheus says not yet: hold down again and ask again.
-          const first = state.confirmation !== 'down';
-          state.confirmation = 'down';
-          state.resolvedAt = Date.now();
-          if (first) await showMessage();
-          continue;
-        }
-        state.confirmation = 'up';
+      if (!(await confirmed())) {
+        // Alertmanager says resolved, Prometheus says not yet (or does not answer): hold down again and ask again.
+        const first = state.confirmation !== 'down';
+        state.confirmation = 'down';
+        state.resolvedAt = Date.now();
+        if (first) await showMessage();
+        continue;
       }
+      if (route.confirm) state.confirmation = 'up';
       await close();
       continue;
     }
     // Cleared: a return within the reopen window reopens the ticket; after it, the run ends and a new incident starts fresh.
-    if (firing()) {
-      await reopen();
+    if (firing() || firedSince !== undefined) {
+      await reopen(firedSince);
       continue;
     }
     const left = (state.clearedAt ?? 0) + route.reopenWindowMs - Date.now();
@@ -297,6 +313,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
       await patient.announceRecovery({ view: view(), clientChat: route.client?.chat, settled: true, policy: route.storm });
     }
     await condition(allHandlersFinished);
+    if (news()) continue;
     return;
   }
   await condition(allHandlersFinished);

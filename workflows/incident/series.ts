@@ -13,6 +13,11 @@ export function applyAlertEvent(series: Record<string, SeriesState>, event: Aler
   if (known && event.startsAt < known.last.startsAt) return 'ignored'; // an earlier episode: stale
   const sameEpisode = known !== undefined && event.startsAt === known.last.startsAt;
   if (event.status === 'firing') {
+    // dutydesk's own guess that it ended (gone from Alertmanager) is undone by the episode itself.
+    if (sameEpisode && known.last.status === 'resolved' && known.assumedResolved) {
+      series[event.fingerprint] = { last: event, absentRounds: 0 };
+      return 'fired';
+    }
     // The same episode again (a resend), or a late firing of an episode already resolved: nothing new.
     if (sameEpisode) {
       known.absentRounds = 0;
@@ -31,4 +36,13 @@ export function applyAlertEvent(series: Record<string, SeriesState>, event: Aler
 
 export function firingSeries(series: Record<string, SeriesState>): SeriesState[] {
   return Object.values(series).filter((s) => s.last.status === 'firing');
+}
+
+/** Resolved series older than this are forgotten, so a long-lived incident's state stays small. */
+export const FORGET_RESOLVED_MS = 86_400_000;
+
+export function forgetOldSeries(series: Record<string, SeriesState>, now: number): void {
+  for (const [fingerprint, s] of Object.entries(series)) {
+    if (s.last.status === 'resolved' && now - (s.last.endsAt ?? s.last.startsAt) > FORGET_RESOLVED_MS) delete series[fingerprint];
+  }
 }

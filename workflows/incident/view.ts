@@ -4,6 +4,8 @@ import type { AlertEvent, IncidentPhase, IncidentSilence, IncidentTicket } from 
 
 export interface IncidentView {
   workflowId: string;
+  /** The incident's own mark: with the round, it keys the incident's messages. */
+  chain: string;
   host?: string;
   round: number;
   phase: IncidentPhase;
