@@ -101,7 +101,7 @@ test('a broken file stops the worker at start-up with every bad key named', () =
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--config', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   expect(run.status).toBe(1);
   expect(run.stderr).toContain(`Invalid configuration in ${file}`);
-  expect(run.stderr).toContain('roles.engineer.can[1]: expected one of status, restart, approve, tickets, remind, dump, forecast, audit, got "reboot"');
+  expect(run.stderr).toContain('roles.engineer.can[1]: expected one of status, restart, approve, tickets, remind, dump, forecast, audit, silence, got "reboot"');
   expect(run.stderr).toContain('hosts.web1.privateKey: give exactly one of "file" or "env"');
   expect(run.stderr).toContain('hosts.web1.services.app.steps[0].timeout: expected a duration');
 });
@@ -114,4 +114,42 @@ test('secrets come from files or the environment, with a clear error when missin
   expect(readSecret({ env: 'DD_TEST_SECRET' }, config, { DD_TEST_SECRET: 'tok' })).toBe('tok');
   expect(() => readSecret({ env: 'DD_MISSING' }, config, {})).toThrow('secret environment variable DD_MISSING is not set');
   expect(() => readSecret({ file: 'nope' }, config)).toThrow(/cannot read secret file .*nope \(ENOENT\)/);
+});
+
+describe('monitoring and failures', () => {
+  const withMonitoring = (monitoring: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    ...minimal(),
+    hosts: { web1: { address: '127.0.0.1', transport: 'local', groups: ['shop'], services: { app: { steps: [{ name: 'stop', run: 'true' }] } } } },
+    tickets: {
+      systems: { rt: { type: 'rt', url: 'http://rt.example', token: { env: 'X' } } },
+      groups: { desk: { system: 'rt', queue: 'Service Desk', chat: 'ops' } },
+    },
+    monitoring: { receivers: { ops: { token: { env: 'T' } } }, routes: [{ chat: 'ops' }], ...monitoring },
+    ...extra,
+  });
+
+  test('a good monitoring section loads with its defaults: hold-down 2m, reopen window 1h, reconcile every minute', () => {
+    const config = parseConfig(withMonitoring({ routes: [{ chat: 'ops', hostGroups: ['shop'], ticket: { system: 'rt', queue: 'Incidents' }, confirm: 'up{host="{host}"} == 1' }] }), 'test.yaml');
+    expect(config.monitoring).toMatchObject({ holdDown: 120_000, reopenWindow: 3_600_000, reconcile: 60_000, hostLabel: 'host', flapping: { count: 3, window: 3_600_000 }, storm: { individually: 5, window: 60_000 } });
+  });
+
+  test.each([
+    [{ routes: [{ chat: 'nowhere' }] }, 'monitoring.routes[0].chat: unknown chat "nowhere"'],
+    [{ routes: [{ chat: 'ops', ticket: { system: 'rt', queue: 'Service Desk' } }] }, 'monitoring.routes[0].ticket.queue: ticket group "desk" watches rt queue "Service Desk"'],
+    [{ routes: [{ chat: 'ops', ticket: { system: 'jira', queue: 'INC' } }] }, 'monitoring.routes[0].ticket.system: unknown ticket system "jira"'],
+    [{ routes: [{ chat: 'ops', hostGroups: ['nope'] }] }, 'monitoring.routes[0].hostGroups[0]: no host is in group "nope"'],
+    [{ routes: [{ chat: 'ops', matchRe: { host: 'web(' } }] }, 'monitoring.routes[0].matchRe.host: not a regular expression'],
+    [{ routes: [] }, 'monitoring.routes: expected at least one route'],
+    [{ receivers: {} }, 'monitoring.receivers: expected at least one receiver'],
+    [{ prometheus: { url: 'https://admin:secret@prometheus.example' } }, 'monitoring.prometheus.url: put no user or password in the URL'],
+    [{ clients: { shop: { chat: 'ops', requestors: ['not an address'] } } }, 'monitoring.clients.shop.requestors[0]: expected an e-mail address'],
+    [{ holdDown: '2x' }, 'monitoring.holdDown: expected a duration'],
+  ])('a bad monitoring section is refused, naming the key: %j', (monitoring, expected) => {
+    expect(problemsOf(withMonitoring(monitoring)).join('\n')).toContain(expected);
+  });
+
+  test('failures name a chat and a queue that exist and no ticket group watches', () => {
+    expect(problemsOf(withMonitoring({}, { failures: { chat: 'nowhere' } })).join('\n')).toContain('failures.chat: unknown chat "nowhere"');
+    expect(problemsOf(withMonitoring({}, { failures: { chat: 'ops', ticket: { system: 'rt', queue: 'Service Desk' } } })).join('\n')).toContain('failures.ticket.queue: ticket group "desk" watches');
+  });
 });
