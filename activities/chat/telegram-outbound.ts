@@ -56,8 +56,16 @@ export class TelegramOutbound implements ChatOutbound {
 
   private markup(chat: ChatRef, message: ChatMessage) {
     const key = callbackKey(this.token());
+    const data = (action: string) => {
+      try {
+        return encodeCallback(key, chat.chatId, action);
+      } catch (err) {
+        // Too long for Telegram's 64 bytes: no retry can make it fit, so the message is set aside (and reported), not retried for ever.
+        throw new DeliveryRefused((err as Error).message);
+      }
+    };
     return {
-      inline_keyboard: (message.buttons ?? []).map((row) => row.map((b) => ({ text: b.label, callback_data: encodeCallback(key, chat.chatId, b.action) }))),
+      inline_keyboard: (message.buttons ?? []).map((row) => row.map((b) => ({ text: b.label, callback_data: data(b.action) }))),
     };
   }
 

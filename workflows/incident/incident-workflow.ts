@@ -98,9 +98,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
       language: route.language,
     };
   };
-  /** Edits the group message of the round (posts it when new); a round that went into the chat's digest has none. */
-  const showMessage = async () => {
-    if (state.digestedRound !== state.round) await patient.postIncidentMessage({ view: view() });
+  /**
+   * Edits the group message of the round (posts it when new); a round that went into the chat's digest has none.
+   * One at a time, each showing the state when it runs: the buttons' updates and the loop never land out of order.
+   */
+  let publishing: Promise<void> = Promise.resolve();
+  const showMessage = (): Promise<void> => {
+    publishing = publishing.then(async () => {
+      if (state.digestedRound !== state.round) await patient.postIncidentMessage({ view: view() });
+    });
+    return publishing;
   };
   /** A new round's message: on its own, or (a storm in its chat) listed in the minute's digest. */
   const newRoundMessage = async () => {
