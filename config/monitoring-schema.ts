@@ -70,7 +70,7 @@ export type RouteConfig = z.infer<typeof routeSchema>;
 
 const clientSchema = z
   .object({
-    /** A chat (from chats) told when the host's incidents open and when it is up again. */
+    /** A chat (from chats) told when the host is up again after an incident. */
     chat: z.string().min(1).optional(),
     /** E-mail addresses made requestors of the host group's incident tickets: RT mails them the "up again" reply. */
     requestors: z.array(z.string().email('expected an e-mail address')).default([]),

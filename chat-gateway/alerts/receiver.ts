@@ -6,7 +6,7 @@
  * once every alert is in Temporal; 503 while Temporal is away, since
  * Alertmanager retries 5xx only; 400, with the field, for a malformed payload.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type RequestHandler, type Router } from 'express';
 import type { Client } from '@temporalio/client';
 import { readSecret, type LoadedConfig } from '../../config/load';
@@ -19,12 +19,12 @@ import { metrics } from '../../lib/metrics';
 /** 1000 alerts with long annotations fit; Alertmanager's max_alerts keeps real groups far smaller. */
 const BODY_LIMIT = '16mb';
 
+/** Compared as SHA-256 digests: equal lengths always, so the time taken tells nothing of the token, not even its length. */
 function tokenMatches(expected: string, header: string | undefined): boolean {
   const given = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
-  if (!given) return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
+  if (!given || !expected) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(expected), digest(given));
 }
 
 export function alertReceiverRouter(config: LoadedConfig, client: Client, log: (line: string) => void = console.error): Router {
