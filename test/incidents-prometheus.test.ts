@@ -36,7 +36,8 @@ beforeAll(async () => {
   const port = await freePort();
   monitoring = await startMonitoring({
     targets: [{ job: 'shop', target: `127.0.0.1:${shop.port}`, labels: { host: 'web1' } }],
-    rules: [SHOP_DOWN],
+    // A rule that cannot be evaluated (the subtraction drops the metric names, leaving two series alike): it never fires.
+    rules: [SHOP_DOWN, { alert: 'BrokenRule', expr: '({__name__=~"up|scrape_samples_scraped",job="shop"} - 0) > 1e9' }],
     receiver: { url: `http://127.0.0.1:${port}/alerts/ops`, token: TOKEN },
   });
   process.env.TEST_RT_TOKEN = rt.token;
@@ -99,6 +100,21 @@ test('the shop going down posts to the group with the alert, its links and butto
   const queue = (await rt.rest('GET', `queue/${ticket.Queue.id}`)) as { Name: string };
   expect(queue.Name).toBe('Incidents');
 }, 120_000);
+
+test('health shows the open incident, the rule in error, the targets down and Alertmanager; status shows the host’s alerts and up', async () => {
+  await desk.say('bob', 'ops', 'health');
+  const health = await desk.botMessage('ops', (m) => m.text.startsWith('🩺 Monitoring'), 'the health answer');
+  expect(health.text).toContain('Open incidents: 1');
+  expect(health.text).toMatch(/• web1: firing since \d\d:\d\d UTC · #\d+/);
+  expect(health.text).toMatch(/⚠ Rule BrokenRule is in error and never fires: .*same labelset/);
+  expect(health.text).toMatch(/Prometheus alerts: 1 firing/);
+  expect(health.text).toContain(`targets down: shop 127.0.0.1:${shop.port}`);
+  expect(health.text).toMatch(/Alertmanager: 1 alerts \(0 silenced\)/);
+  await desk.say('carol', 'ops', 'status web1');
+  const status = await desk.botMessage('ops', (m) => m.text.includes('Alerts now:'), 'the status answer');
+  expect(status.text).toContain('Alerts now: ShopDown (critical)');
+  expect(status.text).toContain(`Prometheus up: shop 127.0.0.1:${shop.port} ❌`);
+}, 60_000);
 
 test('Silence 1 h makes an Alertmanager silence by the person for the host, linking the ticket; Unsilence expires it', async () => {
   const message = await desk.botMessage('ops', (m) => m.text.startsWith('🔴 web1'), 'the incident message');

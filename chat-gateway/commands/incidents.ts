@@ -148,6 +148,11 @@ export const healthCommand: Command = {
         const broken = rules.filter((r) => r.health === 'err');
         if (!broken.length) lines.push(t(lang, 'health.rulesOk', { count: rules.length }));
         for (const rule of broken) lines.push(t(lang, 'health.ruleBroken', { rule: rule.name, error: (rule.lastError ?? '').slice(0, 300) }));
+        const alerts = await prometheus.alerts();
+        lines.push(t(lang, 'health.promAlerts', { firing: alerts.filter((a) => a.state === 'firing').length, pending: alerts.filter((a) => a.state === 'pending').length }));
+        // Targets Prometheus cannot scrape: what is down, whether or not a rule alerts on it.
+        const down = await prometheus.query('up == 0');
+        if (down.length) lines.push(t(lang, 'health.targetsDown', { count: down.length, targets: down.slice(0, 10).map((d) => `${d.metric.job ?? ''} ${d.metric.instance ?? ''}`.trim()).join(', ') }));
       } catch (err) {
         lines.push(t(lang, 'health.unreachable', { what: 'Prometheus', error: (err as Error).message.slice(0, 200) }));
       }

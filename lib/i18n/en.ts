@@ -315,5 +315,7 @@ export const en = {
   'failure.run': "The run: {url}",
   'failure.report': "Counted here: {url}",
   'incident.problem': "⚠ {problem}",
+  'health.promAlerts': "Prometheus alerts: {firing} firing, {pending} pending",
+  'health.targetsDown': "⚠ {count} targets down: {targets}",
 };
 export type MessageKey = keyof typeof en;

@@ -316,4 +316,6 @@ export const es: Record<MessageKey, string> = {
   'failure.run': "La ejecución: {url}",
   'failure.report': "Contado aquí: {url}",
   'incident.problem': "⚠ {problem}",
+  'health.promAlerts': "Alertas de Prometheus: {firing} activas, {pending} pendientes",
+  'health.targetsDown': "⚠ {count} destinos caídos: {targets}",
 };

@@ -316,4 +316,6 @@ export const fr: Record<MessageKey, string> = {
   'failure.run': "L’exécution : {url}",
   'failure.report': "Compté ici : {url}",
   'incident.problem': "⚠ {problem}",
+  'health.promAlerts': "Alertes Prometheus : {firing} déclenchées, {pending} en attente",
+  'health.targetsDown': "⚠ {count} cibles hors service : {targets}",
 };

@@ -316,4 +316,6 @@ export const it: Record<MessageKey, string> = {
   'failure.run': "L’esecuzione: {url}",
   'failure.report': "Conteggiato qui: {url}",
   'incident.problem': "⚠ {problem}",
+  'health.promAlerts': "Avvisi Prometheus: {firing} attivi, {pending} in attesa",
+  'health.targetsDown': "⚠ {count} target non raggiungibili: {targets}",
 };

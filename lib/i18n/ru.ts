@@ -316,4 +316,6 @@ export const ru: Record<MessageKey, string> = {
   'failure.run': "Запуск: {url}",
   'failure.report': "Счётчик: {url}",
   'incident.problem': "⚠ {problem}",
+  'health.promAlerts': "Оповещения Prometheus: активных {firing}, ожидающих {pending}",
+  'health.targetsDown': "⚠ Недоступных целей: {count}: {targets}",
 };
