@@ -13,6 +13,7 @@ import { ensureTicketPollers } from './ticket-pollers';
 import { syncIncidentReconciler } from './incident-reconciler';
 import { checkClosableQueues } from './ticket-close-check';
 import { freeLoopbackPort, serveWorkerMetrics } from './metrics-server';
+import { reportFailure } from '../activities/failures/report';
 import { createTicketSystems } from '../activities/tickets/systems';
 
 function queuesFromArgs(argv: string[]): QueueName[] | undefined {
@@ -41,6 +42,11 @@ async function main() {
   const temporal = temporalConnectionOptions(config);
   const connection = await NativeConnection.connect(temporal);
   const client = new Client({ connection: await Connection.connect(temporal), namespace: config.temporal.namespace });
+  // A failure nobody awaited is a bug: told to ops (and ticketed) rather than taking every running activity down with the process.
+  process.on('unhandledRejection', (err) => {
+    console.error(`dutydesk worker: unhandled failure (kept running): ${(err as Error)?.stack ?? String(err)}`);
+    void reportFailure(client, config, { source: 'worker', workflowType: 'unhandled', error: err });
+  });
   const queueNames = queuesFromArgs(process.argv);
   if ((queueNames ?? ['desk']).includes('desk')) {
     const problems = await checkClosableQueues(config, createTicketSystems(config));
