@@ -9,6 +9,7 @@ ensure_postgres
 ensure_fonts
 ensure_jdk
 ensure_request_tracker
+ensure_monitoring
 cd "$ROOT"
 name=$1; shift
 exec node --import tsx "bench/$name.ts" "$@"

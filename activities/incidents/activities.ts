@@ -5,13 +5,14 @@
  * Alertmanager's silences, and the reconciler's comparison.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../config/load';
 import { routeAlert } from '../../config/incident-routing';
 import { alertEvent, heldAlertSchema, payloadProblem } from '../../lib/alerts/alertmanager-webhook';
 import { digestEntry, incidentTicketText, incidentTicketTitle, renderIncidentDigest, renderIncidentMessage, renderRecovery } from '../../lib/messages/incidents';
 import { TASK_QUEUES } from '../../workers/task-queues';
-import { admitUpdate, incidentDigestId, type Admission, type DigestEntry, type StormPolicy } from '../../workflows/incident/digest-definitions';
+import { admitSignal, incidentDigestId, type AdmitRequest, type DigestEntry, type StormPolicy } from '../../workflows/incident/digest-definitions';
+import type { ChatMessage } from '../chat/port';
 import { t } from '../../lib/i18n';
 import { runLink } from '../../lib/temporal-ui';
 import type { ChatRef } from '../../workflows/restart/definitions';
@@ -50,16 +51,14 @@ export function createIncidentActivities({ config, client, systems, log = consol
   const messageKey = (view: IncidentView) => `${view.workflowId}/${view.chain}/${view.round}`;
   const requireAlertmanager = () => alertmanager ?? refused('Alertmanager is not configured: set monitoring.alertmanager.url');
 
-  /** Asks the chat's digest whether this message goes on its own or into the minute's digest (a storm). */
-  const admit = (chat: ChatRef, language: string, key: string, entry: DigestEntry, policy: StormPolicy): Promise<Admission> =>
-    client.workflow.executeUpdateWithStart(admitUpdate, {
-      args: [{ key, entry, policy }],
-      startWorkflowOperation: new WithStartWorkflowOperation('incidentDigestWorkflow', {
-        workflowId: incidentDigestId(chat),
-        taskQueue: TASK_QUEUES.desk,
-        args: [{ chat, language }],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      }),
+  /** Hands a message to the chat's digest, which admits it on its own or lists it (a storm); signal-with-start, never waiting. */
+  const admit = (chat: ChatRef, language: string, request: AdmitRequest): Promise<unknown> =>
+    client.workflow.signalWithStart('incidentDigestWorkflow', {
+      workflowId: incidentDigestId(chat),
+      taskQueue: TASK_QUEUES.desk,
+      args: [{ chat, language }],
+      signal: admitSignal,
+      signalArgs: [request],
     });
 
   return {
@@ -69,10 +68,15 @@ export function createIncidentActivities({ config, client, systems, log = consol
       await enqueueChatMessage(client, input.view.chat, { key: messageKey(input.view), mode: 'upsert', message });
     },
 
-    /** Whether the round's group message goes on its own ('own') or, in a storm, into the chat's digest. */
-    async admitIncidentMessage(input: { view: IncidentView; policy: StormPolicy }): Promise<Admission> {
+    /** Asks the chat's digest whether the round's group message goes on its own or, in a storm, into the digest; the answer comes by signal. */
+    async admitIncidentMessage(input: { view: IncidentView; policy: StormPolicy }): Promise<void> {
       const { view } = input;
-      return admit(view.chat, view.language, messageKey(view), digestEntry(view, 'down', runUrl(view.workflowId)), input.policy);
+      await admit(view.chat, view.language, { key: messageKey(view), entry: digestEntry(view, 'down', runUrl(view.workflowId)), policy: input.policy, reply: { workflowId: view.workflowId, round: view.round } });
+    },
+
+    /** A note the digest admitted on its own. */
+    async postIncidentNote(input: { chat: ChatRef; key: string; message: ChatMessage }): Promise<void> {
+      await enqueueChatMessage(client, input.chat, { key: input.key, mode: 'new', message: input.message });
     },
 
     /** One digest message listing what came in the window, with tickets and runs linked. */
@@ -138,16 +142,9 @@ export function createIncidentActivities({ config, client, systems, log = consol
       const { view } = input;
       const suffix = input.settled ? 'settled' : 'up';
       const entry = digestEntry(view, 'up', runUrl(view.workflowId));
-      // In a storm, "up again" notes are digested like the firing ones.
-      const groupKey = `${messageKey(view)}/${suffix}`;
-      if ((await admit(view.chat, view.language, groupKey, entry, input.policy)) === 'own') {
-        await enqueueChatMessage(client, view.chat, { key: groupKey, mode: 'new', message: { text: renderRecovery(view, 'group', input.settled) } });
-      }
-      const clientChat = input.clientChat;
-      const clientKey = `${messageKey(view)}/client/${suffix}`;
-      if (clientChat && (await admit(clientChat, view.language, clientKey, entry, input.policy)) === 'own') {
-        await enqueueChatMessage(client, clientChat, { key: clientKey, mode: 'new', message: { text: renderRecovery(view, 'client', input.settled) } });
-      }
+      // Through each chat's digest: in a storm, "up again" notes are listed like the firing ones.
+      await admit(view.chat, view.language, { key: `${messageKey(view)}/${suffix}`, entry, policy: input.policy, note: { text: renderRecovery(view, 'group', input.settled) } });
+      if (input.clientChat) await admit(input.clientChat, view.language, { key: `${messageKey(view)}/client/${suffix}`, entry, policy: input.policy, note: { text: renderRecovery(view, 'client', input.settled) } });
     },
 
     /** "up" when the route's query returns at least one series, "down" when it returns none. */

@@ -105,6 +105,8 @@ export interface IncidentState {
   confirmation?: 'up' | 'down';
   /** The round whose group message went into the chat's digest instead (a storm): it has no message of its own. */
   digestedRound?: number;
+  /** The chat's digest's answer for a round: its group message goes on its own, or into the digest. */
+  admission?: { round: number; admission: 'own' | 'digest' };
   inbox: IncidentSignal[];
   /** Events handled over the incident's life, for the history's sake. */
   events: number;

@@ -1,9 +1,12 @@
 /**
  * The incident digest's contract: one workflow per chat that admits each
- * incident message. The first few a minute go out on their own; in a storm
- * the rest are listed in one digest a minute. Types and definitions only.
+ * incident message. The first few a window go out on their own; in a storm
+ * the rest are listed in one digest a window. Signals only, both ways: a storm
+ * of hundreds of incidents never waits on a limit of requests in flight.
+ * Types and definitions only.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ChatMessage } from '../../activities/chat/port';
 import type { ChatRef } from '../restart/definitions';
 
 export const incidentDigestId = (chat: ChatRef) => `digest-incidents-${chat.platform}-${chat.chatId}`;
@@ -23,14 +26,18 @@ export interface StormPolicy {
   windowMs: number;
 }
 
+export type Admission = 'own' | 'digest';
+
 export interface AdmitRequest {
   /** The message's outbox key: the same request again gets the same answer. */
   key: string;
   entry: DigestEntry;
   policy: StormPolicy;
+  /** A group message the incident posts and edits itself: the incident is told its admission for this round. */
+  reply?: { workflowId: string; round: number };
+  /** A note the digest posts itself when admitted on its own ("up again"). */
+  note?: ChatMessage;
 }
-
-export type Admission = 'own' | 'digest';
 
 export interface DigestState {
   chat: ChatRef;
@@ -40,6 +47,8 @@ export interface DigestState {
   pending: DigestEntry[];
   /** Recent answers by key, so a retried request is answered alike (kept for a day). */
   answered: Record<string, { admission: Admission; at: number }>;
+  /** Answers and notes still to send, in the order admitted. */
+  outgoing: { key: string; admission: Admission; reply?: AdmitRequest['reply']; note?: ChatMessage }[];
   digests: number;
   policy: StormPolicy;
 }
@@ -50,5 +59,7 @@ export interface DigestInput {
   state?: DigestState;
 }
 
-export const admitUpdate = defineUpdate<Admission, [AdmitRequest]>('admit');
+export const admitSignal = defineSignal<[AdmitRequest]>('admit');
+/** To the incident: how its round's group message was admitted. */
+export const admissionSignal = defineSignal<[{ round: number; admission: Admission }]>('admission');
 export const digestStateQuery = defineQuery<DigestState>('digest');

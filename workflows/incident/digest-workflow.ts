@@ -3,14 +3,16 @@
  * the policy's number a window go out on their own; past it, in a storm (500
  * hosts down at once), the rest are listed, with their tickets and runs, in
  * one digest at the end of the window, so the chat stays readable and within
- * the platform's limits. Ends after a quiet day; continues as new when long.
+ * the platform's limits. Incidents are told their admission by signal; notes
+ * ("up again") admitted on their own are posted from here. Ends after a quiet
+ * day; continues as new when long.
  */
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createIncidentActivities } from '../../activities/incidents/activities';
 import { TASK_QUEUES } from '../../workers/task-queues';
-import { admitUpdate, digestStateQuery, type DigestInput, type DigestState } from './digest-definitions';
+import { admissionSignal, admitSignal, digestStateQuery, type DigestInput, type DigestState } from './digest-definitions';
 
-const { postIncidentDigest } = proxyActivities<ReturnType<typeof createIncidentActivities>>({
+const { postIncidentDigest, postIncidentNote } = proxyActivities<ReturnType<typeof createIncidentActivities>>({
   taskQueue: TASK_QUEUES.desk,
   startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
@@ -20,15 +22,21 @@ const DAY = 86_400_000;
 const ADMITS_PER_RUN = 2000;
 
 export async function incidentDigestWorkflow(input: DigestInput): Promise<void> {
-  const state: DigestState = input.state ?? { chat: input.chat, language: input.language, windowStart: 0, admittedInWindow: 0, pending: [], answered: {}, digests: 0, policy: { individually: 5, windowMs: 60_000 } };
+  const state: DigestState = input.state ?? { chat: input.chat, language: input.language, windowStart: 0, admittedInWindow: 0, pending: [], answered: {}, outgoing: [], digests: 0, policy: { individually: 5, windowMs: 60_000 } };
+  state.outgoing ??= [];
   let admits = 0;
   let lastActivity = Date.now();
+  const mark = workflowInfo().firstExecutionRunId.slice(0, 8);
 
   setHandler(digestStateQuery, () => state);
-  setHandler(admitUpdate, ({ key, entry, policy }) => {
+  setHandler(admitSignal, ({ key, entry, policy, reply, note }) => {
     lastActivity = Date.now();
     const known = Object.hasOwn(state.answered, key) ? state.answered[key] : undefined;
-    if (known) return known.admission;
+    if (known) {
+      // Asked again (a retried activity): the same answer; a note is not posted twice.
+      if (reply) state.outgoing.push({ key, admission: known.admission, reply });
+      return;
+    }
     admits++;
     state.policy = policy;
     const now = Date.now();
@@ -40,32 +48,37 @@ export async function incidentDigestWorkflow(input: DigestInput): Promise<void> 
     if (admission === 'own') state.admittedInWindow++;
     else state.pending.push(entry);
     state.answered[key] = { admission, at: now };
-    return admission;
+    state.outgoing.push({ key, admission, reply, note: admission === 'own' ? note : undefined });
   });
 
+  /** Answers first, as incidents wait on them; the notes admitted on their own are posted in the order they came. */
+  async function sendOutgoing() {
+    for (let next = state.outgoing.shift(); next; next = state.outgoing.shift()) {
+      if (next.reply) await getExternalWorkflowHandle(next.reply.workflowId).signal(admissionSignal, { round: next.reply.round, admission: next.admission }).catch(() => undefined);
+      if (next.note) await postIncidentNote({ chat: state.chat, key: next.key, message: next.note });
+    }
+  }
+
+  const busy = () => state.outgoing.length > 0 || state.pending.length > 0;
   for (;;) {
     const quietFor = DAY - (Date.now() - lastActivity);
-    const woke = await condition(() => state.pending.length > 0 || admits >= ADMITS_PER_RUN || workflowInfo().continueAsNewSuggested, Math.max(quietFor, 1));
+    const woke = await condition(() => busy() || admits >= ADMITS_PER_RUN || workflowInfo().continueAsNewSuggested, Math.max(quietFor, 1));
+    await sendOutgoing();
     if (state.pending.length > 0) {
-      // The window's digest goes when the window ends, listing everything that came in it.
+      // The window's digest goes when the window ends, listing everything that came in it; answers go meanwhile.
       const left = state.windowStart + state.policy.windowMs - Date.now();
-      if (left > 0) await sleep(left);
+      if (left > 0 && (await condition(() => state.outgoing.length > 0, left))) continue;
       const entries = state.pending.splice(0, state.pending.length);
       state.digests++;
       // The first run's id tells this digest workflow's keys from those of one that ended before.
-      await postIncidentDigest({ chat: state.chat, language: state.language, entries, key: `${workflowInfo().workflowId}/${workflowInfo().firstExecutionRunId.slice(0, 8)}/${state.digests}` });
+      await postIncidentDigest({ chat: state.chat, language: state.language, entries, key: `${workflowInfo().workflowId}/${mark}/${state.digests}` });
       continue;
     }
     // Forget answers older than a day: their messages are long delivered.
     const now = Date.now();
     for (const [key, answer] of Object.entries(state.answered)) if (now - answer.at > DAY) delete state.answered[key];
-    if (!woke && Object.keys(state.answered).length === 0) {
-      await condition(allHandlersFinished);
-      if (state.pending.length === 0) return;
-      continue;
-    }
-    if (admits >= ADMITS_PER_RUN || workflowInfo().continueAsNewSuggested) break;
+    if (!woke && Object.keys(state.answered).length === 0 && !busy()) return;
+    if ((admits >= ADMITS_PER_RUN || workflowInfo().continueAsNewSuggested) && !busy()) break;
   }
-  await condition(allHandlersFinished);
   await continueAsNew<typeof incidentDigestWorkflow>({ chat: state.chat, language: state.language, state });
 }

@@ -14,6 +14,7 @@ import type { createTicketActivities } from '../../activities/tickets/activities
 import { rootMessage } from '../../lib/failure';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import { alertsSignal, incidentStateQuery, presenceSignal, type IncidentInput, type IncidentRoute, type IncidentSignal, type IncidentState } from './definitions';
+import { admissionSignal } from './digest-definitions';
 import { currentSilence, installIncidentUpdates } from './incident-updates';
 import { applyAlertEvent, firingSeries, forgetOldSeries } from './series';
 import type { IncidentView } from './view';
@@ -55,6 +56,8 @@ const EVENTS_PER_RUN = 500;
 const ABSENT_ROUNDS = 2;
 /** How long an incident that never fired (only resolves came) stays, so late repeats are still recognised. */
 const QUIET_STAY_MS = 10 * 60_000;
+/** How long a new round's message waits for the chat's digest to admit it. */
+const ADMISSION_WAIT_MS = 2 * 60_000;
 /** While Prometheus says "not yet", it is asked again no sooner than this. */
 const MIN_RECHECK_MS = 30_000;
 
@@ -71,6 +74,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   });
   setHandler(presenceSignal, ({ firing, present, at, route: current }) => void state.inbox.push({ kind: 'presence', firing, present, at, route: current }));
   setHandler(incidentStateQuery, () => ({ ...state, host, route }));
+  setHandler(admissionSignal, ({ round, admission }) => {
+    if (round === state.round && state.admission?.round !== round) state.admission = { round, admission };
+  });
 
   const view = (): IncidentView => {
     const firing = firingSeries(state.series);
@@ -103,15 +109,22 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
    * One at a time, each showing the state when it runs: the buttons' updates and the loop never land out of order.
    */
   let publishing: Promise<void> = Promise.resolve();
+  const admitted = () => state.admission?.round === state.round && state.admission.admission === 'own';
   const showMessage = (): Promise<void> => {
     publishing = publishing.then(async () => {
-      if (state.digestedRound !== state.round) await patient.postIncidentMessage({ view: view() });
+      if (admitted()) await patient.postIncidentMessage({ view: view() });
     });
     return publishing;
   };
-  /** A new round's message: on its own, or (a storm in its chat) listed in the minute's digest. */
+  /**
+   * A new round's message: on its own, or (a storm in its chat) listed in the window's digest. The digest
+   * answers by signal; one that does not answer in two minutes lets the message go on its own.
+   */
   const newRoundMessage = async () => {
-    if ((await patient.admitIncidentMessage({ view: view(), policy: route.storm })) === 'digest') state.digestedRound = state.round;
+    await patient.admitIncidentMessage({ view: view(), policy: route.storm });
+    const answered = await condition(() => state.admission?.round === state.round, ADMISSION_WAIT_MS);
+    if (!answered) state.admission = { round: state.round, admission: 'own' };
+    if (state.admission?.admission === 'digest') state.digestedRound = state.round;
     await showMessage();
   };
   /** Says in the group what went wrong beside the incident, and goes on. */
@@ -186,8 +199,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     state.round = 1;
     state.quietUntil = undefined;
     state.since = Math.min(firedSince ?? Infinity, ...firingSeries(state.series).map((s) => s.last.startsAt));
-    await newRoundMessage();
+    // The ticket opens beside the chat's admission: in a storm, tickets do not wait on the chat.
     openTicket();
+    await newRoundMessage();
   }
 
   async function close() {
