@@ -15,7 +15,7 @@ import { outboxWorkflowId } from '../../workflows/outbox/definitions';
 import { configured } from '../hosts/from-config';
 import { enqueueChatMessage } from './outbox-client';
 import { progressFromConfig } from './restart-progress-from-config';
-import { reportFailure } from '../failures/report';
+import { failureRoute, reportFailure } from '../failures/report';
 
 export interface ChatActivityDeps {
   config: DutydeskConfig;
@@ -88,7 +88,13 @@ export function createChatActivities({ config, client, log = console.error }: Ch
       const error = input.error.slice(0, 500).replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
       const text = t('en', 'admin.undelivered', { chat, error, outbox });
       log(`dutydesk worker: ${text} (message ${input.key})`);
-      await reportFailure(client, config, { source: 'delivery', workflowType: 'outboxWorkflow', error: new Error(error), subject: chat, runUrl: outbox }, () => undefined);
+      // With failure reports configured, those tell ops (counted, ticketed); not when it is the failures chat itself that
+      // fails, as its own notices would feed it for ever. Without them, the admins are told here.
+      if (config.failures) {
+        const failures = failureRoute(config)?.chat;
+        if (failures && failures.platform === platform && failures.chatId === chatId) return;
+        return reportFailure(client, config, { source: 'delivery', workflowType: 'outboxWorkflow', error: new Error(error), subject: chat, runUrl: outbox }, () => undefined);
+      }
       const admins = config.notify.admins;
       if (!admins) return;
       const to = primaryChat(config, admins);

@@ -161,9 +161,10 @@ export function createIncidentActivities({ config, client, systems, log = consol
     async createIncidentSilence(input: { workflowId: string; host?: string; labels: Record<string, string>; durationMs: number; by: string; ticketUrl?: string }): Promise<IncidentSilence> {
       const am = requireAlertmanager();
       const hostLabel = config.monitoring?.hostLabel ?? 'host';
+      // An alert of no host: its labels, and no host label at all, so the same alert on a host is not silenced with it.
       const matchers = input.host
         ? [{ name: hostLabel, value: input.host, isRegex: false, isEqual: true }]
-        : Object.entries(input.labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }));
+        : [...Object.entries(input.labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })), ...(Object.hasOwn(input.labels, hostLabel) ? [] : [{ name: hostLabel, value: '', isRegex: false, isEqual: true }])];
       if (matchers.length === 0) refused('the alert has no labels to silence it by');
       const now = Date.now();
       const until = now + input.durationMs;

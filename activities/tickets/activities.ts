@@ -93,7 +93,8 @@ export function createTicketActivities({ config, client, systems, log = console.
       const text = error
         ? t('en', 'admin.intakeFailing', { system: name, error: error.slice(0, 500), hint: input.denied ? t('en', 'admin.intakeDenied', { system: name }) : '' })
         : t('en', 'admin.intakeRecovered', { system: name, duration: formatDuration(Date.now() - since) });
-      if (error) await reportFailure(client, config, { source: 'ticket intake', workflowType: 'ticketPollerWorkflow', error: new Error(error), subject: name }, () => undefined);
+      // With failure reports configured, a failing intake is one (counted, ticketed) instead of the admins' own notice.
+      if (error && config.failures) return reportFailure(client, config, { source: 'ticket intake', workflowType: 'ticketPollerWorkflow', error: new Error(error), subject: name }, () => undefined);
       const admins = config.notify.admins;
       if (!admins) return log(`dutydesk worker: ${text} (set notify.admins to hear of it in chat)`);
       await enqueueChatMessage(client, primaryChat(config, admins), { key: `intake/${name}/${since}/${error ? 'failing' : 'recovered'}`, mode: 'new', message: { text } });

@@ -12,10 +12,18 @@ import { rootMessage } from '../../lib/failure';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import { failureStateQuery, occurredSignal, type FailureInput, type FailureRoute, type FailureState } from './definitions';
 
+/** Notices go into the chat's outbox (Temporal itself): retried until they are there. */
+const notices = proxyActivities<ReturnType<typeof createFailureActivities>>({
+  taskQueue: TASK_QUEUES.desk,
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+/** The ticket system: ten minutes of retries, then the chat is told and a later occurrence tries again. */
 const act = proxyActivities<ReturnType<typeof createFailureActivities>>({
   taskQueue: TASK_QUEUES.desk,
   startToCloseTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 20, nonRetryableErrorTypes: ['TicketSystemRefused'] },
+  scheduleToCloseTimeout: '10m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['TicketSystemRefused'] },
 });
 
 const THRESHOLDS = [10, 100, 1000, 10_000, 100_000];
@@ -38,19 +46,24 @@ export async function failureWorkflow(input: FailureInput): Promise<void> {
 
   const view = () => ({ workflowId: workflowInfo().workflowId, summary, count: state.count, people: state.people.length, firstAt: state.firstAt, lastAt: state.lastAt, last: state.last, ticket: state.ticket, chat: route.chat });
 
-  async function notice(kind: 'first' | 'repeat') {
-    state.posted = { count: state.count, at: Date.now(), notices: state.posted.notices + 1 };
-    await act.postFailure({ view: view(), kind, notice: state.posted.notices });
+  /** `told`: how many occurrences the notice accounts for (the first tells of one, however many came with it). */
+  async function notice(kind: 'first' | 'repeat', told = state.count) {
+    state.posted = { count: told, at: Date.now(), notices: state.posted.notices + 1 };
+    await notices.postFailure({ view: view(), kind, notice: state.posted.notices });
   }
 
+  let ticketTriedAt = 0;
   async function openTicket() {
     if (!route.ticket) return;
+    // A flood while the ticket system is away tries again at most every few seconds, not once per occurrence.
+    if (Date.now() - ticketTriedAt < TICKET_CHECK_MS) return;
+    ticketTriedAt = Date.now();
     try {
       state.ticket = await act.openFailureTicket({ view: view(), ticket: route.ticket });
     } catch (err) {
-      // Told in the chat with the failure; the next occurrence tries again.
+      // Told in the chat with the failure; a later occurrence tries again.
       state.ticket = undefined;
-      await act.postFailure({ view: view(), kind: 'noTicket', notice: state.posted.notices, problem: rootMessage(err) });
+      await notices.postFailure({ view: view(), kind: 'noTicket', notice: state.posted.notices, problem: rootMessage(err) });
     }
   }
 
@@ -62,8 +75,15 @@ export async function failureWorkflow(input: FailureInput): Promise<void> {
     state.ticketCheckedAt = Date.now();
     const read = await act.readFailureTicket({ ticket: state.ticket }).catch(() => undefined);
     if (!read || read.state !== 'done') return;
-    if (Date.now() - read.updatedAt <= route.reopenWithinMs) await act.reopenFailureTicket({ view: view() });
-    else await openTicket();
+    if (Date.now() - read.updatedAt > route.reopenWithinMs) return openTicket();
+    try {
+      await act.reopenFailureTicket({ view: view() });
+    } catch {
+      // Refused (merged, deleted, no way back): this repeat gets a ticket of its own.
+      state.ticket = undefined;
+      ticketTriedAt = 0;
+      await openTicket();
+    }
   }
 
   for (;;) {
@@ -76,25 +96,29 @@ export async function failureWorkflow(input: FailureInput): Promise<void> {
         await notice('repeat');
         continue;
       }
-      // Quiet for the whole reopen window: done, unless its ticket is still open (a repeat then joins it).
-      const read = state.ticket ? await act.readFailureTicket({ ticket: state.ticket }).catch(() => undefined) : undefined;
-      if (read && read.state !== 'done') continue;
+      // Quiet for the whole reopen window: done, unless its ticket is still open (a repeat then joins it),
+      // was resolved within the window, or cannot be read now.
+      if (state.ticket) {
+        const read = await act.readFailureTicket({ ticket: state.ticket }).catch(() => undefined);
+        if (!read || read.state !== 'done' || Date.now() - read.updatedAt <= route.reopenWithinMs) continue;
+      }
       break;
     }
-    const occurrence = state.inbox.shift()!;
-    state.count++;
-    if (state.count === 1) state.firstAt = occurrence.at;
-    state.lastAt = occurrence.at;
-    state.last = occurrence;
-    if (occurrence.person && !state.people.includes(occurrence.person.id) && state.people.length < MAX_PEOPLE) state.people.push(occurrence.person.id);
-    if (state.count === 1) {
-      await openTicket();
-      await notice('first');
-    } else {
-      await ticketForRepeat();
-      const crossed = THRESHOLDS.some((n) => state.posted.count < n && state.count >= n);
-      if (crossed || Date.now() >= state.posted.at + route.repeatEveryMs) await notice('repeat');
+    // Everything that came is counted at once: a flood costs one ticket action and at most one notice a pass.
+    const first = state.count === 0;
+    for (let occurrence = state.inbox.shift(); occurrence; occurrence = state.inbox.shift()) {
+      state.count++;
+      if (state.count === 1) state.firstAt = occurrence.at;
+      state.lastAt = occurrence.at;
+      state.last = occurrence;
+      if (occurrence.person && !state.people.includes(occurrence.person.id) && state.people.length < MAX_PEOPLE) state.people.push(occurrence.person.id);
     }
+    if (first) {
+      await openTicket();
+      await notice('first', 1);
+    } else await ticketForRepeat();
+    const crossed = THRESHOLDS.some((n) => state.posted.count < n && state.count >= n);
+    if (crossed || (!first && Date.now() >= state.posted.at + route.repeatEveryMs)) await notice('repeat');
     if (state.count - startCount >= OCCURRENCES_PER_RUN || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof failureWorkflow>({ fingerprint, summary, route, state });

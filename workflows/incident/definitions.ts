@@ -99,7 +99,7 @@ export interface IncidentState {
   /** When the incident came back after resolving, within the flapping window. */
   returns: number[];
   flapping: boolean;
-  acknowledgedBy?: { person: Person; at: number };
+  acknowledgedBy?: { person: Person; at: number; login?: string };
   silence?: IncidentSilence;
   /** The latest Prometheus answer while recovering, when the route names a query. */
   confirmation?: 'up' | 'down';

@@ -51,6 +51,8 @@ export interface DigestState {
   outgoing: { key: string; admission: Admission; reply?: AdmitRequest['reply']; note?: ChatMessage }[];
   digests: number;
   policy: StormPolicy;
+  /** When the digest of what is pending is due: set by its first entry, so admits after the window cannot push it back. */
+  digestDueAt?: number;
 }
 
 export interface DigestInput {
@@ -61,5 +63,5 @@ export interface DigestInput {
 
 export const admitSignal = defineSignal<[AdmitRequest]>('admit');
 /** To the incident: how its round's group message was admitted. */
-export const admissionSignal = defineSignal<[{ round: number; admission: Admission }]>('admission');
+export const admissionSignal = defineSignal<[{ round: number; admission: Admission; key?: string }]>('admission');
 export const digestStateQuery = defineQuery<DigestState>('digest');

@@ -15,6 +15,8 @@ import { admissionSignal, admitSignal, digestStateQuery, type DigestInput, type 
 const { postIncidentDigest, postIncidentNote } = proxyActivities<ReturnType<typeof createIncidentActivities>>({
   taskQueue: TASK_QUEUES.desk,
   startToCloseTimeout: '1m',
+  // Enqueueing in the chat's outbox: Temporal itself. A note that cannot be put there in an hour is given up, not left to hold the answers back.
+  scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
@@ -46,17 +48,21 @@ export async function incidentDigestWorkflow(input: DigestInput): Promise<void> 
     }
     const admission = state.admittedInWindow < policy.individually ? 'own' : 'digest';
     if (admission === 'own') state.admittedInWindow++;
-    else state.pending.push(entry);
+    else {
+      state.pending.push(entry);
+      state.digestDueAt ??= state.windowStart + policy.windowMs;
+    }
     state.answered[key] = { admission, at: now };
     state.outgoing.push({ key, admission, reply, note: admission === 'own' ? note : undefined });
   });
 
-  /** Answers first, as incidents wait on them; the notes admitted on their own are posted in the order they came. */
+  /** Answers first, all at once (incidents wait on them), then the notes admitted on their own, in the order they came. */
   async function sendOutgoing() {
-    for (let next = state.outgoing.shift(); next; next = state.outgoing.shift()) {
-      if (next.reply) await getExternalWorkflowHandle(next.reply.workflowId).signal(admissionSignal, { round: next.reply.round, admission: next.admission }).catch(() => undefined);
-      if (next.note) await postIncidentNote({ chat: state.chat, key: next.key, message: next.note });
-    }
+    const batch = state.outgoing.splice(0, state.outgoing.length);
+    await Promise.all(
+      batch.flatMap((next) => (next.reply ? [getExternalWorkflowHandle(next.reply.workflowId).signal(admissionSignal, { round: next.reply.round, admission: next.admission, key: next.key }).catch(() => undefined)] : [])),
+    );
+    for (const next of batch) if (next.note) await postIncidentNote({ chat: state.chat, key: next.key, message: next.note }).catch(() => undefined);
   }
 
   const busy = () => state.outgoing.length > 0 || state.pending.length > 0;
@@ -65,10 +71,11 @@ export async function incidentDigestWorkflow(input: DigestInput): Promise<void> 
     const woke = await condition(() => busy() || admits >= ADMITS_PER_RUN || workflowInfo().continueAsNewSuggested, Math.max(quietFor, 1));
     await sendOutgoing();
     if (state.pending.length > 0) {
-      // The window's digest goes when the window ends, listing everything that came in it; answers go meanwhile.
-      const left = state.windowStart + state.policy.windowMs - Date.now();
+      // The digest goes when its window ends, listing everything that came in it; answers go meanwhile.
+      const left = (state.digestDueAt ?? 0) - Date.now();
       if (left > 0 && (await condition(() => state.outgoing.length > 0, left))) continue;
       const entries = state.pending.splice(0, state.pending.length);
+      state.digestDueAt = undefined;
       state.digests++;
       // The first run's id tells this digest workflow's keys from those of one that ended before.
       await postIncidentDigest({ chat: state.chat, language: state.language, entries, key: `${workflowInfo().workflowId}/${mark}/${state.digests}` });
@@ -78,7 +85,8 @@ export async function incidentDigestWorkflow(input: DigestInput): Promise<void> 
     const now = Date.now();
     for (const [key, answer] of Object.entries(state.answered)) if (now - answer.at > DAY) delete state.answered[key];
     if (!woke && Object.keys(state.answered).length === 0 && !busy()) return;
-    if ((admits >= ADMITS_PER_RUN || workflowInfo().continueAsNewSuggested) && !busy()) break;
+    // Pending entries and answers go with the state: a storm that never stops still continues as new.
+    if (admits >= ADMITS_PER_RUN || workflowInfo().continueAsNewSuggested) break;
   }
   await continueAsNew<typeof incidentDigestWorkflow>({ chat: state.chat, language: state.language, state });
 }

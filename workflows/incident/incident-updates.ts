@@ -41,7 +41,7 @@ export function installIncidentUpdates({ workflowId, host, state, prompt, showMe
   setHandler(acknowledgeUpdate, async (request) => {
     if (state.acknowledgedBy) return { acknowledged: false, by: state.acknowledgedBy.person.name, at: state.acknowledgedBy.at };
     if (state.phase === 'quiet') throw ApplicationFailure.nonRetryable('this incident is not open', 'IncidentNotOpen');
-    state.acknowledgedBy = { person: request.person, at: Date.now() };
+    state.acknowledgedBy = { person: request.person, at: Date.now(), login: request.login };
     if (state.ticket) {
       try {
         await prompt.takeTicket({ system: state.ticket.system, id: state.ticket.id, owner: request.login, by: request.person.name, mode: request.login ? 'me' : 'group' });

@@ -74,8 +74,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   });
   setHandler(presenceSignal, ({ firing, present, at, route: current }) => void state.inbox.push({ kind: 'presence', firing, present, at, route: current }));
   setHandler(incidentStateQuery, () => ({ ...state, host, route }));
-  setHandler(admissionSignal, ({ round, admission }) => {
-    if (round === state.round && state.admission?.round !== round) state.admission = { round, admission };
+  // Only the answer for this incident's own round: a late one for an earlier incident of the host (same id, same round number) has another key.
+  setHandler(admissionSignal, ({ round, admission, key }) => {
+    const mine = key === undefined || key === `${workflowId}/${state.chain}/${round}`;
+    if (mine && round === state.round && state.admission?.round !== round) state.admission = { round, admission };
   });
 
   const view = (): IncidentView => {
@@ -142,6 +144,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     ticketOpening = (async () => {
       try {
         state.ticket = await ticketing.openIncidentTicket({ view: view(), ticket: where, requestors: route.client?.requestors ?? [] });
+        // Acknowledged while the ticket was being opened: it is taken now.
+        const ack = state.acknowledgedBy;
+        if (ack) {
+          const login = ack.login;
+          await ticketing.takeTicket({ system: state.ticket.system, id: state.ticket.id, owner: login, by: ack.person.name, mode: login ? 'me' : 'group' }).catch((err) => problem(`ticket #${state.ticket?.id} could not be taken for ${ack.person.name}: ${rootMessage(err)}`));
+        }
         await showMessage();
       } catch (err) {
         await problem(`no ticket was opened: ${rootMessage(err)}`);
