@@ -4,6 +4,7 @@
  * affected. Keys tie each notice to its failure and number, so a retry never
  * posts twice; a retried ticket creation looks for the ticket first.
  */
+import { clip } from '../../lib/messages/clip';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../config/load';
@@ -29,8 +30,6 @@ export interface FailureView {
   ticket?: { system: string; id: string; url: string };
   chat: ChatRef;
 }
-
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 function what(view: FailureView): string {
   const s = view.summary;

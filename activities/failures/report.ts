@@ -5,6 +5,7 @@
  * anything that catches what it cannot handle. Never throws: a report that
  * cannot be made is logged.
  */
+import { clip } from '../../lib/messages/clip';
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { DutydeskConfig } from '../../config/schema';
@@ -24,8 +25,6 @@ export interface FailureReport {
   person?: Person;
   runUrl?: string;
 }
-
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** The same failure reads the same: ids, numbers, times, addresses and quoted values become placeholders. */
 export function normaliseMessage(message: string): string {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { AlertEvent } from '../../workflows/incident/definitions';
+import { clip } from '../messages/clip';
 
 /** Alertmanager's "no end yet", and anything before 2000, count as no time at all. */
 const NO_TIME_BEFORE = Date.UTC(2000, 0, 1);
@@ -42,10 +43,6 @@ export const webhookPayloadSchema = z.object({
   alerts: z.array(webhookAlertSchema).max(20_000),
 });
 export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
-
-function clip(value: string, max: number): string {
-  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
-}
 
 /** An http(s) link, else nothing: a button or a message must never carry javascript: or data: links. */
 export function safeLink(value: string | undefined): string | undefined {
