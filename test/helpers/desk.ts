@@ -94,6 +94,9 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
   const env = options.env ?? (await startTemporal());
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dutydesk-desk-'));
+  // Files sent in chat, charts, dumps and pinned host keys of this desk alone: not the checkout's .data of earlier runs.
+  const dataDir = path.join(dir, '.data');
+  process.env.DUTYDESK_DATA_DIR = dataDir;
   const raw = {
     ...rawConfig,
     temporal: { address: env.address, namespace: 'default', uiUrl: 'http://127.0.0.1:8233' },
@@ -106,7 +109,7 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
   const config = parseConfig(raw, configFile);
 
   // Kept under a dot-folder, as npm start keeps it in .data/.
-  const gateway = createGateway({ config, client: env.client, botToken: BOT_TOKEN, log: options.gatewayLog ?? (() => undefined), consoleFile: path.join(dir, '.data', 'console-messages.json') });
+  const gateway = createGateway({ config, client: env.client, botToken: BOT_TOKEN, log: options.gatewayLog ?? (() => undefined), consoleFile: path.join(dataDir, 'console-messages.json') });
   const { app } = gateway;
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
@@ -173,7 +176,7 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
       // node itself (not the tsx wrapper), so a kill reaches the worker and nothing else.
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers/main.ts'), '--config', configFile], {
         cwd: ROOT,
-        env: { ...process.env, DUTYDESK_CONSOLE_TOKEN: BOT_TOKEN },
+        env: { ...process.env, DUTYDESK_CONSOLE_TOKEN: BOT_TOKEN, DUTYDESK_DATA_DIR: dataDir },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
