@@ -138,7 +138,7 @@ export class Dispatcher {
     if (awaited) {
       this.awaiting.delete(key);
       const isCommand = command !== undefined && text.trim().startsWith('/');
-      if (awaited.until > Date.now() && !isCommand) return this.guard(incoming, ctx, 'the answer to a question', () => awaited.handler(ctx, text));
+      if (awaited.until > Date.now() && !isCommand) return this.guard(incoming, ctx, 'the answer to a question', 'answer', () => awaited.handler(ctx, text));
       if (awaited.until > Date.now() && awaited.dropped) await ctx.reply(awaited.dropped);
     }
     if (!command) {
@@ -149,7 +149,7 @@ export class Dispatcher {
       this.note(incoming, ctx.user.id, asked, 'refused', `lacks "${command.capability}"`);
       return ctx.reply(t(ctx.user.language, 'error.notAllowed', { command: name }));
     }
-    await this.guard(incoming, ctx, asked, () => command.run(ctx, args, text.trim()));
+    await this.guard(incoming, ctx, asked, command.name, () => command.run(ctx, args, text.trim()));
   }
 
   private async handlePress(incoming: Incoming, action: string): Promise<void> {
@@ -170,11 +170,15 @@ export class Dispatcher {
       this.note(incoming, ctx.user.id, what, 'refused', `lacks "${handler.capability}"`);
       return ctx.reply(t(ctx.user.language, 'error.notAllowedButton'));
     }
-    await this.guard(incoming, ctx, what, () => handler.run(ctx, action.slice(split + 1)));
+    await this.guard(incoming, ctx, what, `button ${handler.verb}`, () => handler.run(ctx, action.slice(split + 1)));
   }
 
-  /** Unexpected errors are answered, logged without secrets, never swallowed; every outcome goes into the audit trail. */
-  private async guard(incoming: Incoming, ctx: CommandContext, what: string, work: () => Promise<void>) {
+  /**
+   * Unexpected errors are answered, logged without secrets, never swallowed; every outcome goes into the audit trail.
+   * `step` is our own name for what ran (a command's, a button's verb), never the person's text: a failure's fingerprint
+   * must not vary with what they typed.
+   */
+  private async guard(incoming: Incoming, ctx: CommandContext, what: string, step: string, work: () => Promise<void>) {
     try {
       await work();
       this.note(incoming, ctx.user.id, what, 'done');
@@ -182,7 +186,7 @@ export class Dispatcher {
       const message = (err as Error).message ?? String(err);
       this.note(incoming, ctx.user.id, what, 'failed', message.split('\n')[0]);
       this.log(`dutydesk gateway: "${what}" by ${ctx.user.id} failed: ${message}`);
-      void this.reportFailure?.({ source: 'gateway', workflowType: 'chat command', step: what.split(/\s+/)[0]?.replace(/^\//, '').slice(0, 40), error: err, person: { id: ctx.user.id, name: ctx.user.name } });
+      void this.reportFailure?.({ source: 'gateway', workflowType: 'chat command', step, error: err, person: { id: ctx.user.id, name: ctx.user.name } });
       await ctx.reply(t(ctx.user.language, 'error.internal', { error: message.split('\n')[0].slice(0, 200) }));
     }
   }

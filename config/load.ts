@@ -8,6 +8,7 @@ import { parseDocument } from 'yaml';
 import type { ZodIssue } from 'zod';
 import { closestKey, knownKeysAt } from './key-suggestions';
 import { configSchema, type DutydeskConfig, type SecretRef } from './schema';
+import { rememberSecret } from '../lib/redact';
 
 export class ConfigError extends Error {
   constructor(
@@ -76,11 +77,14 @@ export function readSecret(ref: SecretRef, config: Pick<LoadedConfig, 'source'>,
   if (ref.env) {
     const value = env[ref.env];
     if (!value) throw new Error(`secret environment variable ${ref.env} is not set`);
+    rememberSecret(value);
     return value;
   }
   const file = path.resolve(path.dirname(config.source), ref.file as string);
   try {
-    return readFileSync(file, 'utf8');
+    const value = readFileSync(file, 'utf8');
+    rememberSecret(value);
+    return value;
   } catch (err) {
     throw new Error(`cannot read secret file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }

@@ -4,7 +4,8 @@
  * DB_PASSWORD=…), credentials in URLs (user:password@, JDBC's user/password@,
  * ;password=…), curl -u, Authorization and X-Api-Key headers, the values of URL
  * query parameters named like secrets (?token=…), JSON pairs named like secrets
- * ({"spring.datasource.password":"…"}), plus patterns from the configuration.
+ * ({"spring.datasource.password":"…"}), the values of the secrets this process
+ * has read (readSecret), wherever they stand, plus patterns from the configuration.
  * Each rule reads a name or value once (no nested quantifiers that backtrack),
  * so a megabyte of output takes about a tenth of a second.
  */
@@ -58,6 +59,20 @@ type ValueRule = RegExp | Record<string, RegExp>;
 const VALUE: readonly ValueRule[] = [QUOTED, TO_QUOTE, WORD];
 
 export const REDACTED = '***';
+
+/** Values of the secrets this process read (tokens, passwords): hidden wherever they appear, even bare in prose. */
+const knownSecrets = new Set<string>();
+
+/**
+ * Remembers a secret's value so that redactSecrets hides it. Short or plain-word values
+ * ("password", "shop") are left out: hiding every such word would garble ordinary text.
+ */
+export function rememberSecret(value: string): void {
+  for (const line of value.split(/\r?\n/)) {
+    const v = line.trim();
+    if (v.length >= 12 || (v.length >= 8 && /[^a-z]/.test(v))) knownSecrets.add(v);
+  }
+}
 
 /** Extra patterns (dumps.redact): matched case-insensitively; throws on a pattern that is no regular expression. */
 export function compileRedactions(patterns: readonly string[]): RegExp[] {
@@ -122,8 +137,10 @@ function applyPattern(text: string, pattern: RegExp): string {
 }
 
 export function redactSecrets(text: string, extra: readonly RegExp[] = []): string {
+  let out = text;
+  for (const secret of knownSecrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   // Query values first: an "@" in ;password=p@ss must not read as the end of URL credentials.
-  let out = text
+  out = out
     .replace(QUERY_SECRET, (all, kept: string, name: string) => (QUERY_WORDS.test(name) || hasSecretWord(name) ? kept + REDACTED : all))
     .replace(URL_USERINFO, '$1')
     .replace(ORACLE, `$1$2${REDACTED}`)

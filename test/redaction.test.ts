@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, parseConfig } from '../config/load';
+import { ConfigError, parseConfig, readSecret } from '../config/load';
 import { compileRedactions, redactSecrets } from '../lib/redact';
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
 import { historyText } from './helpers/history';
@@ -86,6 +86,16 @@ test('redaction rules: options named like secrets, URL credentials, secret query
   );
   expect(redactSecrets('https://ops:p@ss@h.example/x?token=abc&env=prod&X-Amz-Signature=f00')).toBe('https://h.example/x?token=***&env=prod&X-Amz-Signature=***');
   expect(redactSecrets('-Dcredentials.file=/etc/c --license=LIC-1 serial ACME-77', extra)).toBe('-Dcredentials.file=*** --license=*** serial ***');
+});
+
+test('a secret the process read is hidden wherever it appears, even bare in prose; plain words used as secrets are not hunted', () => {
+  const config = { source: path.join(os.tmpdir(), 'dutydesk.yaml') };
+  const token = `xoxb-${randomUUID()}`;
+  expect(readSecret({ env: 'TEST_BARE_TOKEN' }, config, { TEST_BARE_TOKEN: token })).toBe(token);
+  readSecret({ env: 'TEST_WORD_SECRET' }, config, { TEST_WORD_SECRET: 'password' });
+  expect(redactSecrets(`the API answered 401 for ${token}, and "${token}" again; password authentication failed`)).toBe(
+    'the API answered 401 for ***, and "***" again; password authentication failed',
+  );
 });
 
 test('"pass" is a secret word where words part (. - _ camelCase), not inside compass, passive or bypass', () => {

@@ -17,7 +17,7 @@ import { guard, refused } from '../tickets/guard';
 import type { TicketSystem } from '../tickets/port';
 import type { TicketSystems } from '../tickets/systems';
 import { runLink } from '../../lib/temporal-ui';
-import { failureOf, reportFailure, type FailureReport } from './report';
+import { configuredRedactions, failureOf, reportFailure, type FailureReport } from './report';
 
 export interface FailureView {
   workflowId: string;
@@ -103,7 +103,7 @@ export function createFailureActivities({ config, client, systems, log = console
       const { errorClass, message, ...rest } = input;
       const error = Object.assign(new Error(message), { name: errorClass });
       await reportFailure(client, config, { ...rest, error }, log);
-      return failureOf({ ...rest, error }).fingerprint;
+      return failureOf({ ...rest, error }, configuredRedactions(config)).fingerprint;
     },
   };
 }

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { DutydeskConfig } from '../../config/schema';
 import { primaryChat } from '../../config/restart-plan';
-import { redactSecrets } from '../../lib/redact';
+import { compileRedactions, redactSecrets } from '../../lib/redact';
 import { metrics } from '../../lib/metrics';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import { FAILURE_PREFIX, occurredSignal, type FailureInput, type FailureOccurrence, type FailureRoute, type FailureSummary } from '../../workflows/failure/definitions';
@@ -60,17 +60,21 @@ export function failureRoute(config: DutydeskConfig): FailureRoute | undefined {
   return { chat: primaryChat(config, chat), ticket: failures?.ticket, reopenWithinMs: failures?.reopenWithin ?? 14 * 86_400_000, repeatEveryMs: failures?.repeatEvery ?? 30 * 60_000 };
 }
 
-export function failureOf(report: FailureReport): { fingerprint: string; summary: FailureSummary; occurrence: FailureOccurrence } {
+/** `extra`: the configuration's own patterns of secrets (dumps.redact). */
+export function failureOf(report: FailureReport, extra: readonly RegExp[] = []): { fingerprint: string; summary: FailureSummary; occurrence: FailureOccurrence } {
   const { errorClass, message } = errorParts(report.error);
-  const redacted = clip(redactSecrets(message), 1000);
+  const redacted = clip(redactSecrets(message, extra), 1000);
   const summary: FailureSummary = { source: report.source, workflowType: report.workflowType, step: report.step, errorClass, normalised: normaliseMessage(redacted) };
   const fingerprint = createHash('sha256').update(JSON.stringify([summary.source, summary.workflowType ?? '', summary.step ?? '', summary.errorClass, summary.normalised])).digest('hex').slice(0, 32);
-  const occurrence: FailureOccurrence = { at: Date.now(), message: redacted, subject: report.subject && clip(redactSecrets(report.subject), 200), person: report.person, runUrl: report.runUrl };
+  const occurrence: FailureOccurrence = { at: Date.now(), message: redacted, subject: report.subject && clip(redactSecrets(report.subject, extra), 200), person: report.person, runUrl: report.runUrl };
   return { fingerprint, summary, occurrence };
 }
 
+/** The configuration's own patterns of secrets, which failure texts lose too. */
+export const configuredRedactions = (config: DutydeskConfig): RegExp[] => compileRedactions(config.dumps?.redact ?? []);
+
 export async function reportFailure(client: Client, config: DutydeskConfig, report: FailureReport, log: (line: string) => void = console.error): Promise<void> {
-  const { fingerprint, summary, occurrence } = failureOf(report);
+  const { fingerprint, summary, occurrence } = failureOf(report, configuredRedactions(config));
   metrics.failuresReported().inc({ source: summary.source });
   const route = failureRoute(config);
   log(`dutydesk: ${summary.source}${report.subject ? ` (${occurrence.subject})` : ''} failed: ${summary.errorClass}: ${occurrence.message}${route ? '' : ' (set notify.admins or failures.chat to hear of failures in chat)'}`);

@@ -1,9 +1,10 @@
 /**
  * Jira through its REST API: Cloud v3 (descriptions and comments in Atlassian
- * Document Format, people by accountId) and the legacy v2 (plain text, people
+ * Document Format, people by accountId) and the legacy v2 (wiki markup, people
  * by user name). Ticket ids are issue keys (NET-12); queues are project keys.
  */
 import { basicAuth, httpCall } from './http';
+import { jiraWikiText } from './jira-wiki';
 import { TicketSystemRefused, type NewTicket, type Ticket, type TicketChanges, type TicketDetail, type TicketSystem, type TimedTicket } from './port';
 import { createdIn, DAY_MS, dueBy } from './ranges';
 
@@ -216,8 +217,9 @@ export class JiraClient implements TicketSystem {
     };
   }
 
+  /** v3: a document of plain paragraphs; v2: wiki markup, so our text is escaped to read as written. */
   private body(text: string): unknown {
-    return this.options.version === 3 ? adfDocument(text) : text;
+    return this.options.version === 3 ? adfDocument(text) : jiraWikiText(text);
   }
 
   /** Moves the issue to the first transition whose target is in one of the status categories, in their order; false when it has none. */
