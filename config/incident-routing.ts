@@ -21,14 +21,22 @@ export function alertHost(config: DutydeskConfig, labels: Record<string, string>
   return value !== undefined && own(config.hosts, value) ? value : undefined;
 }
 
+/** Whether a receiver restricted to host groups may raise this alert's incident; host-less alerts only when it names none. */
+export function receiverTakes(config: DutydeskConfig, hostGroups: readonly string[] | undefined, labels: Record<string, string>): boolean {
+  if (!hostGroups) return true;
+  const host = alertHost(config, labels);
+  return inHostGroups(config, hostGroups, host);
+}
+
+function inHostGroups(config: DutydeskConfig, hostGroups: readonly string[], host: string | undefined): boolean {
+  const groups = host ? (own(config.hosts, host)?.groups ?? []) : [];
+  return hostGroups.some((g) => (g === '*' ? host !== undefined : groups.includes(g)));
+}
+
 function matches(config: DutydeskConfig, route: RouteConfig, labels: Record<string, string>, host: string | undefined): boolean {
   for (const [key, value] of Object.entries(route.match)) if (!Object.hasOwn(labels, key) || labels[key] !== value) return false;
   for (const [key, pattern] of Object.entries(route.matchRe)) if (!new RegExp(`^(?:${pattern})$`).test(Object.hasOwn(labels, key) ? labels[key] : '')) return false;
-  if (route.hostGroups) {
-    const groups = host ? (own(config.hosts, host)?.groups ?? []) : [];
-    if (!route.hostGroups.some((g) => (g === '*' ? host !== undefined : groups.includes(g)))) return false;
-  }
-  return true;
+  return !route.hostGroups || inHostGroups(config, route.hostGroups, host);
 }
 
 /** The incident and route of an alert; undefined when no route takes it. */

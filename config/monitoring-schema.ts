@@ -87,7 +87,21 @@ export const monitoringSchema = z
      * Alertmanager webhook receivers, each posting to /alerts/<name> with its bearer token
      * (in alertmanager.yml: http_config.authorization.credentials_file holding the same token).
      */
-    receivers: z.record(name, z.object({ token: secretRef }).strict()).refine((r) => Object.keys(r).length > 0, 'expected at least one receiver, e.g. ops: { token: { env: DUTYDESK_ALERTS_TOKEN } }'),
+    receivers: z
+      .record(
+        name,
+        z
+          .object({
+            token: secretRef,
+            /**
+             * The hosts this receiver may raise incidents for, by host group ("*": any configured host); absent: any
+             * alert. A team's Alertmanager with its own token cannot open incidents of another team's hosts.
+             */
+            hostGroups: z.array(z.string().min(1)).min(1).optional(),
+          })
+          .strict(),
+      )
+      .refine((r) => Object.keys(r).length > 0, 'expected at least one receiver, e.g. ops: { token: { env: DUTYDESK_ALERTS_TOKEN } }'),
     /** The label naming a configured host: all of a host's alerts make one incident, one ticket. */
     hostLabel: labelName.default('host'),
     /** How long every alert of an incident must stay resolved before it is closed, so a flap does not close and reopen it. */

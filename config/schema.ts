@@ -294,6 +294,11 @@ function checkMonitoring(cfg: z.infer<typeof baseSchema>, ctx: z.RefinementCtx, 
     });
     if (route.ticket) checkIncidentQueue(cfg, ctx, route.ticket, ['monitoring', 'routes', i, 'ticket']);
   });
+  for (const [receiver, { hostGroups: groups }] of Object.entries(monitoring.receivers)) {
+    (groups ?? []).forEach((group, j) => {
+      if (group !== '*' && !hostGroups.has(group)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['monitoring', 'receivers', receiver, 'hostGroups', j], message: `no host is in group "${group}"; hosts' groups: ${[...hostGroups].join(', ') || '(none)'}` });
+    });
+  }
   for (const [group, client] of Object.entries(monitoring.clients)) {
     checkChat(client.chat, ['monitoring', 'clients', group, 'chat']);
     if (!hostGroups.has(group)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['monitoring', 'clients', group], message: `no host is in group "${group}"; hosts' groups: ${[...hostGroups].join(', ') || '(none)'}` });

@@ -141,6 +141,7 @@ describe('monitoring and failures', () => {
     [{ routes: [{ chat: 'ops', matchRe: { host: 'web(' } }] }, 'monitoring.routes[0].matchRe.host: not a regular expression'],
     [{ routes: [] }, 'monitoring.routes: expected at least one route'],
     [{ receivers: {} }, 'monitoring.receivers: expected at least one receiver'],
+    [{ receivers: { team: { token: { env: 'T' }, hostGroups: ['nope'] } } }, 'monitoring.receivers.team.hostGroups[0]: no host is in group "nope"'],
     [{ prometheus: { url: 'https://admin:secret@prometheus.example' } }, 'monitoring.prometheus.url: put no user or password in the URL'],
     [{ clients: { shop: { chat: 'ops', requestors: ['not an address'] } } }, 'monitoring.clients.shop.requestors[0]: expected an e-mail address'],
     [{ holdDown: '2x' }, 'monitoring.holdDown: expected a duration'],

@@ -16,12 +16,13 @@ import { hostIncidentId, incidentStateQuery } from '../workflows/incident/defini
 import { TASK_QUEUES } from '../workers/task-queues';
 
 const TOKEN = 'intake-test-token';
+const TEAM_TOKEN = 'intake-team-token';
 let desk: Desk;
 let monitoring: TestMonitoring;
 const logged: string[] = [];
 const host = (group: string) => ({ address: '127.0.0.1', transport: 'local', groups: [group], services: { app: { steps: [{ name: 'noop', run: 'true' }] } } });
 const STORM = Array.from({ length: 40 }, (_, i) => `node${i + 1}`);
-const hosts = { ...Object.fromEntries(['db1', 'db2', 'db3', 'db4', 'db5', 'db6', 'db7', 'db8', 'db9'].map((h) => [h, host('test')])), ...Object.fromEntries(STORM.map((h) => [h, host('storm')])) };
+const hosts = { app1: host('test'), ...Object.fromEntries(['db1', 'db2', 'db3', 'db4', 'db5', 'db6', 'db7', 'db8', 'db9'].map((h) => [h, host('test')])), ...Object.fromEntries(STORM.map((h) => [h, host('storm')])) };
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -52,13 +53,14 @@ beforeAll(async () => {
   // Alertmanager's own deliveries carry a wrong token, so they are refused: as lost webhooks, only the reconciler sees its alerts.
   monitoring = await startMonitoring({ targets: [], rules: [], receiver: { url: `http://127.0.0.1:${await freePort()}/alerts/ops`, token: 'not-the-token' } });
   process.env.TEST_ALERTS_TOKEN = TOKEN;
+  process.env.TEST_TEAM_ALERTS_TOKEN = TEAM_TOKEN;
   desk = await startDesk(
     baseConfig(hosts, {
       chats: { ops: { title: 'Ops', web: 'ops' }, storm: { title: 'Datacenter', web: 'storm' } },
       roles: { engineer: { can: ['status', 'tickets', 'silence'] }, viewer: { can: ['status'] }, lead: { can: ['status'] } },
       monitoring: {
         alertmanager: { url: monitoring.alertmanagerUrl },
-        receivers: { ops: { token: { env: 'TEST_ALERTS_TOKEN' } } },
+        receivers: { ops: { token: { env: 'TEST_ALERTS_TOKEN' } }, team: { token: { env: 'TEST_TEAM_ALERTS_TOKEN' }, hostGroups: ['test'] } },
         holdDown: '1s',
         reopenWindow: '4s',
         flapping: { count: 2, window: '1h' },
@@ -95,6 +97,19 @@ test('the receiver refuses an unknown receiver, a missing or wrong token, and a 
   expect((await post('{"version": "4", "alerts": [')).status).toBe(400);
   // Nothing was started for any of them.
   await expect(incident('db1')).rejects.toThrow();
+});
+
+test('a receiver limited to host groups raises incidents of its hosts only: others are ignored, and all-foreign payloads refused', async () => {
+  const foreign = alert('node1', 'firing', T0);
+  const hostless = { ...alert('app1', 'firing', T0), labels: { alertname: 'Watchdog', severity: 'none' } };
+  expect((await post(payload([foreign, hostless]), TEAM_TOKEN, 'team')).status).toBe(403);
+  const mixed = await post(payload([alert('app1', 'firing', T0), foreign]), TEAM_TOKEN, 'team');
+  expect(mixed).toEqual({ status: 200, body: expect.objectContaining({ accepted: 1, refused: 1 }) });
+  await waitFor(async () => (await incidentMessages('app1')).length === 1, 'the incident message of app1');
+  await expect(incident('node1')).rejects.toThrow();
+  expect(logged.some((l) => l.includes('receiver team sent 1 alert(s) of hosts outside its host groups'))).toBe(true);
+  // The team's token is no key to the ops receiver.
+  expect((await post(payload([foreign]), TEAM_TOKEN, 'ops')).status).toBe(401);
 });
 
 test('resends and an HA pair sending everything twice make one incident message; each alert acts on its own status in a mixed group', async () => {

@@ -4,12 +4,14 @@
  * Each alert is acted on by its own status (the payload's top-level status
  * says "firing" while any alert of the group fires). The answer is 200 only
  * once every alert is in Temporal; 503 while Temporal is away, since
- * Alertmanager retries 5xx only; 400, with the field, for a malformed payload.
+ * Alertmanager retries 5xx only; 400, with the field, for a malformed payload;
+ * 403 when a receiver limited to host groups sent only alerts of other hosts.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type RequestHandler, type Router } from 'express';
 import type { Client } from '@temporalio/client';
 import { readSecret, type LoadedConfig } from '../../config/load';
+import { receiverTakes } from '../../config/incident-routing';
 import { deliverAlertEvents } from '../../activities/incidents/intake';
 import { alertEvent, payloadProblem, webhookPayloadSchema } from '../../lib/alerts/alertmanager-webhook';
 import { own } from '../../lib/own';
@@ -53,11 +55,23 @@ export function alertReceiverRouter(config: LoadedConfig, client: Client, log: (
     if (payload.truncatedAlerts > 0) {
       log(`dutydesk gateway: Alertmanager left ${payload.truncatedAlerts} alert(s) out of a payload to receiver ${name} (max_alerts in alertmanager.yml); the reconciler reads them from Alertmanager's API`);
     }
+    // A receiver limited to host groups raises nothing for other hosts: a leaked team token is no key to every incident.
+    const hostGroups = own(receivers, name)?.hostGroups;
+    const events = payload.alerts.map(alertEvent);
+    const taken = events.filter((e) => receiverTakes(config, hostGroups, e.labels));
+    const refused = events.length - taken.length;
+    if (refused > 0) {
+      log(`dutydesk gateway: receiver ${name} sent ${refused} alert(s) of hosts outside its host groups (${hostGroups?.join(', ')}); they were ignored`);
+      if (taken.length === 0) {
+        res.status(403).json({ error: `receiver "${name}" may raise incidents only for hosts in ${hostGroups?.join(', ')} (monitoring.receivers.${name}.hostGroups); none of the ${refused} alert(s) is one` });
+        return;
+      }
+    }
     try {
-      const delivery = await deliverAlertEvents(client, config, payload.alerts.map(alertEvent));
+      const delivery = await deliverAlertEvents(client, config, taken);
       metrics.alertsAccepted().inc({ receiver: name }, delivery.accepted);
       if (delivery.unrouted.length) log(`dutydesk gateway: no monitoring route takes ${delivery.unrouted.slice(0, 5).join(', ')}${delivery.unrouted.length > 5 ? ` and ${delivery.unrouted.length - 5} more` : ''}; add a route (monitoring.routes) to hear of them`);
-      res.status(200).json({ accepted: delivery.accepted, incidents: delivery.incidents, unrouted: delivery.unrouted.length, truncatedAlerts: payload.truncatedAlerts });
+      res.status(200).json({ accepted: delivery.accepted, incidents: delivery.incidents, unrouted: delivery.unrouted.length, refused, truncatedAlerts: payload.truncatedAlerts });
     } catch (err) {
       // Nothing is lost: Alertmanager sends the whole group again, and repeats are ignored by each incident.
       log(`dutydesk gateway: alerts for receiver ${name} not handed over: ${(err as Error).message}`);
