@@ -7,7 +7,8 @@
  */
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
 import { startRt, type TestRt } from './helpers/rt';
-import { waitFor } from './helpers/wait';
+import { freePort, waitFor } from './helpers/wait';
+import { TASK_QUEUES } from '../workers/task-queues';
 import { failureOf, reportFailure } from '../activities/failures/report';
 import { failureStateQuery, FAILURE_PREFIX } from '../workflows/failure/definitions';
 
@@ -19,6 +20,9 @@ const failureTickets = async () => (await rt.rest('GET', `tickets?query=${encode
 beforeAll(async () => {
   rt = await startRt();
   process.env.TEST_RT_TOKEN = rt.token;
+  process.env.TEST_ALERTS_TOKEN = 'failures-alerts-token';
+  // "Alertmanager" is the desk's own gateway, which has no /api/v2/alerts: a URL set to the wrong service.
+  const port = await freePort();
   desk = await startDesk(
     baseConfig(
       { web1: { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { shop: { steps: [{ name: 'migrate', title: 'Migrate the schema', run: 'echo "connecting with password=hunter2"; exit 3' }] } } } },
@@ -29,8 +33,10 @@ beforeAll(async () => {
           groups: { desk: { system: 'rt', queue: 'Service Desk', chat: 'ops' } },
         },
         failures: { chat: 'ops', ticket: { system: 'rt', queue: 'Failures' }, reopenWithin: '4s', repeatEvery: '1h' },
+        monitoring: { alertmanager: { url: `http://127.0.0.1:${port}` }, receivers: { ops: { token: { env: 'TEST_ALERTS_TOKEN' } } }, reconcile: 'off', routes: [{ chat: 'ops' }] },
       },
     ),
+    { port },
   );
 }, 180_000);
 
@@ -91,3 +97,12 @@ test('a repeat soon after the ticket was resolved reopens it; one after the reop
   await waitFor(async () => (await mine()).length === 2, 'a new ticket');
   expect(((await rt.rest('GET', `ticket/${first.id}`)) as { Status: string }).Status).toBe('resolved');
 }, 90_000);
+
+test('a reconciler round that fails (a schedule nobody waits on) is told to ops and ticketed, and the run fails visibly', async () => {
+  const round = desk.env.client.workflow.execute('incidentReconcilerWorkflow', { taskQueue: TASK_QUEUES.desk, workflowId: `reconcile-failing-${Date.now()}`, args: [] });
+  await expect(round).rejects.toThrow();
+  const notice = await desk.botMessage('ops', (m) => m.text.startsWith('⚠ incident reconciler failed:'), 'the failure notice');
+  expect(notice.text).toContain('MonitoringRefused');
+  expect(notice.text).toContain('404');
+  await waitFor(async () => (await failureTickets()).items.some((t) => t.Subject.startsWith('[failure] incident reconciler: MonitoringRefused')), 'its ticket');
+}, 60_000);

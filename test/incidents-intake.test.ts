@@ -38,7 +38,7 @@ function alert(host: string, status: 'firing' | 'resolved', startsAt: number, ex
     fingerprint: extra.fingerprint ?? (++fingerprints).toString(16).padStart(16, '0'),
   };
 }
-function payload(alerts: ReturnType<typeof alert>[], extra: Record<string, unknown> = {}) {
+function payload(alerts: (Omit<ReturnType<typeof alert>, 'labels'> & { labels: Record<string, string> })[], extra: Record<string, unknown> = {}) {
   return { version: '4', groupKey: '{}:{alertname="DiskFull"}', truncatedAlerts: 0, status: alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved', receiver: 'ops', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am.example', alerts, ...extra };
 }
 async function post(body: unknown, token: string | null = TOKEN, receiver = 'ops', url = desk.url) {

@@ -3,24 +3,18 @@
  * for one person. The clock is the workflow's (the time the run started), so
  * a retried activity renders the same "time left" and its outbox keys match.
  */
-import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { createFailureActivities } from '../../activities/failures/activities';
-import { TASK_QUEUES } from '../../workers/task-queues';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import { rootMessage } from '../../lib/failure';
+import { reportRunFailure } from '../failure/report-run-failure';
 import { answer, onDemand, scheduled } from './activity-proxies';
 import type { PersonalDeadlinesInput, ReminderRunInput, ReminderRunResult } from './definitions';
-
-const failures = proxyActivities<ReturnType<typeof createFailureActivities>>({ taskQueue: TASK_QUEUES.desk, startToCloseTimeout: '30s', retry: { maximumAttempts: 5 } });
 
 export async function deadlineReminderWorkflow(input: ReminderRunInput): Promise<ReminderRunResult> {
   try {
     return await scheduled.sendDeadlineReminders({ ...input, now: Date.now(), runKey: workflowInfo().workflowId });
   } catch (err) {
     // A scheduled run that fails has nobody waiting on it: told to ops, then failed (visibly, in the UI).
-    if (patched('report-failures')) {
-      const cause = (err as { cause?: { type?: string; name?: string } }).cause;
-      await failures.reportWorkflowFailure({ source: 'deadline reminders', workflowType: 'deadlineReminderWorkflow', subject: input.group, errorClass: cause?.type ?? cause?.name ?? 'Error', message: rootMessage(err) }).catch(() => undefined);
-    }
+    if (patched('report-failures')) await reportRunFailure(err, { source: 'deadline reminders', workflowType: 'deadlineReminderWorkflow', subject: input.group });
     throw err;
   }
 }

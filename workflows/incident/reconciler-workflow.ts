@@ -1,9 +1,11 @@
 /**
  * The reconciler's round, started by a Temporal Schedule (every minute by
  * default): Alertmanager's alerts compared with the open incidents. A round
- * that fails is visible in the UI and the next one tries again.
+ * that fails is told to ops (grouped with its repeats), fails visibly in the
+ * UI, and the next one tries again.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
+import { reportRunFailure } from '../failure/report-run-failure';
 import type { createIncidentActivities } from '../../activities/incidents/activities';
 import { TASK_QUEUES } from '../../workers/task-queues';
 
@@ -17,5 +19,10 @@ const { reconcileAlerts } = proxyActivities<ReturnType<typeof createIncidentActi
 });
 
 export async function incidentReconcilerWorkflow(): Promise<{ alerts: number; incidents: number; started: number }> {
-  return reconcileAlerts();
+  try {
+    return await reconcileAlerts();
+  } catch (err) {
+    if (patched('report-failures')) await reportRunFailure(err, { source: 'incident reconciler', workflowType: 'incidentReconcilerWorkflow' });
+    throw err;
+  }
 }
