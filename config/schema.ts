@@ -12,6 +12,7 @@ import { consoleSchema, demoExposure, listenersClash, listenHost } from './conso
 import { dumpsSchema } from './dumps-schema';
 import { hostSchema, sshSchema } from './hosts-schema';
 import { forecastSchema } from './forecast-schema';
+import { actionsSchema, checkActions, inventorySchema } from './actions-schema';
 import { monitoringSchema } from './monitoring-schema';
 
 export type { SecretRef } from './schema-parts';
@@ -204,6 +205,10 @@ const baseSchema = z
       .optional(),
     /** Alerts from Alertmanager become incidents: a message, a ticket, "up again" (README, "Monitoring and incidents"). */
     monitoring: monitoringSchema.optional(),
+    /** What "where is <ip>" knows besides the hosts' addresses: networks with site, VLAN, owner (README, "Runbook actions"). */
+    inventory: inventorySchema.default({}),
+    /** Runbook actions as data: a grammar, roles, steps (README, "Runbook actions"). */
+    actions: actionsSchema,
     /** The HTTP API: each token acts as a user, with that user's roles. */
     api: z
       .object({
@@ -239,6 +244,7 @@ export const configSchema = baseSchema.superRefine((cfg, ctx) => {
     checkChat(cfg.notify.admins, ['notify', 'admins']);
     checkTickets(cfg, ctx, checkChat);
     checkMonitoring(cfg, ctx, checkChat);
+    checkActions(cfg.actions, cfg.hosts, cfg.roles, ctx);
     checkChat(cfg.failures?.chat, ['failures', 'chat']);
     if (cfg.failures?.ticket) checkIncidentQueue(cfg, ctx, cfg.failures.ticket, ['failures', 'ticket']);
     cfg.api.tokens.forEach((token, i) => {

@@ -1,0 +1,133 @@
+/**
+ * Runbook actions as data (README, "Runbook actions"): an id, a chat grammar
+ * with typed parameters, the roles that may run it, and steps from a small
+ * registry. The worker's configuration decides what runs where; a run names
+ * only the action and its parameter values. Also the inventory's networks,
+ * which "where is <ip>" answers from.
+ */
+import { z } from 'zod';
+import { GrammarError, grammarsOverlap, parseGrammar, type Grammar, type ParamType } from '../lib/actions/grammar';
+import { parsePrefix } from '../lib/inventory/ip';
+import { duration } from './schema-parts';
+
+/** Chat's own commands: an action may not start with one of these words. */
+export const BUILT_IN_COMMANDS = ['help', 'hosts', 'status', 'health', 'restart', 'cancel', 'ticket', 'deadlines', 'remind', 'ola', 'dump', 'forecast', 'audit', 'console'] as const;
+
+export const ACTION_ID = /^[a-z][a-z0-9-]{0,30}\.[a-z][a-z0-9-]{0,40}$/;
+
+/** A value with {param} places: each filled in from the run's typed parameters, quoted or encoded for where it goes. */
+const template = z.string().min(1).max(2000);
+
+const networkSchema = z
+  .object({
+    prefix: z.string().superRefine((text, ctx) => {
+      try {
+        parsePrefix(text);
+      } catch (err) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+      }
+    }),
+    name: z.string().min(1).max(200).optional(),
+    site: z.string().min(1).max(200).optional(),
+    vlan: z.number().int().min(1).max(4094).optional(),
+    owner: z.string().min(1).max(200).optional(),
+    /** The routing table it belongs to; absent: the global one. */
+    vrf: z.string().min(1).max(100).optional(),
+  })
+  .strict();
+
+export const inventorySchema = z.object({ networks: z.array(networkSchema).max(100_000).default([]) }).strict();
+export type NetworkConfig = z.infer<typeof networkSchema>;
+
+const stepBase = { title: z.string().min(1).max(200).optional() };
+
+const ipLookupStep = z.object({ ...stepBase, ipLookup: template }).strict();
+const commandStep = z
+  .object({
+    ...stepBase,
+    command: z
+      .object({
+        /** The host: a configured name, or "{param}" of a host parameter. */
+        host: template,
+        /** Hosts the host must be in (one of these groups); it keeps a host parameter within bounds. */
+        hostGroups: z.array(z.string().min(1)).min(1),
+        /** The program, an absolute path: fixed by the configuration, never from chat. */
+        run: z.string().regex(/^\/[A-Za-z0-9_./+-]+$/, 'expected an absolute path of a program, e.g. /usr/local/bin/capture'),
+        /** Its arguments, each one word however the values read (quoted for the shell). */
+        args: z.array(template).max(50).default([]),
+      })
+      .strict(),
+  })
+  .strict();
+const httpStep = z
+  .object({
+    ...stepBase,
+    /** GET of an internal API; values are URL-encoded where they stand. */
+    http: z.object({ url: template.regex(/^https?:\/\/[^{}\s/]+\//, 'expected http(s)://host/… with no {param} in the host part') }).strict(),
+  })
+  .strict();
+export const actionStepSchema = z.union([ipLookupStep, commandStep, httpStep]);
+export type ActionStepConfig = z.infer<typeof actionStepSchema>;
+
+const actionSchema = z
+  .object({
+    title: z.string().min(1).max(200),
+    /** The chat grammar, e.g. "where is {ip:ip}" or "capture {host:host} {seconds:int<=300}". */
+    says: z.string().min(1).max(500),
+    /** Roles that may run it; absent: everyone dutydesk knows. */
+    roles: z.array(z.string().min(1)).min(1).optional(),
+    steps: z.array(actionStepSchema).min(1).max(20),
+    /** The whole run; a step still running then is stopped. */
+    timeout: duration.refine((ms) => ms >= 1000 && ms <= 6 * 3_600_000, 'expected from 1s to 6h').default('1m'),
+  })
+  .strict();
+export type ActionConfig = z.infer<typeof actionSchema>;
+
+export const actionsSchema = z.record(z.string().regex(ACTION_ID, 'expected team.action, e.g. net.whereis'), actionSchema).default({});
+
+/** The {param} names a template uses. */
+export function templateParams(text: string): string[] {
+  return [...text.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]);
+}
+
+/** Grammars compiled once; parse errors and overlaps reported on the configuration's paths. */
+export function checkActions(actions: Record<string, ActionConfig>, hosts: Record<string, { groups: string[] }>, roles: Record<string, unknown>, ctx: z.RefinementCtx): Map<string, Grammar> {
+  const grammars = new Map<string, Grammar>();
+  const hostGroups = new Set(Object.values(hosts).flatMap((h) => h.groups));
+  for (const [id, action] of Object.entries(actions)) {
+    const at = (...path: (string | number)[]) => ['actions', id, ...path];
+    let grammar: Grammar;
+    try {
+      grammar = parseGrammar(action.says);
+    } catch (err) {
+      if (!(err instanceof GrammarError)) throw err;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('says'), message: err.message });
+      continue;
+    }
+    const first = (grammar.tokens[0] as { literal: string }).literal;
+    if ((BUILT_IN_COMMANDS as readonly string[]).includes(first)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('says'), message: `"${first}" is one of chat's own commands; start the grammar with another word` });
+    for (const role of action.roles ?? []) if (!Object.hasOwn(roles, role)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('roles'), message: `unknown role "${role}"; defined roles: ${Object.keys(roles).join(', ')}` });
+    const types = new Map<string, ParamType>(grammar.tokens.flatMap((t) => ('param' in t ? [[t.param, t.type] as const] : [])));
+    action.steps.forEach((step, i) => {
+      const texts = 'ipLookup' in step ? [step.ipLookup] : 'command' in step ? [step.command.host, ...step.command.args] : [step.http.url];
+      for (const name of texts.flatMap(templateParams)) {
+        if (!types.has(name)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i), message: `{${name}} is no parameter of "${action.says}"` });
+      }
+      if ('ipLookup' in step && !/^\{[^{}]+\}$/.test(step.ipLookup.trim())) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, 'ipLookup'), message: 'expected one parameter of type ip, e.g. "{ip}"' });
+      if ('command' in step) {
+        const host = step.command.host;
+        const param = /^\{([^{}]+)\}$/.exec(host)?.[1];
+        if (param !== undefined && types.get(param)?.kind !== 'host') ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, 'command', 'host'), message: `{${param}} must be a parameter of type host` });
+        if (param === undefined && !Object.hasOwn(hosts, host)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, 'command', 'host'), message: `no host "${host}"; name a configured host or a {host} parameter` });
+        step.command.hostGroups.forEach((g, j) => {
+          if (g !== '*' && !hostGroups.has(g)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, 'command', 'hostGroups', j), message: `no host is in group "${g}"` });
+        });
+      }
+    });
+    for (const [otherId, other] of grammars) {
+      if (grammarsOverlap(grammar, other)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('says'), message: `"${action.says}" can match the same words as ${otherId} ("${other.source}"): make their words differ` });
+    }
+    grammars.set(id, grammar);
+  }
+  return grammars;
+}

@@ -1,0 +1,54 @@
+/**
+ * "Where is this IP?" from the configuration's inventory: a host whose
+ * address it is, and the longest configured network that holds it (its site,
+ * VLAN, owner), in every VRF that knows it. The index is built once per
+ * loaded configuration.
+ */
+import type { DutydeskConfig } from '../../config/schema';
+import type { NetworkConfig } from '../../config/actions-schema';
+import { IpIndex, parseIp, parsePrefix, type Ip } from './ip';
+
+export interface IpPlace {
+  /** "" for the global table. */
+  vrf: string;
+  host?: { name: string; groups: string[] };
+  network?: Omit<NetworkConfig, 'prefix'> & { prefix: string };
+}
+
+export interface WhereIs {
+  ip: string;
+  version: 4 | 6;
+  places: IpPlace[];
+}
+
+type HostEntry = { name: string; groups: string[] };
+type NetworkEntry = Omit<NetworkConfig, 'prefix'>;
+
+const indexes = new WeakMap<object, IpIndex<HostEntry, NetworkEntry>>();
+
+export function inventoryIndex(config: Pick<DutydeskConfig, 'hosts' | 'inventory'>): IpIndex<HostEntry, NetworkEntry> {
+  let index = indexes.get(config);
+  if (index) return index;
+  index = new IpIndex<HostEntry, NetworkEntry>();
+  for (const [name, host] of Object.entries(config.hosts)) {
+    const ip = parseIp(host.address);
+    if (ip) index.addAddress(ip, { name, groups: host.groups });
+  }
+  for (const { prefix, vrf, ...rest } of config.inventory.networks) index.addPrefix(parsePrefix(prefix), rest, vrf ?? '');
+  indexes.set(config, index);
+  return index;
+}
+
+/** What the inventory knows of the address; places is empty when nothing does. */
+export function whereIs(config: Pick<DutydeskConfig, 'hosts' | 'inventory'>, ip: Ip): WhereIs {
+  const index = inventoryIndex(config);
+  const places: IpPlace[] = [];
+  for (const vrf of index.vrfs()) {
+    const host = index.address(ip, vrf);
+    const hit = index.longestPrefix(ip, vrf);
+    if (!host && !hit) continue;
+    const network = hit && (({ prefix, ...rest }) => ({ ...rest, prefix: prefix.text }))(hit);
+    places.push({ vrf, ...(host ? { host } : {}), ...(network ? { network } : {}) });
+  }
+  return { ip: ip.text, version: ip.version, places };
+}
