@@ -4,13 +4,13 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Express } from 'express';
 import { listenHost, listenPort } from '../config/console-schema';
-import { configPathFromEnv, ConfigError, loadConfig, readSecret } from '../config/load';
+import { configPathFromEnv, ConfigError, consoleToken, loadConfig } from '../config/load';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { createGateway } from './app';
 
 async function main() {
   const config = loadConfig(configPathFromEnv());
-  const botToken = config.gateway.consoleToken ? readSecret(config.gateway.consoleToken, config).trim() : process.env.DUTYDESK_CONSOLE_TOKEN ?? '';
+  const botToken = consoleToken(config);
   if (!botToken) throw new Error('gateway.consoleToken is not set (or DUTYDESK_CONSOLE_TOKEN is empty): the worker could not post to the web console');
   // The console and the webhooks are up even while Temporal is not; calls made meanwhile fail and are logged.
   const connection = Connection.lazy(temporalConnectionOptions(config));

@@ -48,7 +48,29 @@ function describe(issue: ZodIssue): string {
 export function parseConfig(raw: unknown, source: string): LoadedConfig {
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) throw new ConfigError(source, result.error.issues.map(describe));
-  return { ...result.data, source: path.resolve(source) };
+  const config = { ...result.data, source: path.resolve(source) };
+  rememberConfiguredSecrets(config, config);
+  return config;
+}
+
+/**
+ * Every { env } and { file } secret the configuration names is read once now, so that redaction
+ * knows its value before any use of it (and the gateway knows the worker's too). One that cannot
+ * be read yet is left to the moment it is needed, which says why.
+ */
+function rememberConfiguredSecrets(node: unknown, config: Pick<LoadedConfig, 'source'>, depth = 0): void {
+  if (!node || typeof node !== 'object' || depth > 12) return;
+  if (Array.isArray(node)) return node.forEach((n) => rememberConfiguredSecrets(n, config, depth + 1));
+  const keys = Object.keys(node);
+  if (keys.length === 1 && (keys[0] === 'env' || keys[0] === 'file') && typeof (node as Record<string, unknown>)[keys[0]] === 'string') {
+    try {
+      readSecret(node as SecretRef, config);
+    } catch {
+      // Not set here (a worker-only secret in the gateway's environment, say): nothing to remember.
+    }
+    return;
+  }
+  for (const value of Object.values(node)) rememberConfiguredSecrets(value, config, depth + 1);
 }
 
 export function loadConfig(file: string): LoadedConfig {
@@ -70,6 +92,13 @@ export function configPathFromEnv(argv: string[] = process.argv, env: NodeJS.Pro
   const inline = argv.find((a) => a.startsWith('--config='));
   if (inline) return inline.slice('--config='.length);
   return env.DUTYDESK_CONFIG ?? path.join(__dirname, 'demo.yaml');
+}
+
+/** The web console's token: gateway.consoleToken, else $DUTYDESK_CONSOLE_TOKEN; "" when neither is set. */
+export function consoleToken(config: Pick<LoadedConfig, 'source' | 'gateway'>, env: NodeJS.ProcessEnv = process.env): string {
+  const token = config.gateway.consoleToken ? readSecret(config.gateway.consoleToken, config, env).trim() : (env.DUTYDESK_CONSOLE_TOKEN ?? '');
+  if (token) rememberSecret(token);
+  return token;
 }
 
 /** Reads a secret at the moment it is needed; the value is never logged or passed to a workflow. */

@@ -63,15 +63,18 @@ export const REDACTED = '***';
 /** Values of the secrets this process read (tokens, passwords): hidden wherever they appear, even bare in prose. */
 const knownSecrets = new Set<string>();
 
+/** Enough for every secret a configuration names; each costs one scan of the text. */
+const MAX_KNOWN = 200;
+
 /**
- * Remembers a secret's value so that redactSecrets hides it. Short or plain-word values
- * ("password", "shop") are left out: hiding every such word would garble ordinary text.
+ * Remembers a secret's value so that redactSecrets hides it. Values that would garble ordinary
+ * text are left out: short ones, plain lowercase words ("password", "administrator"), and PEM
+ * files but for private keys, which never appear whole in output (certificates are public).
  */
 export function rememberSecret(value: string): void {
-  for (const line of value.split(/\r?\n/)) {
-    const v = line.trim();
-    if (v.length >= 12 || (v.length >= 8 && /[^a-z]/.test(v))) knownSecrets.add(v);
-  }
+  const v = value.trim();
+  if (v.includes('-----BEGIN')) return;
+  if (knownSecrets.size < MAX_KNOWN && v.length >= 8 && !/^[a-z]+$/.test(v)) knownSecrets.add(v);
 }
 
 /** Extra patterns (dumps.redact): matched case-insensitively; throws on a pattern that is no regular expression. */

@@ -93,9 +93,25 @@ test('a secret the process read is hidden wherever it appears, even bare in pros
   const token = `xoxb-${randomUUID()}`;
   expect(readSecret({ env: 'TEST_BARE_TOKEN' }, config, { TEST_BARE_TOKEN: token })).toBe(token);
   readSecret({ env: 'TEST_WORD_SECRET' }, config, { TEST_WORD_SECRET: 'password' });
-  expect(redactSecrets(`the API answered 401 for ${token}, and "${token}" again; password authentication failed`)).toBe(
-    'the API answered 401 for ***, and "***" again; password authentication failed',
+  readSecret({ env: 'TEST_LONG_WORD' }, config, { TEST_LONG_WORD: 'administrator' });
+  readSecret({ env: 'TEST_CA' }, config, { TEST_CA: '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2\n-----END CERTIFICATE-----\n' });
+  expect(redactSecrets(`the API answered 401 for ${token}, and "${token}" again; password authentication failed for administrator`)).toBe(
+    'the API answered 401 for ***, and "***" again; password authentication failed for administrator',
   );
+  expect(redactSecrets('openssl: -----END CERTIFICATE----- MIIBszCCAVmgAwIBAgIUQ2')).toBe('openssl: -----END CERTIFICATE----- MIIBszCCAVmgAwIBAgIUQ2');
+});
+
+test('every secret the configuration names is known to redaction once it loads, before any use', () => {
+  const secret = `Rt-${randomUUID()}`;
+  process.env.TEST_LOADED_RT_TOKEN = secret;
+  parseConfig(
+    baseConfig(
+      { h1: { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { app: { steps: [{ name: 'noop', run: 'true' }] } } } },
+      { tickets: { systems: { rt: { type: 'rt', url: 'http://127.0.0.1:1', user: 'bot', token: { env: 'TEST_LOADED_RT_TOKEN' } } }, groups: { desk: { system: 'rt', queue: 'Desk', chat: 'ops' } } } },
+    ),
+    path.join(os.tmpdir(), 'dutydesk.yaml'),
+  );
+  expect(redactSecrets(`RT said: bad token ${secret}`)).toBe('RT said: bad token ***');
 });
 
 test('"pass" is a secret word where words part (. - _ camelCase), not inside compass, passive or bypass', () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { LoadedConfig } from '../config/load';
-import { readSecret } from '../config/load';
+import { consoleToken, readSecret } from '../config/load';
 import { createChatActivities } from '../activities/chat/activities';
 import { createDeliveryActivities, type DeliveryDeps } from '../activities/chat/delivery';
 import { SendPacer } from '../activities/chat/send-pacer';
@@ -46,8 +46,7 @@ export interface WorkerSetup {
 }
 
 export function consoleOutbound(config: LoadedConfig): ChatOutbound {
-  const token = () =>
-    config.gateway.consoleToken ? readSecret(config.gateway.consoleToken, config).trim() : (process.env.DUTYDESK_CONSOLE_TOKEN ?? '');
+  const token = () => consoleToken(config);
   const url = config.gateway.internalUrl ?? `http://${config.gateway.listen.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`;
   return new WebConsoleOutbound(url, token);
 }

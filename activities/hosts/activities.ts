@@ -6,7 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../config/load';
 import { own } from '../../lib/own';
 import { redactSecrets } from '../../lib/redact';
@@ -41,7 +41,8 @@ async function sendMark(send: () => Promise<void>): Promise<void> {
     try {
       return await send();
     } catch (err) {
-      if (attempt >= 3) throw err;
+      // A run that is gone will not come back: no point trying again.
+      if (attempt >= 3 || err instanceof WorkflowNotFoundError) throw err;
       await new Promise((r) => setTimeout(r, 1000 * attempt));
     }
   }
@@ -99,6 +100,7 @@ export function createHostActivities({ config, executors, client }: HostActivity
       const doneSteps = [...done];
       let failure: string | undefined;
       let marks = Promise.resolve();
+      let runGone = false;
       const log = Context.current().log;
       const ctx = Context.current();
       const result = await withHeartbeat((signal) =>
@@ -119,8 +121,14 @@ export function createHostActivities({ config, executors, client }: HostActivity
             const mark = { name, state: MARK_STATE[kind], at: Date.now(), title: kind === 'step' ? said : undefined, detail: kind === 'fail' ? said : undefined };
             // Keep marks in order: each signal waits for the one before it. One that cannot be sent (Temporal
             // away a moment) is tried again, then left out: a lost mark must not end the script or the worker.
+            // Once the run is known to be gone, the rest of its marks are dropped at once (said once).
             marks = marks.then(() =>
-              sendMark(() => handle.signal(scriptStepSignal, mark)).catch((err: Error) => log.warn(`dutydesk: step mark ${kind} ${name} not sent: ${err.message}`)),
+              runGone
+                ? undefined
+                : sendMark(() => handle.signal(scriptStepSignal, mark)).catch((err: Error) => {
+                    if (err instanceof WorkflowNotFoundError) runGone = true;
+                    log.warn(`dutydesk: step mark ${kind} ${name} not sent: ${err.message}${runGone ? ' (the run is gone: its further marks are left out)' : ''}`);
+                  }),
             );
           },
         }),

@@ -4,7 +4,7 @@
  * by user name). Ticket ids are issue keys (NET-12); queues are project keys.
  */
 import { basicAuth, httpCall } from './http';
-import { jiraWikiText } from './jira-wiki';
+import { jiraWikiPlain, jiraWikiText } from './jira-wiki';
 import { TicketSystemRefused, type NewTicket, type Ticket, type TicketChanges, type TicketDetail, type TicketSystem, type TimedTicket } from './port';
 import { createdIn, DAY_MS, dueBy } from './ranges';
 
@@ -211,10 +211,16 @@ export class JiraClient implements TicketSystem {
     const last = comments[comments.length - 1];
     return {
       ...ticket,
-      description: adfText(issue.fields.description).trim(),
+      description: this.text(issue.fields.description),
       previousOwner: lastChange?.from ?? undefined,
-      lastComment: last ? { author: last.author.displayName ?? this.login(last.author) ?? '', text: adfText(last.body).trim(), at: jiraDate(last.created) } : undefined,
+      lastComment: last ? { author: last.author.displayName ?? this.login(last.author) ?? '', text: this.text(last.body), at: jiraDate(last.created) } : undefined,
     };
+  }
+
+  /** Text as people read it: v3's document as lines; v2's wiki markup without the escapes (ours, or a person's). */
+  private text(field: unknown): string {
+    const text = adfText(field).trim();
+    return this.options.version === 3 ? text : jiraWikiPlain(text);
   }
 
   /** v3: a document of plain paragraphs; v2: wiki markup, so our text is escaped to read as written. */

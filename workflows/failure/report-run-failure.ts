@@ -8,7 +8,8 @@ import type { createFailureActivities } from '../../activities/failures/activiti
 import { rootMessage } from '../../lib/failure';
 import { TASK_QUEUES } from '../../workers/task-queues';
 
-const failures = proxyActivities<ReturnType<typeof createFailureActivities>>({ taskQueue: TASK_QUEUES.desk, startToCloseTimeout: '30s', retry: { maximumAttempts: 5 } });
+// Briefly: a Schedule's next run waits for this one (overlap SKIP), and the run's own failure is visible anyway.
+const failures = proxyActivities<ReturnType<typeof createFailureActivities>>({ taskQueue: TASK_QUEUES.desk, startToCloseTimeout: '20s', scheduleToCloseTimeout: '45s', retry: { maximumAttempts: 2 } });
 
 export async function reportRunFailure(err: unknown, what: { source: string; workflowType: string; subject?: string }): Promise<void> {
   const cause = (err as { cause?: { type?: string; name?: string } }).cause;
