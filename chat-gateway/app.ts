@@ -25,6 +25,7 @@ import { DeadlineClient } from './deadlines/deadline-client';
 import { apiRouter } from './api/routes';
 import { DumpClient } from './dumps/dump-client';
 import { ForecastClient } from './forecast/forecast-client';
+import { ActionClient } from './actions/action-client';
 import { IncidentClient } from './incidents/incident-client';
 import { dumpLinkRouter } from './dumps/links';
 import { ticketWebhookRouter } from './tickets/webhook';
@@ -74,7 +75,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const tickets = new TicketClient(deps.client);
   const deadlines = new DeadlineClient(deps.client);
   const forecastTiming = { recheckMs: deps.config.forecast?.recheck ?? 5 * 60_000, watchForMs: deps.config.forecast?.watchFor ?? 7 * 86_400_000 };
-  const services = { restarts, tickets, deadlines, dumps: new DumpClient(deps.client), forecasts: new ForecastClient(deps.client, forecastTiming), incidents: new IncidentClient(deps.client) };
+  const services = { restarts, tickets, deadlines, dumps: new DumpClient(deps.client), forecasts: new ForecastClient(deps.client, forecastTiming), incidents: new IncidentClient(deps.client), actions: new ActionClient(deps.client) };
   const audit = new AuditTrail(deps.auditFile ?? path.join(deps.consoleFile ? path.dirname(deps.consoleFile) : path.join(os.tmpdir(), 'dutydesk'), 'audit.jsonl'), deps.log ?? console.log);
   const revoked = deps.consoleFile ? path.join(path.dirname(deps.consoleFile), 'console-signed-out.json') : undefined;
   const identity = new ConsoleIdentity(deps.config, new ConsoleSessions(consoleSessionKey(deps.config, deps.consoleFile), deps.config.gateway.console.sessionTtl, Date.now, revoked));

@@ -16,6 +16,8 @@ import type { ButtonHandler, Command, CommandContext, ReplyHandler, Services } f
 import { deadlinesCommand, olaCommand, remindCommand } from './commands/deadlines';
 import { dumpButtons, dumpCommand } from './commands/dumps';
 import { forecastButtons, forecastCommand } from './commands/forecast';
+import { refuseAction, runAction } from './commands/actions';
+import { findAction, mayRunAction } from '../lib/actions/catalog';
 import { helpCommand } from './commands/help';
 import { cancelCommand, hostsCommand, restartButtons, restartCommand, statusCommand } from './commands/restart';
 import { ticketButtons, ticketCommand } from './commands/tickets';
@@ -142,6 +144,13 @@ export class Dispatcher {
       if (awaited.until > Date.now() && awaited.dropped) await ctx.reply(awaited.dropped);
     }
     if (!command) {
+      // Not a built-in command: perhaps a runbook action's words.
+      const found = findAction(this.config.actions, text);
+      if (found && !mayRunAction(found.action, ctx.user.roles)) {
+        this.note(incoming, ctx.user.id, asked, 'refused', `lacks a role of action ${found.id}`);
+        return refuseAction(ctx, found.action);
+      }
+      if (found) return this.guard(incoming, ctx, asked, `action ${found.id}`, () => runAction(ctx, found));
       this.note(incoming, ctx.user.id, asked, 'unknown');
       return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: echoed(word) }));
     }

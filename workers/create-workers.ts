@@ -23,6 +23,7 @@ import { createForecastActivities } from '../activities/forecast/activities';
 import { taskDatabaseFromConfig } from '../activities/taskdb/from-config';
 import { createTicketActivities } from '../activities/tickets/activities';
 import { createIncidentActivities } from '../activities/incidents/activities';
+import { createActionActivities } from '../activities/actions/activities';
 import { createFailureActivities } from '../activities/failures/activities';
 import { createTicketSystems } from '../activities/tickets/systems';
 import { chatTaskQueue } from '../workflows/outbox/definitions';
@@ -85,6 +86,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<CreatedWorkers>
           ...createForecastActivities({ config, client, taskDb }),
           ...createIncidentActivities({ config, client, systems }),
           ...createFailureActivities({ config, client, systems }),
+          ...createActionActivities({ config, client, executors }),
         },
       }),
     );
@@ -94,7 +96,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<CreatedWorkers>
       await Worker.create({
         ...common,
         taskQueue: TASK_QUEUES.hosts,
-        activities: { ...createHostActivities({ config, executors, client }), ...createDumpActivities({ config, executors, client }) },
+        activities: { ...createHostActivities({ config, executors, client }), ...createDumpActivities({ config, executors, client }), ...createActionActivities({ config, client, executors }) },
         maxConcurrentActivityTaskExecutions: config.worker.hostConcurrency,
         // Host work resumes from its heartbeats (a script's done steps, a dump series' place): sent
         // within a second, not up to 0.8 of the heartbeat timeout later, so a crash loses less of it.

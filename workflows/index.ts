@@ -12,3 +12,4 @@ export { incidentWorkflow } from './incident/incident-workflow';
 export { incidentReconcilerWorkflow } from './incident/reconciler-workflow';
 export { incidentDigestWorkflow } from './incident/digest-workflow';
 export { failureWorkflow } from './failure/failure-workflow';
+export { actionWorkflow } from './action/action-workflow';

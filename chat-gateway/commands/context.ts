@@ -10,6 +10,7 @@ import type { DumpClient } from '../dumps/dump-client';
 import type { ForecastClient } from '../forecast/forecast-client';
 import type { TicketClient } from '../tickets/ticket-client';
 import type { IncidentClient } from '../incidents/incident-client';
+import type { ActionClient } from '../actions/action-client';
 import type { IncomingFile } from '../incoming-files';
 import type { AuditTrail } from '../audit';
 
@@ -31,6 +32,7 @@ export interface CommandContext {
   dumps: DumpClient;
   forecasts: ForecastClient;
   incidents: IncidentClient;
+  actions: ActionClient;
   reply(message: ChatMessage | string): Promise<void>;
   /**
    * The next message from this person in this chat goes to the handler (for 10 minutes), unless it is a
@@ -53,6 +55,7 @@ export interface Services {
   dumps: DumpClient;
   forecasts: ForecastClient;
   incidents: IncidentClient;
+  actions: ActionClient;
 }
 
 /** A chat command as data: the dispatcher checks the capability, the handler does the work. */

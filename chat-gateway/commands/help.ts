@@ -2,6 +2,7 @@
 import { can } from '../../config/access';
 import { t } from '../../lib/i18n';
 import type { Command } from './context';
+import { actionHelpLines } from './actions';
 
 export function helpCommand(all: () => Command[]): Command {
   return {
@@ -17,6 +18,7 @@ export function helpCommand(all: () => Command[]): Command {
         lines.push(`• ${t(lang, 'help.approve', { chat })}`);
       }
       if (ctx.config.tickets && can(ctx.config, ctx.user, 'tickets')) lines.push(`• ${t(lang, 'help.tickets')}`);
+      lines.push(...actionHelpLines(ctx));
       await ctx.reply([t(lang, 'help.title', { name: ctx.user.name }), ...lines].join('\n'));
     },
   };

@@ -1,0 +1,71 @@
+/**
+ * A run of an action as the worker's configuration allows it: the action by
+ * id (own properties only), the person by id with a role that may run it,
+ * the values checked against the grammar's types again, host values against
+ * the inventory and the steps' host groups. A run started by hand with
+ * anything else is refused, never run.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { DutydeskConfig } from '../../config/schema';
+import { findUser } from '../../config/access';
+import { planIdOf } from '../../config/inventory';
+import type { ActionConfig, ActionStepConfig } from '../../config/actions-schema';
+import { actionGrammar, askedLine, mayRunAction } from '../../lib/actions/catalog';
+import { matchGrammar, type Grammar } from '../../lib/actions/grammar';
+import { own } from '../../lib/own';
+import type { ActionPlan, ActionRequest } from '../../workflows/action/definitions';
+
+/** `shown`: the action's title and the line asked, when the action exists, so the refusal reads as that action's. */
+export function refuse(message: string, shown?: { title: string; asked: string }): never {
+  throw ApplicationFailure.create({ message, type: 'ActionRefused', nonRetryable: true, details: shown ? [shown] : [] });
+}
+
+/** {name} replaced by the value, encoded for where it goes. */
+export function fill(template: string, params: Record<string, string>, encode: (value: string) => string = (v) => v): string {
+  return template.replace(/\{([^{}]*)\}/g, (_, name: string) => encode(Object.hasOwn(params, name) ? params[name] : ''));
+}
+
+/** The host a command step runs on, within its host groups. */
+export function stepHost(config: DutydeskConfig, step: Extract<ActionStepConfig, { command: unknown }>, params: Record<string, string>): string {
+  const name = fill(step.command.host, params);
+  const host = own(config.hosts, name);
+  if (!host) refuse(`there is no host "${name.slice(0, 80)}" in the inventory`);
+  const groups = step.command.hostGroups;
+  if (!groups.includes('*') && !host.groups.some((g) => groups.includes(g))) refuse(`${name} is not in ${groups.join(', ')}, where this action runs`);
+  return name;
+}
+
+export function resolveAction(config: DutydeskConfig, request: ActionRequest): { action: ActionConfig; grammar: Grammar; plan: ActionPlan } {
+  const action = own(config.actions, request.actionId);
+  if (!action) refuse(`there is no action "${String(request.actionId).slice(0, 80)}" in this worker's configuration`);
+  const grammar = actionGrammar(action);
+  const params = request.params && typeof request.params === 'object' ? request.params : {};
+  const asked = askedLine(grammar, params);
+  const no: (message: string) => never = (message) => refuse(message, { title: action.title, asked: asked.slice(0, 300) });
+  const user = findUser(config, request.requestedBy?.id);
+  if (!user) no('the person who asked is not in the configuration');
+  if (!mayRunAction(action, user.roles)) no(`${user.name} may not run ${action.title}: it is for ${action.roles!.join(', ')}`);
+  const matched = matchGrammar(grammar, asked);
+  if (!matched || !('params' in matched)) no(`the values do not fit "${action.says}"${matched && 'problem' in matched ? `: ${matched.problem}` : ''}`);
+  for (const name of Object.keys(params)) if (!Object.hasOwn(matched.params, name)) no(`"${name.slice(0, 40)}" is no parameter of "${action.says}"`);
+  try {
+    for (const step of action.steps) if ('command' in step) stepHost(config, step, matched.params);
+  } catch (err) {
+    no((err as Error).message);
+  }
+  const plan: ActionPlan = {
+    title: action.title,
+    asked,
+    steps: action.steps.map((s, i) => ({ title: s.title ?? defaultTitle(s, i) })),
+    timeoutMs: action.timeout,
+    planId: planIdOf(action),
+  };
+  return { action, grammar, plan };
+}
+
+function defaultTitle(step: ActionStepConfig, i: number): string {
+  if ('ipLookup' in step) return 'Look it up in the inventory';
+  if ('command' in step) return `Run ${step.command.run.split('/').pop()}`;
+  if ('http' in step) return 'Ask the internal API';
+  return `Step ${i + 1}`;
+}

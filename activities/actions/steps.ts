@@ -1,0 +1,77 @@
+/**
+ * The registry of step kinds an action may use: an inventory lookup, an
+ * allow-listed program on a host (its path from the configuration, every
+ * value one quoted argument), and an HTTP GET of an internal API (values
+ * URL-encoded). Each returns a line for the progress message and its output.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { DutydeskConfig } from '../../config/schema';
+import type { ActionStepConfig } from '../../config/actions-schema';
+import { parseIp } from '../../lib/inventory/ip';
+import { whereIs } from '../../lib/inventory/where-is';
+import { renderWhereIs } from '../../lib/messages/actions';
+import { readAtMost } from '../../lib/read-at-most';
+import { redactSecrets } from '../../lib/redact';
+import type { HostExecutors } from '../hosts/executors';
+import { shellQuote } from '../hosts/shell';
+import { fill, refuse, stepHost } from './plan';
+
+/** Output read from a program or an API at most; more is cut, and said. */
+export const OUTPUT_LIMIT = 1024 * 1024;
+
+export interface StepContext {
+  config: DutydeskConfig;
+  executors: HostExecutors;
+  params: Record<string, string>;
+  language: string;
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
+export interface StepOutcome {
+  detail: string;
+  output?: string;
+}
+
+function failed(message: string): never {
+  throw ApplicationFailure.create({ message, type: 'StepFailed', nonRetryable: true });
+}
+
+const firstLine = (text: string) => text.trim().split('\n')[0]?.slice(0, 200) ?? '';
+
+export async function runStep(step: ActionStepConfig, ctx: StepContext): Promise<StepOutcome> {
+  if ('ipLookup' in step) {
+    const ip = parseIp(fill(step.ipLookup, ctx.params).trim());
+    if (!ip) refuse(`"${fill(step.ipLookup, ctx.params).slice(0, 60)}" is not an IP address`);
+    const found = whereIs(ctx.config, ip);
+    const text = renderWhereIs(found, ctx.language);
+    return { detail: firstLine(text), output: text };
+  }
+  if ('command' in step) {
+    const host = stepHost(ctx.config, step, ctx.params);
+    const command = [step.command.run, ...step.command.args.map((a) => fill(a, ctx.params))].map(shellQuote).join(' ');
+    const result = await ctx.executors.for(host).exec(command, { timeoutMs: ctx.timeoutMs, signal: ctx.signal, stdoutLimit: OUTPUT_LIMIT });
+    const stdout = redactSecrets(result.stdout);
+    if (result.timedOut) failed(`${step.command.run} on ${host} did not finish in ${Math.round(ctx.timeoutMs / 1000)} s`);
+    if (result.code !== 0) failed(`${step.command.run} on ${host} ended with ${result.code === null ? 'a signal' : `exit code ${result.code}`}: ${redactSecrets(firstLine(result.stderr.split('\n').filter(Boolean).pop() ?? '') || firstLine(stdout))}`);
+    return { detail: `${host}: ${firstLine(stdout) || 'done'}`, output: stdout };
+  }
+  const url = fill(step.http.url, ctx.params, encodeURIComponent);
+  const shown = redactSecrets(url);
+  // No redirects: an internal API that sends elsewhere is answered as it is, not followed.
+  const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]) });
+  const body = res.body ? await readAtMost(res.body as unknown as AsyncIterable<Uint8Array>, OUTPUT_LIMIT) : Buffer.alloc(0);
+  const text = body ? body.toString('utf8') : `(more than ${OUTPUT_LIMIT} bytes; not shown)`;
+  if (res.status >= 500) throw new Error(`${shown} answered ${res.status} ${res.statusText}`);
+  if (!res.ok) failed(`${shown} answered ${res.status} ${res.statusText}: ${redactSecrets(firstLine(text))}`);
+  const pretty = /json/i.test(res.headers.get('content-type') ?? '') ? prettyJson(text) : text;
+  return { detail: `${res.status} ${res.statusText}`, output: redactSecrets(pretty) };
+}
+
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}

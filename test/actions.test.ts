@@ -1,0 +1,142 @@
+/**
+ * Runbook actions from chat, end to end on the Temporal dev server and the web
+ * console: where is <ip> from the inventory, a program on a host whose values
+ * arrive as single arguments however they read, an internal API's JSON, long
+ * output handed over as a file, roles, bad values answered with the grammar,
+ * help listing what the person may run, and a run started by hand with values
+ * the configuration does not allow refused by the worker.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { baseConfig, startDesk, type Desk } from './helpers/desk';
+import { TASK_QUEUES } from '../workers/task-queues';
+import type { ActionProgress } from '../workflows/action/definitions';
+import type { ConsoleMessage } from '../chat-gateway/web-console/store';
+
+let desk: Desk;
+let dir: string;
+let api: Server;
+const asked: string[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'dutydesk-actions-'));
+  const echo = path.join(dir, 'echo-args.sh');
+  writeFileSync(echo, `#!/bin/sh\necho run >> ${path.join(dir, 'echo.log')}\nfor a in "$@"; do printf "[%s]\\n" "$a"; done\n`);
+  const long = path.join(dir, 'long.sh');
+  writeFileSync(long, '#!/bin/sh\ni=0; while [ $i -lt 300 ]; do echo "line $i of a long report, padded to be long enough"; i=$((i+1)); done\n');
+  chmodSync(echo, 0o755);
+  chmodSync(long, 0o755);
+  api = createServer((req, res) => {
+    asked.push(req.url ?? '');
+    const name = new URL(req.url ?? '/', 'http://x').searchParams.get('name');
+    if (name === 'missing') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('no such service');
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ service: name, state: 'up', checks: 3 }));
+  });
+  await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+  const port = (api.address() as AddressInfo).port;
+  const local = (groups: string[]) => ({ address: '127.0.0.1', transport: 'local', groups, services: { app: { steps: [{ name: 'noop', run: 'true' }] } } });
+  desk = await startDesk(
+    baseConfig(
+      { web1: { ...local(['web']), address: '10.20.30.5' }, db1: local(['db']) },
+      {
+        inventory: { networks: [{ prefix: '10.20.30.0/24', name: 'Server room', site: 'Berlin', vlan: 130, owner: 'Service Desk' }] },
+        actions: {
+          'net.whereis': { title: 'Where is this IP?', says: 'where is {ip:ip}', steps: [{ ipLookup: '{ip}' }] },
+          'sd.echo': { title: 'Echo on a web host', says: 'echo on {host:host} {words:text}', roles: ['lead', 'engineer'], steps: [{ title: 'Echo the words', command: { host: '{host}', hostGroups: ['web'], run: echo, args: ['{host}', '{words}'] } }] },
+          'sd.report': { title: 'Long report', says: 'long report', roles: ['lead'], steps: [{ command: { host: 'db1', hostGroups: ['db'], run: long } }] },
+          'sd.service': { title: 'Service state', says: 'service {name:word}', steps: [{ title: 'Ask the status API', http: { url: `http://127.0.0.1:${port}/status?name={name}` } }] },
+        },
+      },
+    ),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await desk?.stop();
+  api?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const after = (m: ConsoleMessage) => (x: ConsoleMessage) => Number(x.id) > Number(m.id);
+async function finished(chat: string, said: ConsoleMessage, title: string): Promise<ConsoleMessage> {
+  return desk.botMessage(chat, (m) => after(said)(m) && m.text.startsWith(`⚙ ${title}`) && /✅ Done in|❌ Failed/.test(m.text), `the ${title} run to end`);
+}
+
+test('where is <ip>: the host and its network from the inventory, in one progress message; unknown addresses said plainly', async () => {
+  const said = await desk.say('carol', 'dm-carol', 'where is 10.20.30.5');
+  const progress = await finished('dm-carol', said, 'Where is this IP?');
+  expect(progress.text).toContain('⚙ Where is this IP?: where is 10.20.30.5');
+  expect(progress.text).toContain('✔ Look it up in the inventory');
+  const output = await desk.botMessage('dm-carol', (m) => after(said)(m) && m.text.startsWith('Where is this IP? · 1.'), 'the lookup output');
+  expect(output.text).toContain('host web1 (groups: web); network 10.20.30.0/24 Server room · site Berlin · VLAN 130 · owner Service Desk');
+  const unknown = await desk.say('carol', 'dm-carol', 'where is 2001:db8::9');
+  await finished('dm-carol', unknown, 'Where is this IP?');
+  const none = await desk.botMessage('dm-carol', (m) => after(unknown)(m) && m.text.startsWith('Where is this IP? · 1.'), 'the lookup output');
+  expect(none.text).toContain('📍 2001:db8::9 is not in the inventory');
+});
+
+test('bad values are answered with the grammar and what was wrong; no run starts', async () => {
+  const said = await desk.say('carol', 'dm-carol', 'where is 10.20.30.999');
+  const answer = await desk.botMessage('dm-carol', after(said), 'the answer');
+  expect(answer.text).toBe('"10.20.30.999" is not an IPv4 or IPv6 address. Write: where is <ip>');
+});
+
+test('a program on a host gets each value as one argument, however it reads; the host must be in the action\'s groups', async () => {
+  const said = await desk.say('alice', 'ops', 'echo on web1 a; rm -rf / $(id) `id` "q"');
+  await finished('ops', said, 'Echo on a web host');
+  const output = await desk.botMessage('ops', (m) => after(said)(m) && m.text.startsWith('Echo on a web host · 1.'), 'the output');
+  expect(output.text).toContain('[web1]\n[a; rm -rf / $(id) `id` "q"]');
+  const elsewhere = await desk.say('alice', 'ops', 'echo on db1 hello');
+  const refused = await finished('ops', elsewhere, 'Echo on a web host: echo on db1 hello');
+  expect(refused.text).toContain('❌ Failed: db1 is not in web, where this action runs');
+});
+
+test('roles: someone without one the action names is told who may run it, and help lists only what they may', async () => {
+  const said = await desk.say('carol', 'ops', 'long report');
+  expect((await desk.botMessage('ops', after(said), 'the refusal')).text).toBe('You may not run "Long report": it is for lead.');
+  const help = await desk.say('carol', 'dm-carol', 'help');
+  const text = (await desk.botMessage('dm-carol', after(help), 'help')).text;
+  expect(text).toContain('• where is <ip> — Where is this IP?');
+  expect(text).toContain('• service <name> — Service state');
+  expect(text).not.toContain('long report');
+});
+
+test('long output: its start in the message, the whole as a file', async () => {
+  const said = await desk.say('bob', 'ops', 'long report');
+  await finished('ops', said, 'Long report');
+  const output = await desk.botMessage('ops', (m) => after(said)(m) && m.text.startsWith('Long report · 1.'), 'the output');
+  expect(output.text).toContain('(the whole output is in sd.report-1.txt)');
+  expect(output.attachment?.kind).toBe('document');
+  const file = await (await fetch(`${desk.url}/console/files/${output.attachment!.fileId}`)).text();
+  expect(file.split('\n').filter(Boolean)).toHaveLength(300);
+});
+
+test('an internal API: values URL-encoded, JSON shown readably, a 4xx said as the failure', async () => {
+  const said = await desk.say('carol', 'dm-carol', 'service shop&x=1');
+  const progress = await finished('dm-carol', said, 'Service state');
+  expect(progress.text).toContain('✔ Ask the status API');
+  expect(asked).toContain('/status?name=shop%26x%3D1');
+  const output = await desk.botMessage('dm-carol', (m) => after(said)(m) && m.text.startsWith('Service state · 1.'), 'the output');
+  expect(output.text).toContain('"service": "shop&x=1"');
+  const missing = await desk.say('carol', 'dm-carol', 'service missing');
+  expect((await finished('dm-carol', missing, 'Service state')).text).toContain('❌ Failed: http://127.0.0.1:');
+});
+
+test('a run started by hand with what the configuration does not allow is refused by the worker, nothing run', async () => {
+  const run = (params: Record<string, string>, actionId = 'sd.echo', by = 'alice') =>
+    desk.env.client.workflow.execute('actionWorkflow', {
+      taskQueue: TASK_QUEUES.desk,
+      workflowId: `action-by-hand-${Date.now()}-${Math.random()}`,
+      args: [{ actionId, params, requestedBy: { id: by, name: by }, chat: { platform: 'web', chatId: 'ops' }, language: 'en' }],
+    }) as Promise<ActionProgress>;
+  expect((await run({ host: 'db1', words: 'x' })).error).toBe('db1 is not in web, where this action runs');
+  expect((await run({ host: 'web1', words: 'x', extra: 'y' })).error).toBe('"extra" is no parameter of "echo on {host:host} {words:text}"');
+  expect((await run({ host: 'web1', words: 'x' }, 'sd.report')).error).toBe('Alice may not run Long report: it is for lead');
+  expect((await run({ host: 'web1', words: 'x' }, 'constructor')).error).toBe('there is no action "constructor" in this worker\'s configuration');
+  expect((await run({ host: 'web1', words: 'x' }, 'sd.echo', 'mallory')).error).toBe('the person who asked is not in the configuration');
+  // Only the run from chat ran the program.
+  expect(readFileSync(path.join(dir, 'echo.log'), 'utf8')).toBe('run\n');
+});

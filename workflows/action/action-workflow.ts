@@ -1,0 +1,89 @@
+/**
+ * Runs any runbook action: the worker plans it from its configuration (and
+ * refuses a run its configuration does not allow), then its steps run one by
+ * one with live progress in one chat message, and each step's output follows
+ * it. A step that fails ends the run; the rest are skipped.
+ */
+import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
+import type { createActionActivities } from '../../activities/actions/activities';
+import { rootMessage } from '../../lib/failure';
+import { TASK_QUEUES } from '../../workers/task-queues';
+import { actionProgressQuery, type ActionProgress, type ActionRequest } from './definitions';
+
+type ActionActivities = ReturnType<typeof createActionActivities>;
+
+const planning = proxyActivities<ActionActivities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['ActionRefused'] } });
+const publishing = proxyActivities<ActionActivities>({ startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 20 } });
+
+/** A refusal or a step's own failure as people should read it. */
+function reason(err: unknown, timeoutMs: number): string {
+  if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) return `it did not finish within the action's time (${Math.round(timeoutMs / 1000)} s)`;
+  return rootMessage(err);
+}
+
+export async function actionWorkflow(request: ActionRequest): Promise<ActionProgress> {
+  const { workflowId, runId } = workflowInfo();
+  const progress: ActionProgress = { workflowId, runId, request, phase: 'planning', steps: [], startedAt: Date.now() };
+  setHandler(actionProgressQuery, () => progress);
+  const publish = () => publishing.publishActionProgress({ progress });
+
+  try {
+    progress.plan = await planning.planAction({ request });
+  } catch (err) {
+    // A refusal names the action and the line when the action exists; the run shows them.
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    const shown = cause instanceof ApplicationFailure ? (cause.details?.[0] as { title?: string; asked?: string } | undefined) : undefined;
+    if (shown?.title) progress.plan = { title: shown.title, asked: shown.asked ?? '', steps: [], timeoutMs: 0, planId: '' };
+    progress.phase = 'failed';
+    progress.error = reason(err, 30_000);
+    progress.endedAt = Date.now();
+    await publish();
+    return progress;
+  }
+  const plan = progress.plan;
+  progress.phase = 'running';
+  progress.steps = plan.steps.map((s, i) => ({ name: String(i + 1), title: s.title, state: 'pending' }));
+  await publish();
+
+  const deadline = progress.startedAt + plan.timeoutMs;
+  for (let index = 0; index < plan.steps.length; index++) {
+    const step = progress.steps[index];
+    const left = deadline - Date.now();
+    if (left < 1000) {
+      step.state = 'failed';
+      step.detail = `the action's time (${Math.round(plan.timeoutMs / 1000)} s) ran out before this step`;
+      break;
+    }
+    step.state = 'running';
+    step.startedAt = Date.now();
+    await publish();
+    // The step may take what is left of the action's time; connection trouble is retried within it.
+    // On the hosts queue: its workers hold the SSH connections and limit how many run at once.
+    const steps = proxyActivities<ActionActivities>({
+      taskQueue: TASK_QUEUES.hosts,
+      startToCloseTimeout: left,
+      scheduleToCloseTimeout: left,
+      heartbeatTimeout: '30s',
+      retry: { initialInterval: '2s', maximumInterval: '20s', nonRetryableErrorTypes: ['ActionRefused', 'StepFailed'] },
+    });
+    try {
+      const result = await steps.runActionStep({ request, index, planId: plan.planId });
+      step.state = 'done';
+      step.detail = result.detail;
+      step.finishedAt = Date.now();
+      if (result.output || result.file) await publishing.publishActionOutput({ progress, index, result });
+    } catch (err) {
+      step.state = 'failed';
+      step.detail = reason(err, plan.timeoutMs);
+      step.finishedAt = Date.now();
+      break;
+    }
+  }
+  for (const s of progress.steps) if (s.state === 'pending') s.state = 'skipped';
+  const failed = progress.steps.find((s) => s.state === 'failed');
+  progress.phase = failed ? 'failed' : 'done';
+  progress.error = failed?.detail;
+  progress.endedAt = Date.now();
+  await publish();
+  return progress;
+}

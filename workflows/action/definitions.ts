@@ -1,0 +1,60 @@
+/**
+ * The runbook action workflow's contract: a run names the action and its
+ * typed parameter values, nothing else; what runs where comes from the
+ * worker's configuration. Types and definitions only.
+ */
+import { defineQuery } from '@temporalio/workflow';
+import type { ChatRef, Person, StepProgress } from '../restart/definitions';
+
+export const ACTION_PREFIX = 'action-';
+
+export interface ActionRequest {
+  actionId: string;
+  /** Values as the grammar matched them; checked again by the worker. */
+  params: Record<string, string>;
+  requestedBy: Person;
+  chat: ChatRef;
+  language: string;
+}
+
+/** As a restart's steps show (name: the step's number); detail: what the step found, or why it failed. */
+export type ActionStepView = StepProgress;
+
+/** What the worker plans from its configuration: titles to show, and a digest it checks at each step. */
+export interface ActionPlan {
+  title: string;
+  /** The line as the grammar reads, with the values: "where is 10.20.30.5". */
+  asked: string;
+  steps: { title: string }[];
+  timeoutMs: number;
+  planId: string;
+}
+
+/** A step's result: its line for the progress message, and output shown under it (or handed over as a file). */
+export interface ActionStepResult {
+  detail: string;
+  /** Text output, already redacted and cut to what a message holds. */
+  output?: string;
+  /** The rest of a long output, or a file the step fetched: a path the chat worker reads. */
+  file?: { path: string; name: string };
+}
+
+export interface ActionProgress {
+  workflowId: string;
+  runId: string;
+  request: ActionRequest;
+  plan?: ActionPlan;
+  phase: 'planning' | 'running' | 'done' | 'failed';
+  /** Why the run failed or was refused. */
+  error?: string;
+  steps: ActionStepView[];
+  startedAt: number;
+  endedAt?: number;
+}
+
+export const actionProgressQuery = defineQuery<ActionProgress>('actionProgress');
+
+/** One run per request: the chat message's id makes a retried command the same run. */
+export function actionWorkflowId(actionId: string, requestKey: string): string {
+  return `${ACTION_PREFIX}${actionId}-${requestKey}`.slice(0, 200);
+}
