@@ -38,10 +38,13 @@ test('the longest prefix wins, per version and VRF', () => {
   expect(index.longestPrefix(parseIp('2001:db8::5')!)?.name).toBe('v6-default');
 });
 
-test('where is: the host of the address and its network, in each VRF; nothing known is said plainly', () => {
+test('where is: the hosts of the address and its network, in each VRF; nothing known is said plainly', () => {
   const config = parseConfig(
     baseConfig(
-      { web1: { address: '10.20.30.5', transport: 'local', groups: ['web'], services: { app: { steps: [{ name: 'noop', run: 'true' }] } } } },
+      {
+        web1: { address: '10.20.30.5', transport: 'local', groups: ['web'], services: { app: { steps: [{ name: 'noop', run: 'true' }] } } },
+        web2: { address: '10.20.30.5', transport: 'local', groups: ['web', 'shop'], services: { app: { steps: [{ name: 'noop', run: 'true' }] } } },
+      },
       {
         inventory: {
           networks: [
@@ -59,7 +62,7 @@ test('where is: the host of the address and its network, in each VRF; nothing kn
     ip: '10.20.30.5',
     version: 4,
     places: [
-      { vrf: '', host: { name: 'web1', groups: ['web'] }, network: { prefix: '10.20.30.0/24', name: 'Server room', site: 'Berlin', vlan: 130, owner: 'Service Desk' } },
+      { vrf: '', hosts: [{ name: 'web1', groups: ['web'] }, { name: 'web2', groups: ['web', 'shop'] }], network: { prefix: '10.20.30.0/24', name: 'Server room', site: 'Berlin', vlan: 130, owner: 'Service Desk' } },
       { vrf: 'guest', network: { prefix: '10.20.30.0/24', name: 'Guest lab', vlan: 930 } },
     ],
   });

@@ -111,12 +111,16 @@ export function ipText(ip: { version: 4 | 6; value: bigint }): string {
 
 /** Addresses and prefixes with what is known of them, per VRF ("" is the global table). */
 export class IpIndex<A, P> {
-  private readonly addresses = new Map<string, A>();
+  /** Several entries may share an address (hosts on one machine). */
+  private readonly addresses = new Map<string, A[]>();
   /** Per VRF and version: prefix length → network → entry; lengths longest first. */
   private readonly prefixes = new Map<string, { lengths: number[]; byLength: Map<number, Map<bigint, P & { prefix: Prefix }>> }>();
 
   addAddress(ip: Ip, entry: A, vrf = ''): void {
-    this.addresses.set(`${vrf}|${ip.version}|${ip.value}`, entry);
+    const key = `${vrf}|${ip.version}|${ip.value}`;
+    const entries = this.addresses.get(key);
+    if (entries) entries.push(entry);
+    else this.addresses.set(key, [entry]);
   }
 
   addPrefix(prefix: Prefix, entry: P, vrf = ''): void {
@@ -132,8 +136,8 @@ export class IpIndex<A, P> {
     byNetwork.set(prefix.network, { ...entry, prefix });
   }
 
-  address(ip: Ip, vrf = ''): A | undefined {
-    return this.addresses.get(`${vrf}|${ip.version}|${ip.value}`);
+  address(ip: Ip, vrf = ''): A[] {
+    return this.addresses.get(`${vrf}|${ip.version}|${ip.value}`) ?? [];
   }
 
   /** The longest prefix holding the address, if any. */

@@ -11,7 +11,8 @@ import { IpIndex, parseIp, parsePrefix, type Ip } from './ip';
 export interface IpPlace {
   /** "" for the global table. */
   vrf: string;
-  host?: { name: string; groups: string[] };
+  /** The configured hosts with this address (several services on one machine are several hosts). */
+  hosts?: { name: string; groups: string[] }[];
   network?: Omit<NetworkConfig, 'prefix'> & { prefix: string };
 }
 
@@ -44,11 +45,11 @@ export function whereIs(config: Pick<DutydeskConfig, 'hosts' | 'inventory'>, ip:
   const index = inventoryIndex(config);
   const places: IpPlace[] = [];
   for (const vrf of index.vrfs()) {
-    const host = index.address(ip, vrf);
+    const hosts = index.address(ip, vrf);
     const hit = index.longestPrefix(ip, vrf);
-    if (!host && !hit) continue;
+    if (hosts.length === 0 && !hit) continue;
     const network = hit && (({ prefix, ...rest }) => ({ ...rest, prefix: prefix.text }))(hit);
-    places.push({ vrf, ...(host ? { host } : {}), ...(network ? { network } : {}) });
+    places.push({ vrf, ...(hosts.length ? { hosts } : {}), ...(network ? { network } : {}) });
   }
   return { ip: ip.text, version: ip.version, places };
 }

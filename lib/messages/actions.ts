@@ -36,7 +36,7 @@ export function renderWhereIs(found: WhereIs, language: string): string {
   const lines = [t(language, 'whereis.found', { ip: found.ip })];
   for (const place of found.places) {
     const parts: string[] = [];
-    if (place.host) parts.push(t(language, 'whereis.host', { name: place.host.name, groups: place.host.groups.join(', ') }));
+    for (const host of place.hosts ?? []) parts.push(t(language, 'whereis.host', { name: host.name, groups: host.groups.join(', ') }));
     if (place.network) {
       const n = place.network;
       const facts = [
