@@ -66,7 +66,28 @@ const httpStep = z
     http: z.object({ url: template.regex(/^https?:\/\/[^{}\s/]+\//, 'expected http(s)://host/… with no {param} in the host part') }).strict(),
   })
   .strict();
-export const actionStepSchema = z.union([ipLookupStep, commandStep, httpStep]);
+const checkName = { name: z.string().min(1).max(200) };
+const checkSchema = z.union([
+  z
+    .object({
+      ...checkName,
+      /** An instant query; the worst series is held against the threshold (none: it passes when there is data). */
+      prometheus: z.string().min(1).max(2000),
+      below: z.number().optional(),
+      above: z.number().optional(),
+      /** How values read: "s", "%", "ms". */
+      unit: z.string().max(10).optional(),
+    })
+    .strict()
+    .refine((c) => c.below === undefined || c.above === undefined, 'give "below" or "above", not both'),
+  z.object({ ...checkName, http: z.string().regex(/^https?:\/\/\S+$/, 'expected an http(s) URL'), expect: z.number().int().min(100).max(599).optional() }).strict(),
+  z.object({ ...checkName, tcp: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port, e.g. 10.0.0.53:53 or [2001:db8::1]:443') }).strict(),
+]);
+export type CheckConfig = z.infer<typeof checkSchema>;
+/** A report of checks, run side by side; failing checks are findings, not a failed step. */
+const checksStep = z.object({ ...stepBase, checks: z.array(checkSchema).min(1).max(50) }).strict();
+
+export const actionStepSchema = z.union([ipLookupStep, commandStep, httpStep, checksStep]);
 export type ActionStepConfig = z.infer<typeof actionStepSchema>;
 
 const actionSchema = z
@@ -109,7 +130,8 @@ export function checkActions(actions: Record<string, ActionConfig>, hosts: Recor
     for (const role of action.roles ?? []) if (!Object.hasOwn(roles, role)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('roles'), message: `unknown role "${role}"; defined roles: ${Object.keys(roles).join(', ')}` });
     const types = new Map<string, ParamType>(grammar.tokens.flatMap((t) => ('param' in t ? [[t.param, t.type] as const] : [])));
     action.steps.forEach((step, i) => {
-      const texts = 'ipLookup' in step ? [step.ipLookup] : 'command' in step ? [step.command.host, ...step.command.args] : [step.http.url];
+      // Checks take no parameters: their queries and addresses are the configuration's alone.
+      const texts = 'ipLookup' in step ? [step.ipLookup] : 'command' in step ? [step.command.host, ...step.command.args] : 'http' in step ? [step.http.url] : [];
       for (const name of texts.flatMap(templateParams)) {
         if (!types.has(name)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i), message: `{${name}} is no parameter of "${action.says}"` });
       }

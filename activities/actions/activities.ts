@@ -19,6 +19,7 @@ import { enqueueChatMessage } from '../chat/outbox-client';
 import { pruneOlderThan } from '../storage/prune';
 import type { HostExecutors } from '../hosts/executors';
 import { withHeartbeat } from '../heartbeat';
+import { monitoringPeers } from '../incidents/monitoring-http';
 import { refuse, resolveAction } from './plan';
 import { runStep } from './steps';
 
@@ -35,6 +36,7 @@ export const INLINE_OUTPUT: Record<Platform, number> = { telegram: 3000, slack: 
 const FILE_RETENTION_MS = 24 * 3_600_000;
 
 export function createActionActivities({ config, client, executors, filesDir = path.join(process.env.DUTYDESK_DATA_DIR ?? '.data', 'actions') }: ActionActivityDeps) {
+  const { prometheus } = monitoringPeers(config);
   const runUrl = (p: ActionProgress) => runLink(config.temporal.uiUrl, config.temporal.namespace, p.workflowId, p.runId);
 
   /** A long output: its start for the message, the whole in a file. */
@@ -62,7 +64,7 @@ export function createActionActivities({ config, client, executors, filesDir = p
       if (!step) refuse(`the action has no step ${input.index + 1}`);
       const info = Context.current().info;
       const timeoutMs = Math.max(1000, info.startToCloseTimeoutMs - 1000);
-      const outcome = await withHeartbeat((signal) => runStep(step, { config, executors, params: input.request.params, language: input.request.language, signal, timeoutMs }));
+      const outcome = await withHeartbeat((signal) => runStep(step, { config, executors, params: input.request.params, language: input.request.language, signal, timeoutMs, prometheus }));
       if (!outcome.output?.trim()) return { detail: outcome.detail };
       return { detail: outcome.detail, ...(await keep(input.request, input.index, outcome.output)) };
     },

@@ -67,5 +67,6 @@ function defaultTitle(step: ActionStepConfig, i: number): string {
   if ('ipLookup' in step) return 'Look it up in the inventory';
   if ('command' in step) return `Run ${step.command.run.split('/').pop()}`;
   if ('http' in step) return 'Ask the internal API';
+  if ('checks' in step) return 'Run the checks';
   return `Step ${i + 1}`;
 }

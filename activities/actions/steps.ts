@@ -2,7 +2,8 @@
  * The registry of step kinds an action may use: an inventory lookup, an
  * allow-listed program on a host (its path from the configuration, every
  * value one quoted argument), and an HTTP GET of an internal API (values
- * URL-encoded). Each returns a line for the progress message and its output.
+ * URL-encoded), and a report of checks (Prometheus thresholds, HTTP probes,
+ * TCP connects). Each returns a line for the progress message and its output.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { DutydeskConfig } from '../../config/schema';
@@ -13,6 +14,8 @@ import { renderWhereIs } from '../../lib/messages/actions';
 import { readAtMost } from '../../lib/read-at-most';
 import { redactSecrets } from '../../lib/redact';
 import type { HostExecutors } from '../hosts/executors';
+import type { PrometheusApi } from '../incidents/monitoring-http';
+import { runChecks } from './checks';
 import { shellQuote } from '../hosts/shell';
 import { fill, refuse, stepHost } from './plan';
 
@@ -26,6 +29,7 @@ export interface StepContext {
   language: string;
   signal: AbortSignal;
   timeoutMs: number;
+  prometheus?: PrometheusApi;
 }
 
 export interface StepOutcome {
@@ -45,7 +49,8 @@ export async function runStep(step: ActionStepConfig, ctx: StepContext): Promise
     if (!ip) refuse(`"${fill(step.ipLookup, ctx.params).slice(0, 60)}" is not an IP address`);
     const found = whereIs(ctx.config, ip);
     const text = renderWhereIs(found, ctx.language);
-    return { detail: firstLine(text), output: text };
+    // The line names the first place it was found (or says it was not).
+    return { detail: firstLine(text.split('\n')[1] ?? text), output: text };
   }
   if ('command' in step) {
     const host = stepHost(ctx.config, step, ctx.params);
@@ -55,6 +60,10 @@ export async function runStep(step: ActionStepConfig, ctx: StepContext): Promise
     if (result.timedOut) failed(`${step.command.run} on ${host} did not finish in ${Math.round(ctx.timeoutMs / 1000)} s`);
     if (result.code !== 0) failed(`${step.command.run} on ${host} ended with ${result.code === null ? 'a signal' : `exit code ${result.code}`}: ${redactSecrets(firstLine(result.stderr.split('\n').filter(Boolean).pop() ?? '') || firstLine(stdout))}`);
     return { detail: `${host}: ${firstLine(stdout) || 'done'}`, output: stdout };
+  }
+  if ('checks' in step) {
+    const { detail, output } = await runChecks(step.checks, ctx.prometheus, ctx.language, ctx.signal);
+    return { detail, output };
   }
   const url = fill(step.http.url, ctx.params, encodeURIComponent);
   const shown = redactSecrets(url);

@@ -334,5 +334,15 @@ export const en = {
   'whereis.vlan': "VLAN {vlan}",
   'whereis.owner': "owner {owner}",
   'whereis.vrf': "VRF {vrf}:",
+  'checks.allOk': "✅ All {count} checks pass.",
+  'checks.someFail': "⚠ {failed} of {count} checks fail.",
+  'checks.noPrometheus': "no Prometheus is configured (monitoring.prometheus)",
+  'checks.noData': "no data: the query returns nothing",
+  'checks.notBelow': "{value}, should be below {limit}",
+  'checks.notAbove': "{value}, should be above {limit}",
+  'checks.httpStatus': "answered {status}",
+  'checks.tcpTimeout': "no answer within {seconds} s",
+  'checks.connected': "connected in {ms} ms",
+  'checks.unreachable': "unreachable ({error})",
 };
 export type MessageKey = keyof typeof en;

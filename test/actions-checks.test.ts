@@ -1,0 +1,107 @@
+/**
+ * "Is the network ok?": an action whose step is a report of checks against a
+ * real Prometheus (thresholds on its queries), HTTP probes and TCP connects,
+ * told in plain words in the reader's language, failing checks first.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { baseConfig, startDesk, type Desk } from './helpers/desk';
+import { scrapedService, startMonitoring, type ScrapedService, type TestMonitoring } from './helpers/monitoring';
+import { freePort, waitFor } from './helpers/wait';
+import type { ConsoleMessage } from '../chat-gateway/web-console/store';
+
+let desk: Desk;
+let monitoring: TestMonitoring;
+let shop: ScrapedService;
+let web: Server;
+
+beforeAll(async () => {
+  shop = await scrapedService();
+  await shop.start();
+  const closed = await freePort();
+  monitoring = await startMonitoring({
+    targets: [
+      { job: 'shop', target: `127.0.0.1:${shop.port}`, labels: {} },
+      { job: 'wan', target: `127.0.0.1:${closed}`, labels: {} },
+    ],
+    rules: [],
+    receiver: { url: `http://127.0.0.1:${await freePort()}/alerts/ops`, token: 'unused' },
+  });
+  web = createServer((req, res) => void res.writeHead(req.url === '/down' ? 503 : 200).end('ok'));
+  await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  const webUrl = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+  process.env.TEST_CHECKS_ALERTS_TOKEN = 'checks-alerts-token';
+  desk = await startDesk(
+    baseConfig(
+      { h1: { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { app: { steps: [{ name: 'noop', run: 'true' }] } } } },
+      {
+        users: [
+          { id: 'carol', name: 'Carol', roles: ['viewer'] },
+          { id: 'elise', name: 'Élise', roles: ['viewer'], language: 'fr' },
+        ],
+        monitoring: { prometheus: { url: monitoring.prometheusUrl }, receivers: { ops: { token: { env: 'TEST_CHECKS_ALERTS_TOKEN' } } }, routes: [{ chat: 'ops' }], reconcile: 'off' },
+        actions: {
+          'net.ok': {
+            title: 'Is the network ok?',
+            says: 'is the network ok',
+            steps: [
+              {
+                checks: [
+                  { name: 'Shop scraped', prometheus: 'up{job="shop"}', above: 0 },
+                  { name: 'WAN link', prometheus: 'up{job="wan"}', above: 0 },
+                  { name: 'Scrape time', prometheus: 'scrape_duration_seconds{job="shop"}', below: 5, unit: 's' },
+                  { name: 'VPN tunnels', prometheus: 'vpn_tunnels_up' },
+                  { name: 'Intranet', http: `${webUrl}/` },
+                  { name: 'Mail relay', http: `${webUrl}/down` },
+                  { name: 'DNS port', tcp: `127.0.0.1:${shop.port}` },
+                  { name: 'Old proxy', tcp: `127.0.0.1:${closed}` },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    ),
+  );
+  // Both targets scraped at least once, so up{} has its answer.
+  await waitFor(async () => (await monitoring.prom<{ data: { result: unknown[] } }>('api/v1/query?query=up')).data.result.length === 2, 'Prometheus to scrape both targets', 60_000);
+}, 180_000);
+
+afterAll(async () => {
+  await desk?.stop();
+  await monitoring?.remove();
+  await shop?.stop();
+  web?.close();
+});
+
+const output = async (user: string, chat: string): Promise<ConsoleMessage> => {
+  const said = await desk.say(user, chat, 'is the network ok');
+  return desk.botMessage(chat, (m) => Number(m.id) > Number(said.id) && m.text.startsWith('Is the network ok? · 1.'), 'the report');
+};
+
+test('each check told in plain words, the failing ones first, and the run itself done', async () => {
+  const report = (await output('carol', 'dm-carol')).text.split('\n');
+  expect(report[1]).toBe('⚠ 4 of 8 checks fail.');
+  const failing = report.slice(2, 6);
+  expect(failing).toEqual(
+    expect.arrayContaining([
+      '✖ WAN link: 0, should be above 0',
+      '✖ VPN tunnels: no data: the query returns nothing',
+      '✖ Mail relay: answered 503 Service Unavailable',
+      expect.stringMatching(/^✖ Old proxy: unreachable \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/),
+    ]),
+  );
+  expect(report.slice(6)).toEqual(
+    expect.arrayContaining(['✔ Shop scraped: 1', expect.stringMatching(/^✔ Scrape time: [\d.e-]+ s$/), '✔ Intranet: 200 OK', expect.stringMatching(/^✔ DNS port: connected in \d+ ms$/)]),
+  );
+  const progress = (await desk.messages('dm-carol')).filter((m) => m.text.startsWith('⚙ Is the network ok?')).pop()!;
+  expect(progress.text).toContain('✔ Run the checks');
+  expect(progress.text).toContain('⚠ 4 of 8 checks fail.');
+  expect(progress.text).toContain('✅ Done in');
+});
+
+test('in the reader\'s language', async () => {
+  const report = (await output('elise', 'dm-elise')).text;
+  expect(report).toContain('⚠ 4 vérifications sur 8 échouent.');
+  expect(report).toContain('✖ WAN link: 0, devrait être supérieur à 0');
+});
