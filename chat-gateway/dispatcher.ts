@@ -16,7 +16,7 @@ import type { ButtonHandler, Command, CommandContext, ReplyHandler, Services } f
 import { deadlinesCommand, olaCommand, remindCommand } from './commands/deadlines';
 import { dumpButtons, dumpCommand } from './commands/dumps';
 import { forecastButtons, forecastCommand } from './commands/forecast';
-import { refuseAction, runAction } from './commands/actions';
+import { actionButtons, refuseAction, runAction } from './commands/actions';
 import { findAction, mayRunAction } from '../lib/actions/catalog';
 import { helpCommand } from './commands/help';
 import { cancelCommand, hostsCommand, restartButtons, restartCommand, statusCommand } from './commands/restart';
@@ -55,7 +55,7 @@ export interface Incoming {
 
 export class Dispatcher {
   readonly commands: Command[];
-  private readonly buttons: ButtonHandler[] = [...restartButtons, ...ticketButtons, ...dumpButtons, ...forecastButtons, ...incidentButtons];
+  private readonly buttons: ButtonHandler[] = [...restartButtons, ...ticketButtons, ...dumpButtons, ...forecastButtons, ...incidentButtons, ...actionButtons];
   /** Answers the bot asked for, by "<user> <platform>:<chat>"; in memory, as a conversation is short. */
   private readonly awaiting = new Map<string, { handler: ReplyHandler; until: number; dropped?: string }>();
 

@@ -13,7 +13,8 @@ import { duration } from './schema-parts';
 /** Chat's own commands: an action may not start with one of these words. */
 export const BUILT_IN_COMMANDS = ['help', 'hosts', 'status', 'health', 'restart', 'cancel', 'ticket', 'deadlines', 'remind', 'ola', 'dump', 'forecast', 'audit', 'console'] as const;
 
-export const ACTION_ID = /^[a-z][a-z0-9-]{0,30}\.[a-z][a-z0-9-]{0,40}$/;
+/** team.action, at most 32 characters: ids travel in button data (Telegram's holds 64 bytes). */
+export const ACTION_ID = /^(?=.{3,32}$)[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/;
 
 /** A value with {param} places: each filled in from the run's typed parameters, quoted or encoded for where it goes. */
 const template = z.string().min(1).max(2000);
@@ -98,6 +99,21 @@ const actionSchema = z
     /** Roles that may run it; absent: everyone dutydesk knows. */
     roles: z.array(z.string().min(1)).min(1).optional(),
     steps: z.array(actionStepSchema).min(1).max(20),
+    /** A second person with this role approves each run before it starts (never the one who asked). */
+    approval: z
+      .object({
+        role: z.string().min(1),
+        /** Where the approval is asked; notify.approvals when absent. */
+        chat: z.string().min(1).optional(),
+        timeout: duration.refine((ms) => ms >= 10_000 && ms <= 7 * 86_400_000, 'expected from 10s to 7d').default('15m'),
+      })
+      .strict()
+      .optional(),
+    /**
+     * One run at a time per value of this template ("{host}": one capture per host; a fixed word: one run at all);
+     * asking again meanwhile is told who runs it. Absent: every request is a run of its own.
+     */
+    concurrency: template.optional(),
     /** The whole run; a step still running then is stopped. */
     timeout: duration.refine((ms) => ms >= 1000 && ms <= 6 * 3_600_000, 'expected from 1s to 6h').default('1m'),
   })
@@ -112,7 +128,10 @@ export function templateParams(text: string): string[] {
 }
 
 /** Grammars compiled once; parse errors and overlaps reported on the configuration's paths. */
-export function checkActions(actions: Record<string, ActionConfig>, hosts: Record<string, { groups: string[] }>, roles: Record<string, unknown>, ctx: z.RefinementCtx): Map<string, Grammar> {
+export function checkActions(
+  { actions, hosts, roles, chats, approvalsChat }: { actions: Record<string, ActionConfig>; hosts: Record<string, { groups: string[] }>; roles: Record<string, unknown>; chats: Record<string, unknown>; approvalsChat?: string },
+  ctx: z.RefinementCtx,
+): Map<string, Grammar> {
   const grammars = new Map<string, Grammar>();
   const hostGroups = new Set(Object.values(hosts).flatMap((h) => h.groups));
   for (const [id, action] of Object.entries(actions)) {
@@ -127,6 +146,10 @@ export function checkActions(actions: Record<string, ActionConfig>, hosts: Recor
     }
     const first = (grammar.tokens[0] as { literal: string }).literal;
     if ((BUILT_IN_COMMANDS as readonly string[]).includes(first)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('says'), message: `"${first}" is one of chat's own commands; start the grammar with another word` });
+    if (action.approval && !Object.hasOwn(roles, action.approval.role)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('approval', 'role'), message: `unknown role "${action.approval.role}"; defined roles: ${Object.keys(roles).join(', ')}` });
+    if (action.approval && !action.approval.chat && !approvalsChat) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('approval', 'chat'), message: 'name the chat where approvals are asked, or set notify.approvals' });
+    if (action.approval?.chat && !Object.hasOwn(chats, action.approval.chat)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('approval', 'chat'), message: `unknown chat "${action.approval.chat}"; defined chats: ${Object.keys(chats).join(', ') || '(none)'}` });
+    for (const name of templateParams(action.concurrency ?? '')) if (!grammar.tokens.some((t) => 'param' in t && t.param === name)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('concurrency'), message: `{${name}} is no parameter of "${action.says}"` });
     for (const role of action.roles ?? []) if (!Object.hasOwn(roles, role)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('roles'), message: `unknown role "${role}"; defined roles: ${Object.keys(roles).join(', ')}` });
     const types = new Map<string, ParamType>(grammar.tokens.flatMap((t) => ('param' in t ? [[t.param, t.type] as const] : [])));
     action.steps.forEach((step, i) => {

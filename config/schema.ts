@@ -244,7 +244,7 @@ export const configSchema = baseSchema.superRefine((cfg, ctx) => {
     checkChat(cfg.notify.admins, ['notify', 'admins']);
     checkTickets(cfg, ctx, checkChat);
     checkMonitoring(cfg, ctx, checkChat);
-    checkActions(cfg.actions, cfg.hosts, cfg.roles, ctx);
+    checkActions({ actions: cfg.actions, hosts: cfg.hosts, roles: cfg.roles, chats: cfg.chats, approvalsChat: cfg.notify.approvals }, ctx);
     checkChat(cfg.failures?.chat, ['failures', 'chat']);
     if (cfg.failures?.ticket) checkIncidentQueue(cfg, ctx, cfg.failures.ticket, ['failures', 'ticket']);
     cfg.api.tokens.forEach((token, i) => {

@@ -16,6 +16,8 @@ const ABBREVIATIONS: [string, string][] = [
   ['incident.unsilence:incident-', 'iu:'],
   ['incident.restart:incident-', 'ix:'],
   ['incident.runbook:incident-', 'ib:'],
+  ['action.approve:action-', 'aa:'],
+  ['action.deny:action-', 'ad:'],
 ];
 const SIGNATURE_LENGTH = 11; // 8 bytes of HMAC-SHA256, base64url
 export const CALLBACK_DATA_LIMIT = 64;

@@ -82,6 +82,11 @@ test('the configuration refuses overlapping actions naming both, built-in words,
   expect(problems(withActions({ 'Net.X': lookup }))).toContain('expected team.action');
   expect(problems(withActions({ 'net.whereis': { ...lookup, roles: ['nobody'] } }))).toContain('unknown role "nobody"');
   expect(problems(withActions({}, { inventory: { networks: [{ prefix: '10.20.0.1/16' }] } }))).toContain('has host bits set; its network is 10.20.0.0/16');
+  expect(problems(withActions({ 'net.whereis': { ...lookup, approval: { role: 'nobody' } } }))).toContain('actions.net.whereis.approval.role: unknown role "nobody"');
+  expect(problems(withActions({ 'net.whereis': { ...lookup, approval: { role: 'lead', chat: 'nowhere' } } }))).toContain('actions.net.whereis.approval.chat: unknown chat "nowhere"');
+  expect(problems(withActions({ 'net.whereis': { ...lookup, approval: { role: 'lead' } } }, { notify: {} }))).toContain('name the chat where approvals are asked, or set notify.approvals');
+  expect(problems(withActions({ 'net.whereis': { ...lookup, concurrency: '{host}' } }))).toContain('actions.net.whereis.concurrency: {host} is no parameter');
+  expect(problems(withActions({ 'networking.where-is-this-ip-address': lookup }))).toContain('expected team.action');
 });
 
 test('chat\'s own commands are the ones the configuration keeps actions away from', () => {

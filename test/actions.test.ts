@@ -17,6 +17,8 @@ import type { ActionProgress } from '../workflows/action/definitions';
 import type { ConsoleMessage } from '../chat-gateway/web-console/store';
 
 let desk: Desk;
+/** Runs of the echo program asked from chat so far (it logs each). */
+let runsFromChat = 0;
 let dir: string;
 let api: Server;
 const asked: string[] = [];
@@ -47,6 +49,15 @@ beforeAll(async () => {
           'net.whereis': { title: 'Where is this IP?', says: 'where is {ip:ip}', steps: [{ ipLookup: '{ip}' }] },
           'sd.echo': { title: 'Echo on a web host', says: 'echo on {host:host} {words:text}', roles: ['lead', 'engineer'], steps: [{ title: 'Echo the words', command: { host: '{host}', hostGroups: ['web'], run: echo, args: ['{host}', '{words}'] } }] },
           'sd.report': { title: 'Long report', says: 'long report', roles: ['lead'], steps: [{ command: { host: 'db1', hostGroups: ['db'], run: long } }] },
+          'sd.purge': {
+            title: 'Purge the cache',
+            says: 'purge cache on {host:host}',
+            roles: ['engineer', 'lead'],
+            approval: { role: 'lead', chat: 'ops', timeout: '1m' },
+            concurrency: '{host}',
+            steps: [{ command: { host: '{host}', hostGroups: ['web'], run: echo, args: ['purged'] } }],
+          },
+          'sd.wait': { title: 'Slow job', says: 'slow job', concurrency: 'slow', roles: ['lead', 'engineer'], steps: [{ command: { host: 'db1', hostGroups: ['db'], run: '/bin/sleep', args: ['3'] } }] },
           'sd.service': { title: 'Service state', says: 'service {name:word}', steps: [{ title: 'Ask the status API', http: { url: `http://127.0.0.1:${port}/status?name={name}` } }] },
         },
       },
@@ -89,6 +100,7 @@ test('a program on a host gets each value as one argument, however it reads; the
   await finished('ops', said, 'Echo on a web host');
   const output = await desk.botMessage('ops', (m) => after(said)(m) && m.text.startsWith('Echo on a web host · 1.'), 'the output');
   expect(output.text).toContain('[web1]\n[a; rm -rf / $(id) `id` "q"]');
+  runsFromChat++;
   const elsewhere = await desk.say('alice', 'ops', 'echo on db1 hello');
   const refused = await finished('ops', elsewhere, 'Echo on a web host: echo on db1 hello');
   expect(refused.text).toContain('❌ Failed: db1 is not in web, where this action runs');
@@ -137,6 +149,44 @@ test('a run started by hand with what the configuration does not allow is refuse
   expect((await run({ host: 'web1', words: 'x' }, 'sd.report')).error).toBe('Alice may not run Long report: it is for lead');
   expect((await run({ host: 'web1', words: 'x' }, 'constructor')).error).toBe('there is no action "constructor" in this worker\'s configuration');
   expect((await run({ host: 'web1', words: 'x' }, 'sd.echo', 'mallory')).error).toBe('the person who asked is not in the configuration');
-  // Only the run from chat ran the program.
-  expect(readFileSync(path.join(dir, 'echo.log'), 'utf8')).toBe('run\n');
+  // Only the runs from chat ran the program.
+  expect(readFileSync(path.join(dir, 'echo.log'), 'utf8')).toBe('run\n'.repeat(runsFromChat));
+});
+
+test('an action with approval waits for a second person with the role; the asker cannot approve; deny ends it unrun', async () => {
+  const said = await desk.say('bob', 'dm-bob', 'purge cache on web1');
+  const waiting = await desk.botMessage('dm-bob', (m) => after(said)(m) && m.text.includes('⏸ Waiting for a lead to approve it'), 'the run waiting');
+  expect(waiting.text).toContain('⚙ Purge the cache: purge cache on web1');
+  const request = await desk.botMessage('ops', (m) => m.text.startsWith('🔐 Bob asks to run "Purge the cache": purge cache on web1') && (m.buttons?.length ?? 0) > 0, 'the approval request');
+  const approve = request.buttons!.flat().find((b) => b.label === 'Approve')!.action;
+  // The asker, then someone without the role, then a lead.
+  await desk.press('bob', 'ops', request.id, approve);
+  await desk.botMessage('ops', (m) => m.text === '⚠ this action needs a second person: you cannot approve your own request', 'the self-approval refused');
+  await desk.press('alice', 'ops', request.id, approve);
+  await desk.botMessage('ops', (m) => m.text === 'Only a lead may decide on "Purge the cache".', 'the engineer refused');
+  // Asked again meanwhile: one run per host, so it is the same run.
+  const again = await desk.say('alice', 'ops', 'purge cache on web1');
+  expect((await desk.botMessage('ops', after(again), 'the answer')).text).toMatch(/^"Purge the cache" is already running for this \(purge cache on web1\), asked by Bob: http/);
+  await desk.press('dan', 'ops', request.id, approve);
+  const done = await desk.botMessage('dm-bob', (m) => m.id === waiting.id && m.text.includes('✅ Done in'), 'the run to finish after approval');
+  expect(done.text).toContain('Requested by Bob · Approved by Dan');
+  runsFromChat++;
+  await desk.botMessage('ops', (m) => m.id === request.id && m.text.includes('Approved by Dan') && (m.buttons?.length ?? 0) === 0, 'the request showing who approved');
+
+  const denied = await desk.say('bob', 'dm-bob', 'purge cache on web1');
+  const second = await desk.botMessage('ops', (m) => Number(m.id) > Number(request.id) && m.text.startsWith('🔐 Bob asks') && (m.buttons?.length ?? 0) > 0, 'the second request');
+  await desk.press('dan', 'ops', second.id, second.buttons!.flat().find((b) => b.label === 'Deny')!.action);
+  const ended = await desk.botMessage('dm-bob', (m) => after(denied)(m) && m.text.includes('🚫 Denied by Dan'), 'the denied run');
+  expect(ended.text).toContain('– Run echo-args.sh');
+});
+
+test('a concurrency key: one run at a time; asking again meanwhile is told who runs it', async () => {
+  const first = await desk.say('alice', 'ops', 'slow job');
+  await desk.botMessage('ops', (m) => after(first)(m) && m.text.startsWith('⚙ Slow job') && m.text.includes('▶'), 'the slow job running');
+  const second = await desk.say('bob', 'ops', 'slow job');
+  expect((await desk.botMessage('ops', after(second), 'the answer')).text).toMatch(/^"Slow job" is already running for this \(slow job\), asked by Alice: http/);
+  await finished('ops', first, 'Slow job');
+  // Once it is over, a new run may start.
+  const third = await desk.say('bob', 'ops', 'slow job');
+  await desk.botMessage('ops', (m) => after(third)(m) && m.text.startsWith('⚙ Slow job') && m.text.includes('Requested by Bob'), 'a new run');
 });

@@ -11,7 +11,7 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../config/load';
 import { clip } from '../../lib/messages/clip';
-import { renderActionOutput, renderActionProgress } from '../../lib/messages/actions';
+import { renderActionApproval, renderActionOutput, renderActionProgress } from '../../lib/messages/actions';
 import { runLink } from '../../lib/temporal-ui';
 import type { ActionPlan, ActionProgress, ActionRequest, ActionStepResult } from '../../workflows/action/definitions';
 import type { Platform } from '../../workflows/restart/definitions';
@@ -73,6 +73,15 @@ export function createActionActivities({ config, client, executors, filesDir = p
       const { progress } = input;
       const message = renderActionProgress(progress, { language: progress.request.language, runUrl: runUrl(progress), now: Date.now() });
       await enqueueChatMessage(client, progress.request.chat, { key: `${progress.workflowId}/${progress.runId}/progress`, mode: 'upsert', message });
+    },
+
+    /** The approval request in the approvals chat, edited once decided. */
+    async publishActionApproval(input: { progress: ActionProgress }): Promise<void> {
+      const { progress } = input;
+      const approval = progress.plan?.approval;
+      if (!approval) return;
+      const message = renderActionApproval(progress, { language: progress.request.language, runUrl: runUrl(progress), now: Date.now() });
+      await enqueueChatMessage(client, approval.chat, { key: `${progress.workflowId}/${progress.runId}/approval`, mode: 'upsert', message });
     },
 
     async publishActionOutput(input: { progress: ActionProgress; index: number; result: ActionStepResult }): Promise<void> {

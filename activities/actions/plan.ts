@@ -9,8 +9,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { DutydeskConfig } from '../../config/schema';
 import { findUser } from '../../config/access';
 import { planIdOf } from '../../config/inventory';
+import { primaryChat } from '../../config/restart-plan';
 import type { ActionConfig, ActionStepConfig } from '../../config/actions-schema';
-import { actionGrammar, askedLine, mayRunAction } from '../../lib/actions/catalog';
+import { actionGrammar, askedLine, fill, mayRunAction } from '../../lib/actions/catalog';
 import { matchGrammar, type Grammar } from '../../lib/actions/grammar';
 import { own } from '../../lib/own';
 import type { ActionPlan, ActionRequest } from '../../workflows/action/definitions';
@@ -18,11 +19,6 @@ import type { ActionPlan, ActionRequest } from '../../workflows/action/definitio
 /** `shown`: the action's title and the line asked, when the action exists, so the refusal reads as that action's. */
 export function refuse(message: string, shown?: { title: string; asked: string }): never {
   throw ApplicationFailure.create({ message, type: 'ActionRefused', nonRetryable: true, details: shown ? [shown] : [] });
-}
-
-/** {name} replaced by the value, encoded for where it goes. */
-export function fill(template: string, params: Record<string, string>, encode: (value: string) => string = (v) => v): string {
-  return template.replace(/\{([^{}]*)\}/g, (_, name: string) => encode(Object.hasOwn(params, name) ? params[name] : ''));
 }
 
 /** The host a command step runs on, within its host groups. */
@@ -59,6 +55,9 @@ export function resolveAction(config: DutydeskConfig, request: ActionRequest): {
     steps: action.steps.map((s, i) => ({ title: s.title ?? defaultTitle(s, i) })),
     timeoutMs: action.timeout,
     planId: planIdOf(action),
+    ...(action.approval
+      ? { approval: { role: action.approval.role, chat: primaryChat(config, (action.approval.chat ?? config.notify.approvals)!), timeoutMs: action.approval.timeout } }
+      : {}),
   };
   return { action, grammar, plan };
 }

@@ -17,7 +17,8 @@ import type { HostExecutors } from '../hosts/executors';
 import type { PrometheusApi } from '../incidents/monitoring-http';
 import { runChecks } from './checks';
 import { shellQuote } from '../hosts/shell';
-import { fill, refuse, stepHost } from './plan';
+import { fill } from '../../lib/actions/catalog';
+import { refuse, stepHost } from './plan';
 
 /** Output read from a program or an API at most; more is cut, and said. */
 export const OUTPUT_LIMIT = 1024 * 1024;

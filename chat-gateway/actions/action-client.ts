@@ -4,15 +4,22 @@
  * progress. No state here: Temporal holds all of it.
  */
 import { createHash } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { REQUESTED_BY_ATTR } from '../../lib/search-attributes';
 import { TASK_QUEUES } from '../../workers/task-queues';
-import { actionProgressQuery, actionWorkflowId, type ActionProgress, type ActionRequest } from '../../workflows/action/definitions';
+import { actionProgressQuery, actionWorkflowId, decideActionUpdate, type ActionProgress, type ActionRequest } from '../../workflows/action/definitions';
+import type { Person } from '../../workflows/restart/definitions';
+
+/** The run refused what was asked of it (self-approval, a decided run); the message is for the person. */
+export class ActionRejected extends Error {}
 
 export class ActionClient {
   constructor(private readonly client: Client) {}
 
-  /** `origin` names the message that asked (platform, chat, message id): the same message starts the same run. */
+  /**
+   * `origin` names what the run is one of: the message that asked (platform, chat, message id: the same message
+   * starts the same run), or the action's concurrency key (one run per key at a time).
+   */
   async start(request: ActionRequest, origin: string): Promise<{ workflowId: string; started: boolean }> {
     const workflowId = actionWorkflowId(request.actionId, createHash('sha256').update(origin).digest('hex').slice(0, 16));
     try {
@@ -31,5 +38,15 @@ export class ActionClient {
 
   progress(workflowId: string): Promise<ActionProgress> {
     return this.client.workflow.getHandle(workflowId).query(actionProgressQuery);
+  }
+
+  async decide(workflowId: string, by: Person, approve: boolean): Promise<ActionProgress> {
+    try {
+      return await this.client.workflow.getHandle(workflowId).executeUpdate(decideActionUpdate, { args: [{ by, approve }] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new ActionRejected((err.cause as Error | undefined)?.message ?? err.message);
+      if ((err as Error).name === 'WorkflowNotFoundError') throw new ActionRejected('that run has already ended');
+      throw err;
+    }
   }
 }

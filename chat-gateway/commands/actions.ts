@@ -6,10 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ActionConfig } from '../../config/actions-schema';
-import { actionGrammar, findAction, mayRunAction } from '../../lib/actions/catalog';
+import { actionGrammar, fill, findAction, mayRunAction } from '../../lib/actions/catalog';
 import { grammarUsage } from '../../lib/actions/grammar';
 import { t } from '../../lib/i18n';
-import type { CommandContext } from './context';
+import { own } from '../../lib/own';
+import { runLink } from '../../lib/temporal-ui';
+import { ActionRejected } from '../actions/action-client';
+import type { ButtonHandler, CommandContext } from './context';
 
 /** Someone without a role the action names is told who may run it. */
 export async function refuseAction(ctx: CommandContext, action: ActionConfig): Promise<void> {
@@ -24,9 +27,35 @@ export async function runAction(ctx: CommandContext, found: NonNullable<ReturnTy
     await ctx.reply(t(lang, 'action.badParams', { problem: capitalised(match.problem), usage: grammarUsage(actionGrammar(action)) }));
     return;
   }
-  const origin = `${ctx.chat.platform}:${ctx.chat.chatId}:${ctx.messageId ?? randomUUID()}`;
-  await ctx.actions.start({ actionId: id, params: { ...match.params }, requestedBy: { id: ctx.user.id, name: ctx.user.name }, chat: ctx.chat, language: lang }, origin);
+  // With a concurrency key, the key names the run: one at a time per key.
+  const origin = action.concurrency !== undefined ? `key:${fill(action.concurrency, match.params)}` : `${ctx.chat.platform}:${ctx.chat.chatId}:${ctx.messageId ?? randomUUID()}`;
+  const started = await ctx.actions.start({ actionId: id, params: { ...match.params }, requestedBy: { id: ctx.user.id, name: ctx.user.name }, chat: ctx.chat, language: lang }, origin);
+  if (started.started || action.concurrency === undefined) return;
+  const running = await ctx.actions.progress(started.workflowId);
+  const url = runLink(ctx.config.temporal.uiUrl, ctx.config.temporal.namespace, running.workflowId, running.runId);
+  await ctx.reply(t(lang, 'action.alreadyRunning', { title: action.title, asked: running.plan?.asked ?? '', name: running.request.requestedBy.name, url }));
 }
+
+async function decide(ctx: CommandContext, workflowId: string, approve: boolean): Promise<void> {
+  const lang = ctx.user.language;
+  const progress = await ctx.actions.progress(workflowId);
+  // The approver's role from this gateway's configuration, for the action the run says it is.
+  const action = own(ctx.config.actions, progress.request.actionId);
+  const role = action?.approval?.role;
+  if (!action || !role || !ctx.user.roles.includes(role)) return ctx.reply(t(lang, 'action.notAllowedApprove', { role: role ?? '-', title: action?.title ?? progress.request.actionId }));
+  try {
+    await ctx.actions.decide(workflowId, { id: ctx.user.id, name: ctx.user.name }, approve);
+  } catch (err) {
+    if (err instanceof ActionRejected) return ctx.reply(t(lang, 'restart.rejected', { reason: err.message }));
+    throw err;
+  }
+}
+
+/** Approve and Deny on an action's approval request: action.approve:<workflow id>. */
+export const actionButtons: ButtonHandler[] = [
+  { verb: 'action.approve', run: (ctx, workflowId) => decide(ctx, workflowId, true) },
+  { verb: 'action.deny', run: (ctx, workflowId) => decide(ctx, workflowId, false) },
+];
 
 const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 

@@ -23,6 +23,11 @@ export function askedLine(grammar: Grammar, params: Record<string, string>): str
   return grammar.tokens.map((t) => ('literal' in t ? t.literal : Object.hasOwn(params, t.param) ? params[t.param] : '')).join(' ');
 }
 
+/** {name} replaced by the value, encoded for where it goes. */
+export function fill(template: string, params: Record<string, string>, encode: (value: string) => string = (v) => v): string {
+  return template.replace(/\{([^{}]*)\}/g, (_, name: string) => encode(Object.hasOwn(params, name) ? params[name] : ''));
+}
+
 /**
  * The action a line asks for, with its match: parameters, or what is wrong with them. Grammars never
  * overlap (the configuration refuses that), so the first whose words are there is the one; among those

@@ -344,5 +344,11 @@ export const en = {
   'checks.tcpTimeout': "no answer within {seconds} s",
   'checks.connected': "connected in {ms} ms",
   'checks.unreachable': "unreachable ({error})",
+  'action.phase.awaiting-approval': "⏸ Waiting for a {role} to approve it",
+  'action.phase.denied': "🚫 Denied by {name}",
+  'action.phase.expired': "⌛ Nobody approved it within {took}; ask again",
+  'action.approvalRequest': "🔐 {name} asks to run \"{title}\": {asked} (a {role} approves)",
+  'action.alreadyRunning': "\"{title}\" is already running for this ({asked}), asked by {name}: {url}",
+  'action.notAllowedApprove': "Only a {role} may decide on \"{title}\".",
 };
 export type MessageKey = keyof typeof en;

@@ -345,4 +345,10 @@ export const es: Record<MessageKey, string> = {
   'checks.tcpTimeout': "sin respuesta en {seconds} s",
   'checks.connected': "conectado en {ms} ms",
   'checks.unreachable': "inalcanzable ({error})",
+  'action.phase.awaiting-approval': "⏸ Esperando que un {role} lo apruebe",
+  'action.phase.denied': "🚫 Denegado por {name}",
+  'action.phase.expired': "⌛ Nadie lo aprobó en {took}; pídelo de nuevo",
+  'action.approvalRequest': "🔐 {name} pide ejecutar «{title}»: {asked} (aprueba un {role})",
+  'action.alreadyRunning': "«{title}» ya se está ejecutando para esto ({asked}), lo pidió {name}: {url}",
+  'action.notAllowedApprove': "Solo un {role} puede decidir sobre «{title}».",
 };

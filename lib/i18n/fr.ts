@@ -345,4 +345,10 @@ export const fr: Record<MessageKey, string> = {
   'checks.tcpTimeout': "pas de réponse en {seconds} s",
   'checks.connected': "connecté en {ms} ms",
   'checks.unreachable': "injoignable ({error})",
+  'action.phase.awaiting-approval': "⏸ En attente de l’approbation d’un {role}",
+  'action.phase.denied': "🚫 Refusé par {name}",
+  'action.phase.expired': "⌛ Personne ne l’a approuvé en {took} ; redemandez",
+  'action.approvalRequest': "🔐 {name} demande à lancer « {title} » : {asked} (un {role} approuve)",
+  'action.alreadyRunning': "« {title} » tourne déjà pour cela ({asked}), demandé par {name} : {url}",
+  'action.notAllowedApprove': "Seul un {role} peut décider de « {title} ».",
 };

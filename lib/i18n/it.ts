@@ -345,4 +345,10 @@ export const it: Record<MessageKey, string> = {
   'checks.tcpTimeout': "nessuna risposta entro {seconds} s",
   'checks.connected': "connesso in {ms} ms",
   'checks.unreachable': "irraggiungibile ({error})",
+  'action.phase.awaiting-approval': "⏸ In attesa che un {role} lo approvi",
+  'action.phase.denied': "🚫 Negato da {name}",
+  'action.phase.expired': "⌛ Nessuno l’ha approvato entro {took}; chiedi di nuovo",
+  'action.approvalRequest': "🔐 {name} chiede di eseguire «{title}»: {asked} (approva un {role})",
+  'action.alreadyRunning': "«{title}» è già in corso per questo ({asked}), chiesto da {name}: {url}",
+  'action.notAllowedApprove': "Solo un {role} può decidere su «{title}».",
 };

@@ -345,4 +345,10 @@ export const ru: Record<MessageKey, string> = {
   'checks.tcpTimeout': "нет ответа за {seconds} с",
   'checks.connected': "соединение за {ms} мс",
   'checks.unreachable': "недоступно ({error})",
+  'action.phase.awaiting-approval': "⏸ Ждёт одобрения ({role})",
+  'action.phase.denied': "🚫 Отклонено: {name}",
+  'action.phase.expired': "⌛ Никто не одобрил за {took}; попросите снова",
+  'action.approvalRequest': "🔐 {name} просит запустить «{title}»: {asked} (одобряет {role})",
+  'action.alreadyRunning': "«{title}» уже выполняется для этого ({asked}), запросил {name}: {url}",
+  'action.notAllowedApprove': "Решать по «{title}» может только {role}.",
 };

@@ -14,14 +14,41 @@ export function renderActionProgress(p: ActionProgress, ctx: RenderContext): Cha
   const title = p.plan?.title ?? p.request.actionId;
   const asked = p.plan?.asked ?? p.request.actionId;
   const took = formatDuration((p.endedAt ?? ctx.now) - p.startedAt);
+  const approval = p.plan?.approval;
   const phase =
     p.phase === 'done'
       ? t(lang, 'action.phase.done', { took })
       : p.phase === 'failed'
         ? t(lang, 'action.phase.failed', { error: p.error ?? '' })
-        : t(lang, 'action.phase.running');
-  const lines = [t(lang, 'action.title', { title, asked }), t(lang, 'restart.requestedBy', { name: p.request.requestedBy.name }), ...stepLines(p, ctx, { doneDetail: true }), phase, t(lang, 'action.run', { url: ctx.runUrl })];
+        : p.phase === 'awaiting-approval'
+          ? t(lang, 'action.phase.awaiting-approval', { role: approval?.role ?? '' })
+          : p.phase === 'denied'
+            ? t(lang, 'action.phase.denied', { name: p.deniedBy?.name ?? '' })
+            : p.phase === 'expired'
+              ? t(lang, 'action.phase.expired', { took: formatDuration(approval?.timeoutMs ?? 0) })
+              : t(lang, 'action.phase.running');
+  const by = `${t(lang, 'restart.requestedBy', { name: p.request.requestedBy.name })}${p.approvedBy ? ' · ' + t(lang, 'restart.approvedBy', { name: p.approvedBy.name }) : ''}`;
+  const lines = [t(lang, 'action.title', { title, asked }), by, ...stepLines(p, ctx, { doneDetail: true }), phase, t(lang, 'action.run', { url: ctx.runUrl })];
   return { text: lines.join('\n') };
+}
+
+export function actionButton(verb: 'approve' | 'deny', workflowId: string): string {
+  return `action.${verb}:${workflowId}`;
+}
+
+/** The approval request, in the approvals chat: buttons while it waits, then who decided. */
+export function renderActionApproval(p: ActionProgress, ctx: RenderContext): ChatMessage {
+  const lang = ctx.language;
+  const head = t(lang, 'action.approvalRequest', { name: p.request.requestedBy.name, title: p.plan?.title ?? p.request.actionId, asked: p.plan?.asked ?? '', role: p.plan?.approval?.role ?? '' });
+  const link = t(lang, 'action.run', { url: ctx.runUrl });
+  if (p.phase === 'awaiting-approval' && !p.approvedBy && !p.deniedBy) {
+    return {
+      text: `${head}\n${link}`,
+      buttons: [[{ label: t(lang, 'restart.button.approve'), action: actionButton('approve', p.workflowId) }, { label: t(lang, 'restart.button.deny'), action: actionButton('deny', p.workflowId) }]],
+    };
+  }
+  const outcome = p.approvedBy ? t(lang, 'restart.approvedBy', { name: p.approvedBy.name }) : p.deniedBy ? t(lang, 'action.phase.denied', { name: p.deniedBy.name }) : t(lang, 'action.phase.expired', { took: formatDuration(p.plan?.approval?.timeoutMs ?? 0) });
+  return { text: `${head}\n${outcome}\n${link}`, buttons: [] };
 }
 
 export function renderActionOutput(p: ActionProgress, index: number, result: ActionStepResult): ChatMessage {

@@ -4,11 +4,11 @@
  * one with live progress in one chat message, and each step's output follows
  * it. A step that fails ends the run; the rest are skipped.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
 import type { createActionActivities } from '../../activities/actions/activities';
 import { rootMessage } from '../../lib/failure';
 import { TASK_QUEUES } from '../../workers/task-queues';
-import { actionProgressQuery, type ActionProgress, type ActionRequest } from './definitions';
+import { actionProgressQuery, decideActionUpdate, type ActionProgress, type ActionRequest } from './definitions';
 
 type ActionActivities = ReturnType<typeof createActionActivities>;
 
@@ -26,6 +26,20 @@ export async function actionWorkflow(request: ActionRequest): Promise<ActionProg
   const progress: ActionProgress = { workflowId, runId, request, phase: 'planning', steps: [], startedAt: Date.now() };
   setHandler(actionProgressQuery, () => progress);
   const publish = () => publishing.publishActionProgress({ progress });
+  setHandler(
+    decideActionUpdate,
+    ({ by, approve }) => {
+      if (approve) progress.approvedBy = by;
+      else progress.deniedBy = by;
+      return progress;
+    },
+    {
+      validator: ({ by }) => {
+        if (progress.phase !== 'awaiting-approval' || progress.approvedBy || progress.deniedBy) throw ApplicationFailure.nonRetryable(`this run is not waiting for approval (${progress.phase})`, 'Rejected');
+        if (by.id === request.requestedBy.id) throw ApplicationFailure.nonRetryable('this action needs a second person: you cannot approve your own request', 'Rejected');
+      },
+    },
+  );
 
   try {
     progress.plan = await planning.planAction({ request });
@@ -41,11 +55,27 @@ export async function actionWorkflow(request: ActionRequest): Promise<ActionProg
     return progress;
   }
   const plan = progress.plan;
-  progress.phase = 'running';
   progress.steps = plan.steps.map((s, i) => ({ name: String(i + 1), title: s.title, state: 'pending' }));
+  if (plan.approval) {
+    progress.phase = 'awaiting-approval';
+    await publish();
+    await publishing.publishActionApproval({ progress });
+    const decided = await condition(() => progress.approvedBy !== undefined || progress.deniedBy !== undefined, plan.approval.timeoutMs);
+    if (!decided || progress.deniedBy) {
+      progress.phase = decided ? 'denied' : 'expired';
+      for (const s of progress.steps) s.state = 'skipped';
+      progress.endedAt = Date.now();
+      await publishing.publishActionApproval({ progress });
+      await publish();
+      return progress;
+    }
+    await publishing.publishActionApproval({ progress });
+  }
+  progress.phase = 'running';
   await publish();
 
-  const deadline = progress.startedAt + plan.timeoutMs;
+  // The action's time counts from when it may run (after any approval).
+  const deadline = Date.now() + plan.timeoutMs;
   for (let index = 0; index < plan.steps.length; index++) {
     const step = progress.steps[index];
     const left = deadline - Date.now();

@@ -3,7 +3,7 @@
  * typed parameter values, nothing else; what runs where comes from the
  * worker's configuration. Types and definitions only.
  */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ChatRef, Person, StepProgress } from '../restart/definitions';
 
 export const ACTION_PREFIX = 'action-';
@@ -28,6 +28,8 @@ export interface ActionPlan {
   steps: { title: string }[];
   timeoutMs: number;
   planId: string;
+  /** A second person with this role approves the run, in this chat, within the time. */
+  approval?: { role: string; chat: ChatRef; timeoutMs: number };
 }
 
 /** A step's result: its line for the progress message, and output shown under it (or handed over as a file). */
@@ -44,7 +46,9 @@ export interface ActionProgress {
   runId: string;
   request: ActionRequest;
   plan?: ActionPlan;
-  phase: 'planning' | 'running' | 'done' | 'failed';
+  phase: 'planning' | 'awaiting-approval' | 'running' | 'done' | 'failed' | 'denied' | 'expired';
+  approvedBy?: Person;
+  deniedBy?: Person;
   /** Why the run failed or was refused. */
   error?: string;
   steps: ActionStepView[];
@@ -53,8 +57,13 @@ export interface ActionProgress {
 }
 
 export const actionProgressQuery = defineQuery<ActionProgress>('actionProgress');
+/** Approve or deny a run waiting for approval; refused for the person who asked, or when it waits for none. */
+export const decideActionUpdate = defineUpdate<ActionProgress, [{ by: Person; approve: boolean }]>('decideAction');
 
-/** One run per request: the chat message's id makes a retried command the same run. */
-export function actionWorkflowId(actionId: string, requestKey: string): string {
-  return `${ACTION_PREFIX}${actionId}-${requestKey}`.slice(0, 200);
+/**
+ * action-<id>-<16 hex>: the hex digests the chat message that asked (a message delivered twice is one run) or,
+ * for an action with a concurrency key, the key (one run per key at a time). Short: it rides in button data.
+ */
+export function actionWorkflowId(actionId: string, digest: string): string {
+  return `${ACTION_PREFIX}${actionId}-${digest}`;
 }
