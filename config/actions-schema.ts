@@ -6,9 +6,11 @@
  * which "where is <ip>" answers from.
  */
 import { z } from 'zod';
-import { GrammarError, grammarsOverlap, parseGrammar, type Grammar, type ParamType } from '../lib/actions/grammar';
+import { GrammarError, grammarsOverlap, matchGrammar, parseGrammar, type Grammar, type ParamType } from '../lib/actions/grammar';
+import { askedLine } from '../lib/actions/catalog';
 import { parsePrefix } from '../lib/inventory/ip';
-import { duration } from './schema-parts';
+import { duration, timeZone } from './schema-parts';
+import { LANGUAGES } from '../lib/i18n';
 
 /** Chat's own commands: an action may not start with one of these words. */
 export const BUILT_IN_COMMANDS = ['help', 'hosts', 'status', 'health', 'restart', 'cancel', 'ticket', 'deadlines', 'remind', 'ola', 'dump', 'forecast', 'audit', 'console'] as const;
@@ -114,6 +116,21 @@ const actionSchema = z
      * asking again meanwhile is told who runs it. Absent: every request is a run of its own.
      */
     concurrency: template.optional(),
+    /** Runs by a Temporal Schedule, with these values, its output posted to the chat (no approval: it is configured). */
+    schedule: z
+      .object({
+        /** Every so long ("1h"), or at these times of day ("08:00") in timeZone. */
+        every: duration.refine((ms) => ms >= 60_000, 'expected at least 1m').optional(),
+        at: z.array(z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM')).min(1).max(24).optional(),
+        timeZone: timeZone.default('UTC'),
+        chat: z.string().min(1),
+        language: z.enum(LANGUAGES).default('en'),
+        /** The grammar's values for the scheduled runs. */
+        params: z.record(z.string(), z.string().max(2000)).default({}),
+      })
+      .strict()
+      .refine((s) => (s.every === undefined) !== (s.at === undefined), 'give "every" or "at", one of them')
+      .optional(),
     /** The whole run; a step still running then is stopped. */
     timeout: duration.refine((ms) => ms >= 1000 && ms <= 6 * 3_600_000, 'expected from 1s to 6h').default('1m'),
   })
@@ -150,6 +167,13 @@ export function checkActions(
     if (action.approval && !action.approval.chat && !approvalsChat) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('approval', 'chat'), message: 'name the chat where approvals are asked, or set notify.approvals' });
     if (action.approval?.chat && !Object.hasOwn(chats, action.approval.chat)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('approval', 'chat'), message: `unknown chat "${action.approval.chat}"; defined chats: ${Object.keys(chats).join(', ') || '(none)'}` });
     for (const name of templateParams(action.concurrency ?? '')) if (!grammar.tokens.some((t) => 'param' in t && t.param === name)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('concurrency'), message: `{${name}} is no parameter of "${action.says}"` });
+    if (action.schedule) {
+      const { chat, params } = action.schedule;
+      if (!Object.hasOwn(chats, chat)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('schedule', 'chat'), message: `unknown chat "${chat}"; defined chats: ${Object.keys(chats).join(', ') || '(none)'}` });
+      const fits = matchGrammar(grammar, askedLine(grammar, params));
+      const extra = Object.keys(params).filter((k) => !grammar.tokens.some((t) => 'param' in t && t.param === k));
+      if (!fits || !('params' in fits) || extra.length) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('schedule', 'params'), message: `the values do not fit "${action.says}": ${extra.length ? `${extra.join(', ')} is no parameter` : fits && 'problem' in fits ? fits.problem : 'they do not match'}` });
+    }
     for (const role of action.roles ?? []) if (!Object.hasOwn(roles, role)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('roles'), message: `unknown role "${role}"; defined roles: ${Object.keys(roles).join(', ')}` });
     const types = new Map<string, ParamType>(grammar.tokens.flatMap((t) => ('param' in t ? [[t.param, t.type] as const] : [])));
     action.steps.forEach((step, i) => {

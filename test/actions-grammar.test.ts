@@ -87,6 +87,10 @@ test('the configuration refuses overlapping actions naming both, built-in words,
   expect(problems(withActions({ 'net.whereis': { ...lookup, approval: { role: 'lead' } } }, { notify: {} }))).toContain('name the chat where approvals are asked, or set notify.approvals');
   expect(problems(withActions({ 'net.whereis': { ...lookup, concurrency: '{host}' } }))).toContain('actions.net.whereis.concurrency: {host} is no parameter');
   expect(problems(withActions({ 'networking.where-is-this-ip-address': lookup }))).toContain('expected team.action');
+  expect(problems(withActions({ 'net.whereis': { ...lookup, schedule: { every: '1h', chat: 'ops', params: { ip: 'not-an-ip' } } } }))).toContain('actions.net.whereis.schedule.params: the values do not fit "where is {ip:ip}": "not-an-ip" is not an IPv4 or IPv6 address');
+  expect(problems(withActions({ 'net.whereis': { ...lookup, schedule: { every: '1h', chat: 'ops', params: { ip: '10.0.0.1', extra: 'x' } } } }))).toContain('extra is no parameter');
+  expect(problems(withActions({ 'net.whereis': { ...lookup, schedule: { every: '1h', at: ['08:00'], chat: 'ops', params: { ip: '10.0.0.1' } } } }))).toContain('give "every" or "at"');
+  expect(problems(withActions({ 'net.whereis': { ...lookup, schedule: { at: ['08:00'], chat: 'nowhere', params: { ip: '10.0.0.1' } } } }))).toContain('actions.net.whereis.schedule.chat: unknown chat "nowhere"');
 });
 
 test('chat\'s own commands are the ones the configuration keeps actions away from', () => {

@@ -58,6 +58,7 @@ beforeAll(async () => {
             steps: [{ command: { host: '{host}', hostGroups: ['web'], run: echo, args: ['purged'] } }],
           },
           'sd.wait': { title: 'Slow job', says: 'slow job', concurrency: 'slow', roles: ['lead', 'engineer'], steps: [{ command: { host: 'db1', hostGroups: ['db'], run: '/bin/sleep', args: ['3'] } }] },
+          'net.daily': { title: 'Daily address check', says: 'daily check of {ip:ip}', roles: ['lead'], schedule: { every: '1h', chat: 'ops', params: { ip: '10.20.30.5' } }, steps: [{ ipLookup: '{ip}' }] },
           'sd.service': { title: 'Service state', says: 'service {name:word}', steps: [{ title: 'Ask the status API', http: { url: `http://127.0.0.1:${port}/status?name={name}` } }] },
         },
       },
@@ -189,4 +190,21 @@ test('a concurrency key: one run at a time; asking again meanwhile is told who r
   // Once it is over, a new run may start.
   const third = await desk.say('bob', 'ops', 'slow job');
   await desk.botMessage('ops', (m) => after(third)(m) && m.text.startsWith('⚙ Slow job') && m.text.includes('Requested by Bob'), 'a new run');
+});
+
+test('a scheduled action runs by its Temporal Schedule into its chat; a "scheduled" run started by hand with other values is refused', async () => {
+  const schedule = desk.env.client.schedule.getHandle('action-schedule-net.daily');
+  expect((await schedule.describe()).spec.intervals?.[0]?.every).toBe(3_600_000);
+  const before = (await desk.messages('ops')).length;
+  await schedule.trigger();
+  const output = await desk.botMessage('ops', (m) => m.text.startsWith('Daily address check · 1.') && m.text.includes('host web1'), 'the scheduled run\'s output');
+  expect(Number(output.id)).toBeGreaterThan(before);
+  const progress = (await desk.messages('ops')).filter((m) => m.text.startsWith('⚙ Daily address check')).pop()!;
+  expect(progress.text).toContain('Requested by Schedule');
+  const forged = (await desk.env.client.workflow.execute('actionWorkflow', {
+    taskQueue: TASK_QUEUES.desk,
+    workflowId: `action-forged-${Date.now()}`,
+    args: [{ actionId: 'net.daily', params: { ip: '10.20.30.6' }, requestedBy: { id: 'schedule', name: 'Schedule' }, chat: { platform: 'web', chatId: 'ops' }, language: 'en', scheduled: true }],
+  })) as ActionProgress;
+  expect(forged.error).toBe('this is not the scheduled run of Daily address check that the configuration describes');
 });

@@ -11,6 +11,7 @@ import { TASK_QUEUES } from './task-queues';
 import { syncReminderSchedules } from './reminder-schedules';
 import { ensureTicketPollers } from './ticket-pollers';
 import { syncIncidentReconciler } from './incident-reconciler';
+import { syncActionSchedules } from './action-schedules';
 import { checkClosableQueues } from './ticket-close-check';
 import { freeLoopbackPort, serveWorkerMetrics } from './metrics-server';
 import { reportFailure } from '../activities/failures/report';
@@ -66,6 +67,8 @@ async function main() {
     if (pollers.length) console.log(`dutydesk: polling ${pollers.map((p) => p.replace(/^ticket-poller-/, '')).join(', ')} for ticket changes`);
     const schedules = await syncReminderSchedules(client, config);
     for (const [what, ids] of Object.entries(schedules)) if (ids.length) console.log(`dutydesk: reminder schedules ${what}: ${ids.join(', ')}`);
+    const actionSchedules = await syncActionSchedules(client, config);
+    for (const [what, ids] of Object.entries(actionSchedules)) if (ids.length) console.log(`dutydesk: action schedules ${what}: ${ids.join(', ')}`);
     const reconciler = await syncIncidentReconciler(client, config);
     if (reconciler !== 'none') console.log(`dutydesk: incident reconciler schedule ${reconciler}`);
   }

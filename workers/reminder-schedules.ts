@@ -8,12 +8,13 @@
  * the most recent missed run fires once and older ones are dropped: a run
  * reads the tickets as they are now, so one late digest says everything.
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import type { LoadedConfig } from '../config/load';
 import type { RemindersConfig } from '../config/tickets-schema';
 import type { deadlineReminderWorkflow } from '../workflows/deadlines/reminder-workflow';
 import { REMINDER_SCHEDULE_PREFIX, reminderScheduleId } from '../workflows/deadlines/definitions';
 import { TASK_QUEUES } from './task-queues';
+import { syncSchedules, type ScheduleSync } from './schedule-sync';
 
 type ReminderSchedule = Omit<ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof deadlineReminderWorkflow>>, 'scheduleId'> & { scheduleId: string };
 
@@ -41,37 +42,9 @@ export function reminderSchedule(group: string, reminders: RemindersConfig): Rem
   };
 }
 
-export interface ScheduleSync {
-  created: string[];
-  updated: string[];
-  deleted: string[];
-}
+export type { ScheduleSync } from './schedule-sync';
 
 export async function syncReminderSchedules(client: Client, config: LoadedConfig): Promise<ScheduleSync> {
-  const sync: ScheduleSync = { created: [], updated: [], deleted: [] };
   const wanted = Object.entries(config.tickets?.groups ?? {}).flatMap(([group, g]) => (g.reminders ? [reminderSchedule(group, g.reminders)] : []));
-  for (const schedule of wanted) {
-    try {
-      await client.schedule.create(schedule);
-      sync.created.push(schedule.scheduleId);
-    } catch (err) {
-      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      await client.schedule.getHandle(schedule.scheduleId).update((previous) => ({
-        spec: schedule.spec,
-        action: schedule.action,
-        policies: schedule.policies,
-        // Paused by ops in the UI stays paused; the note says why.
-        state: { paused: previous.state.paused, note: previous.state.paused ? previous.state.note : schedule.state?.note },
-      }));
-      sync.updated.push(schedule.scheduleId);
-    }
-  }
-  const keep = new Set(wanted.map((s) => s.scheduleId));
-  for await (const listed of client.schedule.list()) {
-    if (listed.scheduleId.startsWith(REMINDER_SCHEDULE_PREFIX) && !keep.has(listed.scheduleId)) {
-      await client.schedule.getHandle(listed.scheduleId).delete();
-      sync.deleted.push(listed.scheduleId);
-    }
-  }
-  return sync;
+  return syncSchedules(client, REMINDER_SCHEDULE_PREFIX, wanted as (ScheduleOptions & { scheduleId: string })[]);
 }

@@ -38,9 +38,18 @@ export function resolveAction(config: DutydeskConfig, request: ActionRequest): {
   const params = request.params && typeof request.params === 'object' ? request.params : {};
   const asked = askedLine(grammar, params);
   const no: (message: string) => never = (message) => refuse(message, { title: action.title, asked: asked.slice(0, 300) });
-  const user = findUser(config, request.requestedBy?.id);
-  if (!user) no('the person who asked is not in the configuration');
-  if (!mayRunAction(action, user.roles)) no(`${user.name} may not run ${action.title}: it is for ${action.roles!.join(', ')}`);
+  if (request.scheduled) {
+    // Exactly the configured schedule's run, or nothing: its values and its chat.
+    const schedule = action.schedule;
+    if (!schedule) no(`${action.title} has no schedule in this worker's configuration`);
+    const sameParams = JSON.stringify(Object.entries(params).sort()) === JSON.stringify(Object.entries(schedule.params).sort());
+    const chat = primaryChat(config, schedule.chat);
+    if (!sameParams || request.chat?.platform !== chat.platform || request.chat?.chatId !== chat.chatId) no(`this is not the scheduled run of ${action.title} that the configuration describes`);
+  } else {
+    const user = findUser(config, request.requestedBy?.id);
+    if (!user) no('the person who asked is not in the configuration');
+    if (!mayRunAction(action, user.roles)) no(`${user.name} may not run ${action.title}: it is for ${action.roles!.join(', ')}`);
+  }
   const matched = matchGrammar(grammar, asked);
   if (!matched || !('params' in matched)) no(`the values do not fit "${action.says}"${matched && 'problem' in matched ? `: ${matched.problem}` : ''}`);
   for (const name of Object.keys(params)) if (!Object.hasOwn(matched.params, name)) no(`"${name.slice(0, 40)}" is no parameter of "${action.says}"`);
@@ -55,7 +64,7 @@ export function resolveAction(config: DutydeskConfig, request: ActionRequest): {
     steps: action.steps.map((s, i) => ({ title: s.title ?? defaultTitle(s, i) })),
     timeoutMs: action.timeout,
     planId: planIdOf(action),
-    ...(action.approval
+    ...(action.approval && !request.scheduled
       ? { approval: { role: action.approval.role, chat: primaryChat(config, (action.approval.chat ?? config.notify.approvals)!), timeoutMs: action.approval.timeout } }
       : {}),
   };

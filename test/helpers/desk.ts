@@ -18,6 +18,7 @@ import type { ConsoleMessage } from '../../chat-gateway/web-console/store';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 import { createWorkers } from '../../workers/create-workers';
 import { syncReminderSchedules } from '../../workers/reminder-schedules';
+import { syncActionSchedules } from '../../workers/action-schedules';
 import { ensureTicketPollers } from '../../workers/ticket-pollers';
 import { freePort, waitFor } from './wait';
 
@@ -134,6 +135,7 @@ export async function startDesk(rawConfig: Record<string, unknown>, options: { i
   await gateway.startPlatforms();
   await ensureTicketPollers(env.client, config);
   await syncReminderSchedules(env.client, config);
+  await syncActionSchedules(env.client, config);
 
   const post = async (route: string, body: unknown) => {
     const res = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -7,6 +7,10 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ChatRef, Person, StepProgress } from '../restart/definitions';
 
 export const ACTION_PREFIX = 'action-';
+/** Schedules of actions: action-schedule-<action id>. */
+export const ACTION_SCHEDULE_PREFIX = 'action-schedule-';
+/** Who asks for a scheduled run. */
+export const SCHEDULE_PERSON = { id: 'schedule', name: 'Schedule' };
 
 export interface ActionRequest {
   actionId: string;
@@ -15,6 +19,8 @@ export interface ActionRequest {
   requestedBy: Person;
   chat: ChatRef;
   language: string;
+  /** Started by the action's Schedule: the worker checks it is exactly the configured schedule's run. */
+  scheduled?: boolean;
 }
 
 /** As a restart's steps show (name: the step's number); detail: what the step found, or why it failed. */
