@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { GrammarError, grammarsOverlap, matchGrammar, parseGrammar, type Grammar, type ParamType } from '../lib/actions/grammar';
 import { askedLine } from '../lib/actions/catalog';
 import { parsePrefix } from '../lib/inventory/ip';
-import { duration, timeZone } from './schema-parts';
+import { duration, httpPeer, timeZone } from './schema-parts';
 import { LANGUAGES } from '../lib/i18n';
 
 /** Chat's own commands: an action may not start with one of these words. */
@@ -39,7 +39,13 @@ const networkSchema = z
   })
   .strict();
 
-export const inventorySchema = z.object({ networks: z.array(networkSchema).max(100_000).default([]) }).strict();
+export const inventorySchema = z
+  .object({
+    networks: z.array(networkSchema).max(100_000).default([]),
+    /** NetBox, asked too by "where is <ip>": its base URL and an API token (v1, or v2 nbt_…). */
+    netbox: httpPeer.optional(),
+  })
+  .strict();
 export type NetworkConfig = z.infer<typeof networkSchema>;
 
 const stepBase = { title: z.string().min(1).max(200).optional() };

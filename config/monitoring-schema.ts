@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { LANGUAGES } from '../lib/i18n';
-import { duration, name, secretRef } from './schema-parts';
+import { duration, httpPeer, name, secretRef } from './schema-parts';
 
 /** A Prometheus label name, as Prometheus allows it. */
 const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a label name such as alertname, severity or host');
@@ -20,18 +20,7 @@ const labelPattern = z.string().superRefine((pattern, ctx) => {
   }
 });
 
-const httpPeer = z
-  .object({
-    // A password in the URL would reach error messages, chat and history: use token instead.
-    url: z
-      .string()
-      .url()
-      .refine((u) => !new URL(u).username && !new URL(u).password, 'put no user or password in the URL: give token (a secret) instead'),
-    /** Sent as "Authorization: Bearer <token>", where the server sits behind a proxy that wants one. */
-    token: secretRef.optional(),
-  })
-  .strict();
-export type HttpPeerConfig = z.infer<typeof httpPeer>;
+
 
 const stormSchema = z
   .object({

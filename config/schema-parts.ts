@@ -26,3 +26,17 @@ export const size = z
   .union([z.string(), z.number()])
   .refine((v) => parseSize(v) !== undefined, { message: 'expected a size such as 512MiB, 2GiB or 200MB' })
   .transform((v) => parseSize(v) as number);
+
+/** An HTTP API dutydesk calls: its base URL (no credentials in it) and an optional token (a secret). */
+export const httpPeer = z
+  .object({
+    // A password in the URL would reach error messages, chat and history: use token instead.
+    url: z
+      .string()
+      .url()
+      .refine((u) => !new URL(u).username && !new URL(u).password, 'put no user or password in the URL: give token (a secret) instead'),
+    /** Sent as "Authorization: Bearer <token>" (NetBox: "Token <token>" unless it is a v2 nbt_ token). */
+    token: secretRef.optional(),
+  })
+  .strict();
+export type HttpPeerConfig = z.infer<typeof httpPeer>;

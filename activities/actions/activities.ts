@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type { LoadedConfig } from '../../config/load';
+import { readSecret, type LoadedConfig } from '../../config/load';
 import { clip } from '../../lib/messages/clip';
 import { renderActionApproval, renderActionOutput, renderActionProgress } from '../../lib/messages/actions';
 import { runLink } from '../../lib/temporal-ui';
@@ -22,6 +22,7 @@ import { withHeartbeat } from '../heartbeat';
 import { monitoringPeers } from '../incidents/monitoring-http';
 import { refuse, resolveAction } from './plan';
 import { runStep } from './steps';
+import { NetBoxApi } from './netbox';
 
 export interface ActionActivityDeps {
   config: LoadedConfig;
@@ -37,6 +38,8 @@ const FILE_RETENTION_MS = 24 * 3_600_000;
 
 export function createActionActivities({ config, client, executors, filesDir = path.join(process.env.DUTYDESK_DATA_DIR ?? '.data', 'actions') }: ActionActivityDeps) {
   const { prometheus } = monitoringPeers(config);
+  const netboxConfig = config.inventory.netbox;
+  const netbox = netboxConfig && new NetBoxApi({ url: netboxConfig.url, token: netboxConfig.token && (() => readSecret(netboxConfig.token!, config)) });
   const runUrl = (p: ActionProgress) => runLink(config.temporal.uiUrl, config.temporal.namespace, p.workflowId, p.runId);
 
   /** A long output: its start for the message, the whole in a file. */
@@ -64,7 +67,7 @@ export function createActionActivities({ config, client, executors, filesDir = p
       if (!step) refuse(`the action has no step ${input.index + 1}`);
       const info = Context.current().info;
       const timeoutMs = Math.max(1000, info.startToCloseTimeoutMs - 1000);
-      const outcome = await withHeartbeat((signal) => runStep(step, { config, executors, params: input.request.params, language: input.request.language, signal, timeoutMs, prometheus }));
+      const outcome = await withHeartbeat((signal) => runStep(step, { config, executors, params: input.request.params, language: input.request.language, signal, timeoutMs, prometheus, netbox }));
       if (!outcome.output?.trim()) return { detail: outcome.detail };
       return { detail: outcome.detail, ...(await keep(input.request, input.index, outcome.output)) };
     },

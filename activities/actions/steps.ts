@@ -16,6 +16,7 @@ import { redactSecrets } from '../../lib/redact';
 import type { HostExecutors } from '../hosts/executors';
 import type { PrometheusApi } from '../incidents/monitoring-http';
 import { runChecks } from './checks';
+import { NetBoxApi, NetBoxRefused } from './netbox';
 import { shellQuote } from '../hosts/shell';
 import { fill } from '../../lib/actions/catalog';
 import { refuse, stepHost } from './plan';
@@ -31,6 +32,7 @@ export interface StepContext {
   signal: AbortSignal;
   timeoutMs: number;
   prometheus?: PrometheusApi;
+  netbox?: NetBoxApi;
 }
 
 export interface StepOutcome {
@@ -49,6 +51,15 @@ export async function runStep(step: ActionStepConfig, ctx: StepContext): Promise
     const ip = parseIp(fill(step.ipLookup, ctx.params).trim());
     if (!ip) refuse(`"${fill(step.ipLookup, ctx.params).slice(0, 60)}" is not an IP address`);
     const found = whereIs(ctx.config, ip);
+    if (ctx.netbox) {
+      try {
+        found.netbox = await ctx.netbox.lookup(ip);
+      } catch (err) {
+        // A refusal (bad token, bad URL) will not mend itself; an outage is retried within the action's time.
+        if (err instanceof NetBoxRefused) failed(err.message);
+        throw err;
+      }
+    }
     const text = renderWhereIs(found, ctx.language);
     // The line names the first place it was found (or says it was not).
     return { detail: firstLine(text.split('\n')[1] ?? text), output: text };

@@ -4,7 +4,7 @@
  * query, an unknown silence); the rest (5xx, network) is retried by callers.
  */
 import { readSecret, type LoadedConfig } from '../../config/load';
-import type { HttpPeerConfig } from '../../config/monitoring-schema';
+import type { HttpPeerConfig } from '../../config/schema-parts';
 
 export class MonitoringRefused extends Error {
   override name = 'MonitoringRefused';

@@ -350,5 +350,10 @@ export const en = {
   'action.approvalRequest': "🔐 {name} asks to run \"{title}\": {asked} (a {role} approves)",
   'action.alreadyRunning': "\"{title}\" is already running for this ({asked}), asked by {name}: {url}",
   'action.notAllowedApprove': "Only a {role} may decide on \"{title}\".",
+  'whereis.noneAnywhere': "📍 {ip} is neither in the inventory nor in NetBox.",
+  'whereis.netboxAddress': "address {address} {facts}",
+  'whereis.netboxPrefix': "prefix {prefix} {facts}",
+  'whereis.device': "on {device}",
+  'whereis.interface': "interface {name}",
 };
 export type MessageKey = keyof typeof en;

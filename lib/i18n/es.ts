@@ -351,4 +351,9 @@ export const es: Record<MessageKey, string> = {
   'action.approvalRequest': "🔐 {name} pide ejecutar «{title}»: {asked} (aprueba un {role})",
   'action.alreadyRunning': "«{title}» ya se está ejecutando para esto ({asked}), lo pidió {name}: {url}",
   'action.notAllowedApprove': "Solo un {role} puede decidir sobre «{title}».",
+  'whereis.noneAnywhere': "📍 {ip} no está ni en el inventario ni en NetBox.",
+  'whereis.netboxAddress': "dirección {address} {facts}",
+  'whereis.netboxPrefix': "prefijo {prefix} {facts}",
+  'whereis.device': "en {device}",
+  'whereis.interface': "interfaz {name}",
 };

@@ -351,4 +351,9 @@ export const fr: Record<MessageKey, string> = {
   'action.approvalRequest': "🔐 {name} demande à lancer « {title} » : {asked} (un {role} approuve)",
   'action.alreadyRunning': "« {title} » tourne déjà pour cela ({asked}), demandé par {name} : {url}",
   'action.notAllowedApprove': "Seul un {role} peut décider de « {title} ».",
+  'whereis.noneAnywhere': "📍 {ip} n’est ni dans l’inventaire ni dans NetBox.",
+  'whereis.netboxAddress': "adresse {address} {facts}",
+  'whereis.netboxPrefix': "préfixe {prefix} {facts}",
+  'whereis.device': "sur {device}",
+  'whereis.interface': "interface {name}",
 };

@@ -351,4 +351,9 @@ export const it: Record<MessageKey, string> = {
   'action.approvalRequest': "🔐 {name} chiede di eseguire «{title}»: {asked} (approva un {role})",
   'action.alreadyRunning': "«{title}» è già in corso per questo ({asked}), chiesto da {name}: {url}",
   'action.notAllowedApprove': "Solo un {role} può decidere su «{title}».",
+  'whereis.noneAnywhere': "📍 {ip} non è né nell’inventario né in NetBox.",
+  'whereis.netboxAddress': "indirizzo {address} {facts}",
+  'whereis.netboxPrefix': "prefisso {prefix} {facts}",
+  'whereis.device': "su {device}",
+  'whereis.interface': "interfaccia {name}",
 };

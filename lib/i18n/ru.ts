@@ -351,4 +351,9 @@ export const ru: Record<MessageKey, string> = {
   'action.approvalRequest': "🔐 {name} просит запустить «{title}»: {asked} (одобряет {role})",
   'action.alreadyRunning': "«{title}» уже выполняется для этого ({asked}), запросил {name}: {url}",
   'action.notAllowedApprove': "Решать по «{title}» может только {role}.",
+  'whereis.noneAnywhere': "📍 {ip} нет ни в инвентаре, ни в NetBox.",
+  'whereis.netboxAddress': "адрес {address} {facts}",
+  'whereis.netboxPrefix': "префикс {prefix} {facts}",
+  'whereis.device': "на {device}",
+  'whereis.interface': "интерфейс {name}",
 };

@@ -16,10 +16,19 @@ export interface IpPlace {
   network?: Omit<NetworkConfig, 'prefix'> & { prefix: string };
 }
 
+/** What NetBox knows of the address in one VRF. */
+export interface NetBoxPlace {
+  vrf: string;
+  address?: { address: string; status?: string; dnsName?: string; description?: string; tenant?: string; device?: string; interface?: string };
+  prefix?: { prefix: string; site?: string; vlan?: string; tenant?: string; role?: string; description?: string };
+}
+
 export interface WhereIs {
   ip: string;
   version: 4 | 6;
   places: IpPlace[];
+  /** Present when NetBox was asked. */
+  netbox?: NetBoxPlace[];
 }
 
 type HostEntry = { name: string; groups: string[] };

@@ -59,7 +59,8 @@ export function renderActionOutput(p: ActionProgress, index: number, result: Act
 
 /** One line per place the address is known (VRF, host, network with its site, VLAN and owner), or a plain "not found". */
 export function renderWhereIs(found: WhereIs, language: string): string {
-  if (found.places.length === 0) return t(language, 'whereis.none', { ip: found.ip });
+  const netbox = found.netbox ?? [];
+  if (found.places.length === 0 && netbox.length === 0) return t(language, found.netbox ? 'whereis.noneAnywhere' : 'whereis.none', { ip: found.ip });
   const lines = [t(language, 'whereis.found', { ip: found.ip })];
   for (const place of found.places) {
     const parts: string[] = [];
@@ -75,6 +76,20 @@ export function renderWhereIs(found: WhereIs, language: string): string {
       parts.push(t(language, 'whereis.network', { prefix: n.prefix, facts: facts.join(' · ') }));
     }
     lines.push(`${place.vrf ? `${t(language, 'whereis.vrf', { vrf: place.vrf })} ` : ''}${parts.join('; ')}`);
+  }
+  for (const place of netbox) {
+    const parts: string[] = [];
+    const a = place.address;
+    if (a) {
+      const facts = [a.device && t(language, 'whereis.device', { device: a.device }), a.interface && t(language, 'whereis.interface', { name: a.interface }), a.status, a.dnsName && `DNS ${a.dnsName}`, a.tenant, a.description].filter(Boolean);
+      parts.push(t(language, 'whereis.netboxAddress', { address: a.address, facts: facts.join(' · ') }));
+    }
+    const p = place.prefix;
+    if (p) {
+      const facts = [p.site && t(language, 'whereis.site', { site: p.site }), p.vlan && t(language, 'whereis.vlan', { vlan: p.vlan }), p.role, p.tenant, p.description].filter(Boolean);
+      parts.push(t(language, 'whereis.netboxPrefix', { prefix: p.prefix, facts: facts.join(' · ') }));
+    }
+    lines.push(`NetBox${place.vrf ? ` ${t(language, 'whereis.vrf', { vrf: place.vrf })}` : ':'} ${parts.join('; ')}`);
   }
   return lines.join('\n');
 }
