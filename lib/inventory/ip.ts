@@ -115,8 +115,11 @@ export class IpIndex<A, P> {
   private readonly addresses = new Map<string, A[]>();
   /** Per VRF and version: prefix length → network → entry; lengths longest first. */
   private readonly prefixes = new Map<string, { lengths: number[]; byLength: Map<number, Map<bigint, P & { prefix: Prefix }>> }>();
+  /** The VRFs that hold anything, global first. */
+  private readonly vrfNames = new Set<string>(['']);
 
   addAddress(ip: Ip, entry: A, vrf = ''): void {
+    this.vrfNames.add(vrf);
     const key = `${vrf}|${ip.version}|${ip.value}`;
     const entries = this.addresses.get(key);
     if (entries) entries.push(entry);
@@ -124,6 +127,7 @@ export class IpIndex<A, P> {
   }
 
   addPrefix(prefix: Prefix, entry: P, vrf = ''): void {
+    this.vrfNames.add(vrf);
     const key = `${vrf}|${prefix.version}`;
     let table = this.prefixes.get(key);
     if (!table) this.prefixes.set(key, (table = { lengths: [], byLength: new Map() }));
@@ -153,8 +157,6 @@ export class IpIndex<A, P> {
 
   /** The VRFs that hold anything, global first. */
   vrfs(): string[] {
-    const names = new Set<string>(['']);
-    for (const key of [...this.addresses.keys(), ...this.prefixes.keys()]) names.add(key.slice(0, key.indexOf('|')));
-    return [...names];
+    return [...this.vrfNames];
   }
 }
