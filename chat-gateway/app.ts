@@ -85,7 +85,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const intakeApp = deps.config.gateway.intakeListen ? newApp() : undefined;
   const intake = intakeApp ?? app;
   // Slack first: its receiver needs the raw body to check request signatures.
-  if (deps.config.slack) intake.use(createSlackApp({ config: deps.config, client: deps.client, dispatcher, restarts, tickets, log: deps.log, audit }).router);
+  if (deps.config.slack) intake.use(createSlackApp({ config: deps.config, client: deps.client, dispatcher, services, log: deps.log, audit }).router);
   app.use(apiRouter(deps.config, services, deps.log ?? console.error, audit));
   // Prometheus scrapes the gateway here, on the internal listener only (never public intake).
   collectProcessMetrics('gateway');

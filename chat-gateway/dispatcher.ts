@@ -19,6 +19,7 @@ import { forecastButtons, forecastCommand } from './commands/forecast';
 import { actionButtons, refuseAction, runAction } from './commands/actions';
 import { findAction, mayRunAction } from '../lib/actions/catalog';
 import { helpCommand } from './commands/help';
+import { homeCommands } from './commands/home';
 import { cancelCommand, hostsCommand, restartButtons, restartCommand, statusCommand } from './commands/restart';
 import { ticketButtons, ticketCommand } from './commands/tickets';
 import { healthCommand, incidentButtons } from './commands/incidents';
@@ -70,7 +71,7 @@ export class Dispatcher {
     /** Reports what failed unexpectedly to the ops chat and a ticket (README, "Failures reported"). */
     private readonly reportFailure?: (report: FailureReport) => Promise<void>,
   ) {
-    this.commands = [helpCommand(() => this.commands), hostsCommand, statusCommand, healthCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand, dumpCommand, forecastCommand, auditCommand, consoleCommand];
+    this.commands = [helpCommand(() => this.commands), ...homeCommands(() => this.commands), hostsCommand, statusCommand, healthCommand, restartCommand, cancelCommand, ticketCommand, deadlinesCommand, remindCommand, olaCommand, dumpCommand, forecastCommand, auditCommand, consoleCommand];
   }
 
   /** One line in the audit trail; a failing trail never stops the answer. */

@@ -13,7 +13,7 @@ import { duration, httpPeer, timeZone } from './schema-parts';
 import { LANGUAGES } from '../lib/i18n';
 
 /** Chat's own commands: an action may not start with one of these words. */
-export const BUILT_IN_COMMANDS = ['help', 'hosts', 'status', 'health', 'restart', 'cancel', 'ticket', 'deadlines', 'remind', 'ola', 'dump', 'forecast', 'audit', 'console'] as const;
+export const BUILT_IN_COMMANDS = ['help', 'home', 'start', 'hosts', 'status', 'health', 'restart', 'cancel', 'ticket', 'deadlines', 'remind', 'ola', 'dump', 'forecast', 'audit', 'console'] as const;
 
 /** team.action, at most 32 characters: ids travel in button data (Telegram's holds 64 bytes). */
 export const ACTION_ID = /^(?=.{3,32}$)[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/;

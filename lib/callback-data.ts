@@ -18,6 +18,7 @@ const ABBREVIATIONS: [string, string][] = [
   ['incident.runbook:incident-', 'ib:'],
   ['action.approve:action-', 'aa:'],
   ['action.deny:action-', 'ad:'],
+  ['action.run:', 'ar:'],
 ];
 const SIGNATURE_LENGTH = 11; // 8 bytes of HMAC-SHA256, base64url
 export const CALLBACK_DATA_LIMIT = 64;

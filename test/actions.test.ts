@@ -208,3 +208,23 @@ test('a scheduled action runs by its Temporal Schedule into its chat; a "schedul
   })) as ActionProgress;
   expect(forged.error).toBe('this is not the scheduled run of Daily address check that the configuration describes');
 });
+
+test('home lists the actions the person may run, with a button for each that takes no values; pressed, it runs', async () => {
+  const asked = await desk.say('bob', 'dm-bob', 'home');
+  const home = await desk.botMessage('dm-bob', (m) => after(asked)(m) && m.text.startsWith('dutydesk for Bob'), 'the home');
+  expect(home.text).toContain('• where is <ip> — Where is this IP?');
+  expect(home.text).toContain('• long report — Long report');
+  const labels = home.buttons!.flat().map((b) => b.label);
+  expect(labels).toEqual(expect.arrayContaining(['▶ Long report', '▶ Slow job']));
+  expect(labels).not.toContain('▶ Where is this IP?');
+  await desk.press('bob', 'dm-bob', home.id, home.buttons!.flat().find((b) => b.label === '▶ Long report')!.action);
+  await desk.botMessage('dm-bob', (m) => Number(m.id) > Number(home.id) && m.text.startsWith('⚙ Long report') && m.text.includes('✅ Done in'), 'the pressed action to run');
+  // Someone without the role: not on their home (Telegram's /start shows the same), and a lead's button in a group does nothing for them.
+  const carols = await desk.say('carol', 'dm-carol', 'start');
+  const hers = await desk.botMessage('dm-carol', (m) => after(carols)(m) && m.text.startsWith('dutydesk for Carol'), 'her home');
+  expect(hers.text).not.toContain('Long report');
+  const inGroup = await desk.say('bob', 'ops', 'home');
+  const bobs = await desk.botMessage('ops', (m) => after(inGroup)(m) && m.text.startsWith('dutydesk for Bob'), 'his home in the group');
+  await desk.press('carol', 'ops', bobs.id, bobs.buttons!.flat().find((b) => b.label === '▶ Long report')!.action);
+  await desk.botMessage('ops', (m) => Number(m.id) > Number(bobs.id) && m.text === 'You may not run "Long report": it is for lead.', 'the refusal');
+});

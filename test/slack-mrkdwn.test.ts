@@ -79,16 +79,19 @@ test('the App Home tab: hostile ticket fields and names stay text', () => {
     name: '<!channel>',
     language: 'en',
     tickets: [{ id: '42> <!here', title: HOSTILE, url: 'https://evil.example|Approve', urgency: '<@U0BOSS>', due: '2026-01-01T10:00:00Z' }],
-    running: [{ host: 'web1', requestedBy: '<!channel> *Bob*' }],
+    running: [{ what: 'restart of web1', requestedBy: '<!channel> *Bob*' }],
     youCan: ['status <host>: the host'],
-  }) as { type: string; text: { type: string; text: string } }[];
+    actions: [{ id: 'net.ok', title: '<!here> Is the network ok?', usage: 'is the network ok', runnable: true }],
+  }) as { type: string; text?: { type: string; text: string }; elements?: { text: { type: string; text: string } }[] }[];
   for (const b of blocks) {
-    if (b.text.type !== 'mrkdwn') continue;
+    if (b.text?.type !== 'mrkdwn') continue;
     const seen = slackRender(b.text.text);
     expect(seen.mentions).toEqual([]);
     expectHonestLinks(seen.links);
   }
-  const shown = blocks.map((b) => (b.text.type === 'mrkdwn' ? slackRender(b.text.text).text : b.text.text)).join('\n');
+  const shown = blocks.filter((b) => b.text).map((b) => (b.text!.type === 'mrkdwn' ? slackRender(b.text!.text).text : b.text!.text)).join('\n');
+  // The action's button is plain text: no mention in it either.
+  expect(blocks.find((b) => b.type === 'actions')!.elements![0].text).toEqual({ type: 'plain_text', text: '▶ <!here> Is the network ok?' });
   expect(shown).toContain(HOSTILE);
   expect(shown).toContain('<@U0BOSS>');
   expect(shown).toContain('<!channel> *Bob*');

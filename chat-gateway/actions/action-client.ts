@@ -36,6 +36,17 @@ export class ActionClient {
     }
   }
 
+  /** Running action runs, from Temporal's visibility store: the action and who asked. */
+  async running(limit = 20): Promise<{ workflowId: string; actionId: string; requestedBy: string }[]> {
+    const found: { workflowId: string; actionId: string; requestedBy: string }[] = [];
+    for await (const wf of this.client.workflow.list({ query: `WorkflowType = 'actionWorkflow' AND ExecutionStatus = 'Running'`, pageSize: limit })) {
+      const actionId = /^action-(?:schedule-)?([a-z0-9.-]+?)-(?:[0-9a-f]{16}|\d{4}-.*)$/.exec(wf.workflowId)?.[1] ?? wf.workflowId;
+      found.push({ workflowId: wf.workflowId, actionId, requestedBy: wf.typedSearchAttributes.get(REQUESTED_BY_ATTR) ?? '' });
+      if (found.length >= limit) break;
+    }
+    return found;
+  }
+
   progress(workflowId: string): Promise<ActionProgress> {
     return this.client.workflow.getHandle(workflowId).query(actionProgressQuery);
   }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ActionConfig } from '../../config/actions-schema';
 import { actionGrammar, fill, findAction, mayRunAction } from '../../lib/actions/catalog';
-import { grammarUsage } from '../../lib/actions/grammar';
+import { grammarUsage, matchGrammar } from '../../lib/actions/grammar';
 import { t } from '../../lib/i18n';
 import { own } from '../../lib/own';
 import { runLink } from '../../lib/temporal-ui';
@@ -51,8 +51,19 @@ async function decide(ctx: CommandContext, workflowId: string, approve: boolean)
   }
 }
 
-/** Approve and Deny on an action's approval request: action.approve:<workflow id>. */
+/** A home's button for an action that takes no values: action.run:<action id>, run in the chat where pressed. */
+async function runFromButton(ctx: CommandContext, actionId: string): Promise<void> {
+  const action = own(ctx.config.actions, actionId);
+  if (!action) return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: actionId.slice(0, 40) }));
+  if (!mayRunAction(action, ctx.user.roles)) return refuseAction(ctx, action);
+  const match = matchGrammar(actionGrammar(action), action.says);
+  // Only actions of words alone have such a button; one that takes values is answered with its grammar.
+  await runAction(ctx, { id: actionId, action, match: match ?? { problem: 'values are missing' } });
+}
+
+/** Approve and Deny on an action's approval request (action.approve:<workflow id>); Run on a home (action.run:<action id>). */
 export const actionButtons: ButtonHandler[] = [
+  { verb: 'action.run', run: runFromButton },
   { verb: 'action.approve', run: (ctx, workflowId) => decide(ctx, workflowId, true) },
   { verb: 'action.deny', run: (ctx, workflowId) => decide(ctx, workflowId, false) },
 ];

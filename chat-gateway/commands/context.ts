@@ -64,6 +64,8 @@ export interface Command {
   /** Needed to see and use the command; undefined means everyone known to dutydesk. */
   capability?: Capability;
   helpKey: Parameters<typeof import('../../lib/i18n').t>[1];
+  /** Left out of help (an alias a platform sends by itself, such as Telegram's /start). */
+  unlisted?: boolean;
   /** args: the words after the command; raw: the whole message as typed. */
   run(ctx: CommandContext, args: string[], raw: string): Promise<void>;
 }

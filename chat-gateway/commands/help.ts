@@ -11,7 +11,7 @@ export function helpCommand(all: () => Command[]): Command {
     async run(ctx) {
       const lang = ctx.user.language;
       const lines = all()
-        .filter((c) => !c.capability || can(ctx.config, ctx.user, c.capability))
+        .filter((c) => !c.unlisted && (!c.capability || can(ctx.config, ctx.user, c.capability)))
         .map((c) => `• ${t(lang, c.helpKey)}`);
       if (can(ctx.config, ctx.user, 'approve')) {
         const chat = ctx.config.notify.approvals ? ctx.config.chats[ctx.config.notify.approvals]?.title ?? ctx.config.notify.approvals : '-';

@@ -1,6 +1,8 @@
 /**
- * The Slack App Home tab's blocks: the user's open tickets, running
- * operations and what they may do. Ticket titles, urgencies, links, host and
+ * The Slack App Home tab's blocks: open incidents, the user's open tickets,
+ * running operations, the actions they may run (buttons for those that take
+ * no values: pressed, they run in the person's direct messages with the app)
+ * and what they may do. Ticket titles, urgencies, links, host and
  * people's names come from outside, so they are escaped as mrkdwn; lists
  * with no markup of ours are plain_text.
  */
@@ -8,26 +10,7 @@ import type { types } from '@slack/bolt';
 import { t } from '../../lib/i18n';
 import { escapeMrkdwn, mrkdwnLink } from '../../lib/messages/slack-mrkdwn';
 import { dateTimeUtc } from '../../lib/messages/tickets';
-
-export interface HomeTicket {
-  id: string;
-  title: string;
-  url: string;
-  urgency?: string;
-  due?: string;
-}
-
-export interface HomeContent {
-  name: string;
-  language: string;
-  /** Undefined when no ticket system is configured. */
-  tickets?: HomeTicket[];
-  running: { host: string; requestedBy: string }[];
-  /** Help lines of the commands the user may use. */
-  youCan: string[];
-  /** A button that sends a sign-in link for the web console to the person's direct messages (console sign-in by chat). */
-  consoleButton?: boolean;
-}
+import { runActionButton, type HomeContent } from '../../lib/messages/home';
 
 /** The App Home button's action id: a view action, so it carries no channel and is handled apart from message buttons. */
 export const CONSOLE_SIGNIN_ACTION = 'console-signin';
@@ -39,14 +22,20 @@ const heading = (text: string) => mrkdwn(`*${escapeMrkdwn(text)}*`);
 
 export function homeBlocks(home: HomeContent): Block[] {
   const lang = home.language;
-  const ticketLine = (tk: HomeTicket) =>
+  const ticketLine = (tk: NonNullable<HomeContent['tickets']>[number]) =>
     `• ${mrkdwnLink(tk.url, `#${tk.id}`)} ${escapeMrkdwn(tk.title)}${tk.urgency ? ` (${escapeMrkdwn(tk.urgency)})` : ''}${tk.due ? ` · ${escapeMrkdwn(t(lang, 'ticket.due', { due: dateTimeUtc(tk.due, lang) }))}` : ''}`;
-  const running = home.running.map((r) => `• ${r.host} (${r.requestedBy})`).join('\n') || t(lang, 'home.nothingRunning');
+  const running = home.running.map((r) => `• ${r.what}${r.requestedBy ? ` (${r.requestedBy})` : ''}`).join('\n') || t(lang, 'home.nothingRunning');
+  const runnable = home.actions.filter((a) => a.runnable).slice(0, 25);
   return [
     { type: 'header', text: { type: 'plain_text', text: t(lang, 'home.title', { name: home.name }) } },
     ...(home.tickets ? [mrkdwn(`*${escapeMrkdwn(t(lang, 'home.tickets'))}*\n${home.tickets.map(ticketLine).join('\n') || escapeMrkdwn(t(lang, 'home.noTickets'))}`)] : []),
+    ...(home.incidents ? [plain(home.incidents.total ? t(lang, 'home.incidents', { count: home.incidents.total, subjects: home.incidents.subjects.join(', ') }) : t(lang, 'home.noIncidents'))] : []),
     heading(t(lang, 'home.running')),
     plain(running),
+    ...(home.actions.length ? [heading(t(lang, 'help.actions')), plain(home.actions.map((a) => `• ${a.usage} — ${a.title}`).join('\n'))] : []),
+    ...(runnable.length
+      ? [{ type: 'actions', elements: runnable.map((a, i) => ({ type: 'button', action_id: `dutydesk-home-${i}`, value: runActionButton(a.id), text: { type: 'plain_text', text: `▶ ${a.title}`.slice(0, 75) } })) } as Block]
+      : []),
     heading(t(lang, 'home.youCan')),
     plain(home.youCan.map((line) => `• ${line}`).join('\n') || '–'),
     ...(home.consoleButton ? [{ type: 'actions', elements: [{ type: 'button', action_id: CONSOLE_SIGNIN_ACTION, text: { type: 'plain_text', text: t(lang, 'home.console') } }] } as Block] : []),

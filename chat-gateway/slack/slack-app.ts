@@ -10,7 +10,6 @@
 import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
 import express from 'express';
-import { can } from '../../config/access';
 import { readSecret, type LoadedConfig } from '../../config/load';
 import { outboxReplier } from '../../activities/chat/outbox-client';
 import { t } from '../../lib/i18n';
@@ -19,8 +18,8 @@ import type { ChatRef } from '../../workflows/restart/definitions';
 import type { AuditTrail } from '../audit';
 import type { Dispatcher } from '../dispatcher';
 import { downloadIncomingFile, fileRefusal, type IncomingFile } from '../incoming-files';
-import type { RestartClient } from '../restart/restart-client';
-import type { TicketClient } from '../tickets/ticket-client';
+import type { Services } from '../commands/context';
+import { homeContent } from '../home/home-content';
 import { CONSOLE_SIGNIN_ACTION, homeBlocks, strangerHomeBlocks } from './home-view';
 import { botIdentity, fromABot } from './own-messages';
 import { slackRequestGuard } from './request-guard';
@@ -31,13 +30,13 @@ export interface SlackAppDeps {
   config: LoadedConfig;
   client: Client;
   dispatcher: Dispatcher;
-  restarts: RestartClient;
-  tickets: TicketClient;
+  /** For the App Home: running operations, owned tickets, open incidents. */
+  services: Pick<Services, 'restarts' | 'tickets' | 'incidents' | 'actions'>;
   log?: (line: string) => void;
   audit?: AuditTrail;
 }
 
-export function createSlackApp({ config, client, dispatcher, restarts, tickets, log = console.error, audit }: SlackAppDeps) {
+export function createSlackApp({ config, client, dispatcher, services, log = console.error, audit }: SlackAppDeps) {
   const slack = config.slack!;
   const receiver = new ExpressReceiver({
     signingSecret: readSecret(slack.signingSecret, config).trim(),
@@ -108,8 +107,11 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
 
   app.action(/^dutydesk-/, async ({ ack, body, action }) => {
     await ack();
-    if (body.type !== 'block_actions' || action.type !== 'button' || !body.channel?.id) return;
-    const chat: ChatRef = { platform: 'slack', chatId: body.channel.id };
+    if (body.type !== 'block_actions' || action.type !== 'button') return;
+    // A message's button acts in its channel; an App Home button in the person's direct messages with the app.
+    const channel = body.channel?.id ?? (body.view?.type === 'home' ? body.user.id : undefined);
+    if (!channel) return;
+    const chat: ChatRef = { platform: 'slack', chatId: channel };
     await run('button', () => dispatcher.press({ userId: userIdOf(body.user.id), chat, reply: replier(chat, body.trigger_id) }, action.value ?? ''));
   });
 
@@ -146,9 +148,8 @@ export function createSlackApp({ config, client, dispatcher, restarts, tickets, 
     const user = config.users.find((u) => u.slack === slackUser);
     if (!user) return strangerHomeBlocks();
     const language = user.language ?? 'en';
-    const [running, owned] = await Promise.all([restarts.running(), config.tickets ? tickets.ownedBy(user.tickets) : undefined]);
-    const youCan = dispatcher.commands.filter((c) => !c.capability || can(config, user, c.capability)).map((c) => t(language, c.helpKey));
-    return homeBlocks({ name: user.name, language, tickets: owned, running, youCan, consoleButton: config.gateway.console.signIn === 'chat' && !!dispatcher.signInLink });
+    const content = await homeContent(config, services, user, language, { helpKeys: dispatcher.commands.filter((c) => !c.unlisted), consoleButton: config.gateway.console.signIn === 'chat' && !!dispatcher.signInLink });
+    return homeBlocks(content);
   }
 
   const router = express.Router().use(slackRequestGuard('/slack/events'), receiver.router);

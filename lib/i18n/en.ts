@@ -355,5 +355,9 @@ export const en = {
   'whereis.netboxPrefix': "prefix {prefix} {facts}",
   'whereis.device': "on {device}",
   'whereis.interface': "interface {name}",
+  'home.restartOf': "restart of {host}",
+  'home.incidents': "🔴 Open incidents: {count} ({subjects})",
+  'home.noIncidents': "✅ No open incidents.",
+  'help.home': "home: your open tickets, what runs, incidents, and the actions you may run",
 };
 export type MessageKey = keyof typeof en;

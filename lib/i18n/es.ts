@@ -356,4 +356,8 @@ export const es: Record<MessageKey, string> = {
   'whereis.netboxPrefix': "prefijo {prefix} {facts}",
   'whereis.device': "en {device}",
   'whereis.interface': "interfaz {name}",
+  'home.restartOf': "reinicio de {host}",
+  'home.incidents': "🔴 Incidentes abiertos: {count} ({subjects})",
+  'home.noIncidents': "✅ No hay incidentes abiertos.",
+  'help.home': "home: tus tickets abiertos, lo que está en curso, los incidentes y las acciones que puedes ejecutar",
 };

@@ -356,4 +356,8 @@ export const fr: Record<MessageKey, string> = {
   'whereis.netboxPrefix': "préfixe {prefix} {facts}",
   'whereis.device': "sur {device}",
   'whereis.interface': "interface {name}",
+  'home.restartOf': "redémarrage de {host}",
+  'home.incidents': "🔴 Incidents ouverts : {count} ({subjects})",
+  'home.noIncidents': "✅ Aucun incident ouvert.",
+  'help.home': "home : vos tickets ouverts, ce qui tourne, les incidents et les actions que vous pouvez lancer",
 };

@@ -356,4 +356,8 @@ export const it: Record<MessageKey, string> = {
   'whereis.netboxPrefix': "prefisso {prefix} {facts}",
   'whereis.device': "su {device}",
   'whereis.interface': "interfaccia {name}",
+  'home.restartOf': "riavvio di {host}",
+  'home.incidents': "🔴 Incidenti aperti: {count} ({subjects})",
+  'home.noIncidents': "✅ Nessun incidente aperto.",
+  'help.home': "home: i tuoi ticket aperti, cosa è in corso, gli incidenti e le azioni che puoi eseguire",
 };

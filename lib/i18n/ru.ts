@@ -356,4 +356,8 @@ export const ru: Record<MessageKey, string> = {
   'whereis.netboxPrefix': "префикс {prefix} {facts}",
   'whereis.device': "на {device}",
   'whereis.interface': "интерфейс {name}",
+  'home.restartOf': "перезапуск {host}",
+  'home.incidents': "🔴 Открытые инциденты: {count} ({subjects})",
+  'home.noIncidents': "✅ Открытых инцидентов нет.",
+  'help.home': "home: ваши открытые заявки, что выполняется, инциденты и доступные вам действия",
 };
