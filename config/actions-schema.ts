@@ -41,7 +41,25 @@ const networkSchema = z
 
 export const inventorySchema = z
   .object({
-    networks: z.array(networkSchema).max(100_000).default([]),
+    networks: z
+      .array(networkSchema)
+      .max(100_000)
+      .default([])
+      .superRefine((networks, ctx) => {
+        // One network per prefix and VRF: a second would silently replace the first.
+        const seen = new Map<string, number>();
+        networks.forEach((n, i) => {
+          let key: string;
+          try {
+            key = `${n.vrf ?? ''} ${parsePrefix(n.prefix).text}`;
+          } catch {
+            return;
+          }
+          const first = seen.get(key);
+          if (first !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, 'prefix'], message: `${n.prefix}${n.vrf ? ` in VRF ${n.vrf}` : ''} is listed already (networks[${first}])` });
+          else seen.set(key, i);
+        });
+      }),
     /** NetBox, asked too by "where is <ip>": its base URL and an API token (v1, or v2 nbt_…). */
     netbox: httpPeer.optional(),
   })

@@ -29,6 +29,12 @@ test('typed parameters match their values and say what is wrong with others', ()
   const find = parseGrammar('find {ticket:/[A-Z]+-\\d+/} {note:text}');
   expect(matchGrammar(find, 'find NET-12 it is   slow')).toEqual({ params: { ticket: 'NET-12', note: 'it is slow' } });
   expect(matchGrammar(find, 'find net-12 x')).toEqual({ problem: '"net-12" is not a value like /[A-Z]+-\\d+/', param: 'ticket' });
+  // Values in one form each, so equal ones compare equal (concurrency keys, schedules).
+  expect(matchGrammar(where, 'where is 2001:DB8:0::1')).toEqual({ params: { ip: '2001:db8::1' } });
+  expect(matchGrammar(capture, 'capture web1 007 in')).toEqual({ params: { host: 'web1', seconds: '7', dir: 'in' } });
+  // A free word starting with "-" would reach a program as an option.
+  expect(matchGrammar(parseGrammar('dns {name:word}'), 'dns -f/etc/passwd')).toEqual({ problem: '"-f/etc/passwd" starts with "-", which a program would read as an option', param: 'name' });
+  expect(matchGrammar(find, 'find NET-1 --help')).toEqual({ problem: '"--help" starts with "-", which a program would read as an option', param: 'note' });
   // Parameters are plain records: a name like __proto__ is just a key.
   expect(Object.getPrototypeOf((matchGrammar(parseGrammar('set {word:word}'), 'set __proto__') as { params: object }).params)).toBeNull();
 });
@@ -54,6 +60,10 @@ test('grammars that can match the same words overlap; ones that cannot do not', 
   expect(grammarsOverlap(g('note {t:text}'), g('note urgent {t:text}'))).toBe(true);
   expect(grammarsOverlap(g('note {t:word}'), g('note urgent {t:text}'))).toBe(false);
   expect(grammarsOverlap(g('capture {h:host}'), g('capture {h:host} {s:int}'))).toBe(false);
+  // Words match in any case: "find ALL" is both.
+  expect(grammarsOverlap(g('find {t:/[A-Z]+/}'), g('find all'))).toBe(true);
+  expect(grammarsOverlap(g('report {k:/[A-Z]+/}'), g('report {c:lan|wan}'))).toBe(true);
+  expect(grammarsOverlap(g('find {t:/[0-9]+/}'), g('find all'))).toBe(false);
 });
 
 const withActions = (actions: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
@@ -82,6 +92,7 @@ test('the configuration refuses overlapping actions naming both, built-in words,
   expect(problems(withActions({ 'Net.X': lookup }))).toContain('expected team.action');
   expect(problems(withActions({ 'net.whereis': { ...lookup, roles: ['nobody'] } }))).toContain('unknown role "nobody"');
   expect(problems(withActions({}, { inventory: { networks: [{ prefix: '10.20.0.1/16' }] } }))).toContain('has host bits set; its network is 10.20.0.0/16');
+  expect(problems(withActions({}, { inventory: { networks: [{ prefix: '10.20.0.0/16' }, { prefix: '10.20.0.0/16', vrf: 'guest' }, { prefix: '10.20.0.0/16' }] } }))).toContain('inventory.networks[2].prefix: 10.20.0.0/16 is listed already (networks[0])');
   expect(problems(withActions({ 'net.whereis': { ...lookup, approval: { role: 'nobody' } } }))).toContain('actions.net.whereis.approval.role: unknown role "nobody"');
   expect(problems(withActions({ 'net.whereis': { ...lookup, approval: { role: 'lead', chat: 'nowhere' } } }))).toContain('actions.net.whereis.approval.chat: unknown chat "nowhere"');
   expect(problems(withActions({ 'net.whereis': { ...lookup, approval: { role: 'lead' } } }, { notify: {} }))).toContain('name the chat where approvals are asked, or set notify.approvals');

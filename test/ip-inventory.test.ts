@@ -18,6 +18,8 @@ test('addresses: IPv4 without leading zeros, IPv6 in every short form, canonical
   expect(parseIp('2001:db8::1::2')).toBeUndefined();
   expect(parseIp('2001:db8:0:0:0:0:0:0:1')).toBeUndefined();
   expect(parseIp('fe80::1%eth0')).toBeUndefined();
+  expect(parseIp('1.2.3.4::')).toBeUndefined();
+  expect(parseIp('1.2.3.4::5')).toBeUndefined();
   expect(parsePrefix('2001:db8::/32').text).toBe('2001:db8::/32');
   expect(() => parsePrefix('10.0.0.0/33')).toThrow('at most /32');
   expect(() => parsePrefix('10.0.0.0')).toThrow('not a prefix');
@@ -68,4 +70,6 @@ test('where is: the hosts of the address and its network, in each VRF; nothing k
   });
   expect(whereIs(config, parseIp('2001:db8:20:1::9')!).places).toEqual([{ vrf: '', network: { prefix: '2001:db8:20::/48', name: 'Berlin v6', site: 'Berlin' } }]);
   expect(whereIs(config, parseIp('192.0.2.1')!).places).toEqual([]);
+  // As a dual-stack socket shows an IPv4 peer.
+  expect(whereIs(config, parseIp('::ffff:10.20.30.5')!).places[0].hosts?.map((h) => h.name)).toEqual(['web1', 'web2']);
 });

@@ -55,19 +55,19 @@ export function createActionActivities({ config, client, executors, filesDir = p
   }
 
   return {
-    async planAction(input: { request: ActionRequest }): Promise<ActionPlan> {
-      return resolveAction(config, input.request).plan;
+    async planAction(input: { request: ActionRequest; scheduledBy?: string }): Promise<ActionPlan> {
+      return resolveAction(config, input.request, input.scheduledBy).plan;
     },
 
     /** One step, checked against the configuration as it is now: a changed action is refused, not run half-old. */
-    async runActionStep(input: { request: ActionRequest; index: number; planId: string }): Promise<ActionStepResult> {
-      const { action, plan } = resolveAction(config, input.request);
+    async runActionStep(input: { request: ActionRequest; index: number; planId: string; scheduledBy?: string }): Promise<ActionStepResult> {
+      const { action, plan, params } = resolveAction(config, input.request, input.scheduledBy);
       if (plan.planId !== input.planId) refuse(`the action ${action.title} changed in the configuration since this run began; ask again`);
       const step = action.steps[input.index];
       if (!step) refuse(`the action has no step ${input.index + 1}`);
       const info = Context.current().info;
       const timeoutMs = Math.max(1000, info.startToCloseTimeoutMs - 1000);
-      const outcome = await withHeartbeat((signal) => runStep(step, { config, executors, params: input.request.params, language: input.request.language, signal, timeoutMs, prometheus, netbox }));
+      const outcome = await withHeartbeat((signal) => runStep(step, { config, executors, params, language: input.request.language, signal, timeoutMs, prometheus, netbox }));
       if (!outcome.output?.trim()) return { detail: outcome.detail };
       return { detail: outcome.detail, ...(await keep(input.request, input.index, outcome.output)) };
     },

@@ -28,8 +28,9 @@ async function runCheck(check: CheckConfig, prometheus: PrometheusApi | undefine
       const samples = await prometheus.query(check.prometheus);
       if (samples.length === 0) return { name, ok: false, said: t(lang, 'checks.noData') };
       // The worst series decides: the highest against "below", the lowest against "above".
-      const values = samples.map((s) => Number(s.value[1])).filter((v) => !Number.isNaN(v));
-      if (values.length === 0) return { name, ok: false, said: t(lang, 'checks.noData') };
+      // Prometheus writes infinities as +Inf and -Inf; NaN is no good value whatever the threshold.
+      const values = samples.map((s) => (s.value[1] === '+Inf' ? Infinity : s.value[1] === '-Inf' ? -Infinity : Number(s.value[1])));
+      if (values.some((v) => Number.isNaN(v))) return { name, ok: false, said: t(lang, 'checks.notANumber') };
       if (check.below !== undefined) {
         const worst = Math.max(...values);
         return worst < check.below ? { name, ok: true, said: number(worst, check.unit) } : { name, ok: false, said: t(lang, 'checks.notBelow', { value: number(worst, check.unit), limit: number(check.below, check.unit) }) };

@@ -90,8 +90,9 @@ export class NetBoxApi {
       const body = JSON.parse(text) as Page<T>;
       if (!Array.isArray(body?.results)) throw new NetBoxRefused(`NetBox's answer to ${path} is no page of results; is inventory.netbox.url NetBox's address?`);
       found.push(...body.results);
-      const next: URL | undefined = body.next ? new URL(body.next, base) : undefined;
-      url = next && next.origin === base.origin ? next : undefined;
+      // The next page's path and query, asked of the configured NetBox: a proxy's own scheme or host in the link changes nothing.
+      const next = body.next ? new URL(body.next, base) : undefined;
+      url = next && next.pathname === new URL(path, base).pathname ? new URL(`${next.pathname}${next.search}`, base) : undefined;
     }
     return found;
   }

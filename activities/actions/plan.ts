@@ -14,7 +14,7 @@ import type { ActionConfig, ActionStepConfig } from '../../config/actions-schema
 import { actionGrammar, askedLine, fill, mayRunAction } from '../../lib/actions/catalog';
 import { matchGrammar, type Grammar } from '../../lib/actions/grammar';
 import { own } from '../../lib/own';
-import type { ActionPlan, ActionRequest } from '../../workflows/action/definitions';
+import { ACTION_SCHEDULE_PREFIX, SCHEDULE_PERSON, type ActionPlan, type ActionRequest } from '../../workflows/action/definitions';
 
 /** `shown`: the action's title and the line asked, when the action exists, so the refusal reads as that action's. */
 export function refuse(message: string, shown?: { title: string; asked: string }): never {
@@ -31,44 +31,75 @@ export function stepHost(config: DutydeskConfig, step: Extract<ActionStepConfig,
   return name;
 }
 
-export function resolveAction(config: DutydeskConfig, request: ActionRequest): { action: ActionConfig; grammar: Grammar; plan: ActionPlan } {
+export interface ResolvedAction {
+  action: ActionConfig;
+  grammar: Grammar;
+  plan: ActionPlan;
+  /** The values as the grammar reads them (an address in its canonical form, a number without leading zeros). */
+  params: Record<string, string>;
+}
+
+/** `scheduledBy`: the Schedule that started the run, as Temporal says (TemporalScheduledById), never the run's input. */
+export function resolveAction(config: DutydeskConfig, request: ActionRequest, scheduledBy?: string): ResolvedAction {
   const action = own(config.actions, request.actionId);
   if (!action) refuse(`there is no action "${String(request.actionId).slice(0, 80)}" in this worker's configuration`);
   const grammar = actionGrammar(action);
-  const params = request.params && typeof request.params === 'object' ? request.params : {};
-  const asked = askedLine(grammar, params);
+  const params: Record<string, unknown> = request.params && typeof request.params === 'object' ? request.params : {};
+  const raw = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)]));
+  const asked = askedLine(grammar, raw);
   const no: (message: string) => never = (message) => refuse(message, { title: action.title, asked: asked.slice(0, 300) });
+  let requester = SCHEDULE_PERSON;
   if (request.scheduled) {
-    // Exactly the configured schedule's run, or nothing: its values and its chat.
+    // Exactly the configured schedule's run, started by its Schedule, or nothing.
     const schedule = action.schedule;
     if (!schedule) no(`${action.title} has no schedule in this worker's configuration`);
-    const sameParams = JSON.stringify(Object.entries(params).sort()) === JSON.stringify(Object.entries(schedule.params).sort());
+    if (scheduledBy !== `${ACTION_SCHEDULE_PREFIX}${request.actionId}`) no(`this run of ${action.title} says it is scheduled, but its Schedule did not start it`);
+    const sameParams = JSON.stringify(Object.entries(raw).sort()) === JSON.stringify(Object.entries(schedule.params).sort());
     const chat = primaryChat(config, schedule.chat);
     if (!sameParams || request.chat?.platform !== chat.platform || request.chat?.chatId !== chat.chatId) no(`this is not the scheduled run of ${action.title} that the configuration describes`);
   } else {
     const user = findUser(config, request.requestedBy?.id);
     if (!user) no('the person who asked is not in the configuration');
     if (!mayRunAction(action, user.roles)) no(`${user.name} may not run ${action.title}: it is for ${action.roles!.join(', ')}`);
+    requester = { id: user.id, name: user.name };
   }
   const matched = matchGrammar(grammar, asked);
   if (!matched || !('params' in matched)) no(`the values do not fit "${action.says}"${matched && 'problem' in matched ? `: ${matched.problem}` : ''}`);
-  for (const name of Object.keys(params)) if (!Object.hasOwn(matched.params, name)) no(`"${name.slice(0, 40)}" is no parameter of "${action.says}"`);
+  for (const name of Object.keys(raw)) if (!Object.hasOwn(matched.params, name)) no(`"${name.slice(0, 40)}" is no parameter of "${action.says}"`);
+  // Each value must read back as itself: one that holds spaces would move words into the next parameter.
+  for (const token of grammar.tokens) {
+    if (!('param' in token)) continue;
+    const given = Object.hasOwn(raw, token.param) ? raw[token.param] : '';
+    const alone = /\s/.test(given) && token.type.kind !== 'text' ? undefined : matchGrammar({ source: '', tokens: [{ literal: 'x' }, token] }, `x ${given}`);
+    const same = alone !== undefined && 'params' in alone && alone.params[token.param] === matched.params[token.param];
+    if (!same) no(`the value of ${token.param} does not fit "${action.says}" on its own`);
+  }
   try {
     for (const step of action.steps) if ('command' in step) stepHost(config, step, matched.params);
   } catch (err) {
     no((err as Error).message);
   }
+  const approval = action.approval && !request.scheduled ? action.approval : undefined;
   const plan: ActionPlan = {
     title: action.title,
-    asked,
+    asked: askedLine(grammar, matched.params),
+    requester,
     steps: action.steps.map((s, i) => ({ title: s.title ?? defaultTitle(s, i) })),
     timeoutMs: action.timeout,
     planId: planIdOf(action),
-    ...(action.approval && !request.scheduled
-      ? { approval: { role: action.approval.role, chat: primaryChat(config, (action.approval.chat ?? config.notify.approvals)!), timeoutMs: action.approval.timeout } }
+    ...(approval
+      ? {
+          approval: {
+            role: approval.role,
+            chat: primaryChat(config, (approval.chat ?? config.notify.approvals)!),
+            timeoutMs: approval.timeout,
+            // Who may decide, from this worker's configuration: the workflow checks each decision against it.
+            approvers: config.users.filter((u) => u.roles.includes(approval.role) && u.id !== requester.id).map((u) => ({ id: u.id, name: u.name })),
+          },
+        }
       : {}),
   };
-  return { action, grammar, plan };
+  return { action, grammar, plan, params: matched.params };
 }
 
 function defaultTitle(step: ActionStepConfig, i: number): string {

@@ -77,7 +77,8 @@ export async function runStep(step: ActionStepConfig, ctx: StepContext): Promise
     const { detail, output } = await runChecks(step.checks, ctx.prometheus, ctx.language, ctx.signal);
     return { detail, output };
   }
-  const url = fill(step.http.url, ctx.params, encodeURIComponent);
+  // "." and ".." would climb the URL's path to another endpoint of the host.
+  const url = fill(step.http.url, ctx.params, (v) => (v === '.' || v === '..' ? refuse(`"${v}" is no value for a URL`) : encodeURIComponent(v)));
   const shown = redactSecrets(url);
   // No redirects: an internal API that sends elsewhere is answered as it is, not followed.
   const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]) });

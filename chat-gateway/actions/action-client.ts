@@ -4,7 +4,7 @@
  * progress. No state here: Temporal holds all of it.
  */
 import { createHash } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { REQUESTED_BY_ATTR } from '../../lib/search-attributes';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import { actionProgressQuery, actionWorkflowId, decideActionUpdate, type ActionProgress, type ActionRequest } from '../../workflows/action/definitions';
@@ -18,14 +18,16 @@ export class ActionClient {
 
   /**
    * `origin` names what the run is one of: the message that asked (platform, chat, message id: the same message
-   * starts the same run), or the action's concurrency key (one run per key at a time).
+   * starts the same run, `once`), or the action's concurrency key (one run per key at a time).
    */
-  async start(request: ActionRequest, origin: string): Promise<{ workflowId: string; started: boolean }> {
+  async start(request: ActionRequest, origin: string, once: boolean): Promise<{ workflowId: string; started: boolean }> {
     const workflowId = actionWorkflowId(request.actionId, createHash('sha256').update(origin).digest('hex').slice(0, 16));
     try {
       await this.client.workflow.start('actionWorkflow', {
         taskQueue: TASK_QUEUES.desk,
         workflowId,
+        // A message's run happens once, even when the message comes again after it ended; a key's run, once at a time.
+        workflowIdReusePolicy: once ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         args: [request],
         typedSearchAttributes: [{ key: REQUESTED_BY_ATTR, value: request.requestedBy.id }],
       });

@@ -29,7 +29,7 @@ export async function runAction(ctx: CommandContext, found: NonNullable<ReturnTy
   }
   // With a concurrency key, the key names the run: one at a time per key.
   const origin = action.concurrency !== undefined ? `key:${fill(action.concurrency, match.params)}` : `${ctx.chat.platform}:${ctx.chat.chatId}:${ctx.messageId ?? randomUUID()}`;
-  const started = await ctx.actions.start({ actionId: id, params: { ...match.params }, requestedBy: { id: ctx.user.id, name: ctx.user.name }, chat: ctx.chat, language: lang }, origin);
+  const started = await ctx.actions.start({ actionId: id, params: { ...match.params }, requestedBy: { id: ctx.user.id, name: ctx.user.name }, chat: ctx.chat, language: lang }, origin, action.concurrency === undefined);
   if (started.started || action.concurrency === undefined) return;
   const running = await ctx.actions.progress(started.workflowId);
   const url = runLink(ctx.config.temporal.uiUrl, ctx.config.temporal.namespace, running.workflowId, running.runId);

@@ -100,6 +100,17 @@ function accepts(type: ParamType, word: string): boolean {
   }
 }
 
+/** Types whose values are free words: one starting with "-" would reach a program as an option. */
+const FREE_FORM = new Set<ParamType['kind']>(['word', 'pattern', 'host']);
+
+/** One form per value, so equal values compare equal (a concurrency key, a schedule's values): 2001:DB8::1 is 2001:db8::1, 007 is 7. */
+function canonical(type: ParamType, word: string): string {
+  if (type.kind === 'choice') return word.toLowerCase();
+  if (type.kind === 'ip') return parseIp(word)!.text;
+  if (type.kind === 'int') return String(Number(word));
+  return word;
+}
+
 export type GrammarMatch = { params: Record<string, string> } | { problem: string; param?: string };
 
 /**
@@ -123,6 +134,7 @@ export function matchGrammar(grammar: Grammar, text: string): GrammarMatch | und
     if (token.type.kind === 'text') {
       const rest = words.slice(at).join(' ');
       if (!rest) return { problem: `${token.param} is missing`, param: token.param };
+      if (rest.startsWith('-')) return { problem: `"${rest.slice(0, 40)}" starts with "-", which a program would read as an option`, param: token.param };
       if (rest.length > MAX_TEXT) return { problem: `${token.param} is longer than ${MAX_TEXT} characters`, param: token.param };
       params[token.param] = rest;
       at = words.length;
@@ -131,7 +143,8 @@ export function matchGrammar(grammar: Grammar, text: string): GrammarMatch | und
     const word = words[at];
     if (word === undefined) return { problem: `${token.param} is missing`, param: token.param };
     if (!accepts(token.type, word)) return { problem: `"${word.slice(0, 40)}" is not ${describeType(token.type)}`, param: token.param };
-    params[token.param] = token.type.kind === 'choice' ? word.toLowerCase() : word;
+    if (word.startsWith('-') && FREE_FORM.has(token.type.kind)) return { problem: `"${word.slice(0, 40)}" starts with "-", which a program would read as an option`, param: token.param };
+    params[token.param] = canonical(token.type, word);
     at++;
   }
   if (at < words.length) return { problem: `"${words.slice(at).join(' ').slice(0, 60)}" is more than it takes` };
@@ -165,8 +178,8 @@ export function grammarUsage(grammar: Grammar): string {
 /** Whether two types may both accept one word (conservatively: unsure means yes). */
 function typesMeet(a: ParamType, b: ParamType): boolean {
   if (a.kind === 'text' || b.kind === 'text' || a.kind === 'word' || b.kind === 'word') return true;
-  if (a.kind === 'choice') return a.options.some((o) => accepts(b, o));
-  if (b.kind === 'choice') return b.options.some((o) => accepts(a, o));
+  if (a.kind === 'choice') return a.options.some((o) => takesWord(b, o));
+  if (b.kind === 'choice') return b.options.some((o) => takesWord(a, o));
   if (a.kind === 'int' && b.kind === 'int') return a.min <= b.max && b.min <= a.max;
   const kinds = new Set([a.kind, b.kind]);
   // An address is never a whole number; a host name may be a number, and IPv4 looks like a host name.
@@ -174,10 +187,16 @@ function typesMeet(a: ParamType, b: ParamType): boolean {
   return true;
 }
 
+/** A literal is typed in any case: "find ALL" is "find all" too, so a type meets it when it takes any of its cases. */
+function takesWord(type: ParamType, literal: string): boolean {
+  if (type.kind === 'pattern') return new RegExp(type.re.source, 'iu').test(literal);
+  return [literal, literal.toUpperCase(), literal[0].toUpperCase() + literal.slice(1)].some((w) => accepts(type, w));
+}
+
 function tokensMeet(a: GrammarToken, b: GrammarToken): boolean {
   if ('literal' in a && 'literal' in b) return a.literal === b.literal;
-  if ('literal' in a) return accepts((b as { type: ParamType }).type, a.literal);
-  if ('literal' in b) return accepts(a.type, b.literal);
+  if ('literal' in a) return takesWord((b as { type: ParamType }).type, a.literal);
+  if ('literal' in b) return takesWord(a.type, b.literal);
   return typesMeet(a.type, b.type);
 }
 

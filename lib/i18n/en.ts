@@ -359,5 +359,6 @@ export const en = {
   'home.incidents': "🔴 Open incidents: {count} ({subjects})",
   'home.noIncidents': "✅ No open incidents.",
   'help.home': "home: your open tickets, what runs, incidents, and the actions you may run",
+  'checks.notANumber': "not a number (NaN)",
 };
 export type MessageKey = keyof typeof en;

@@ -360,4 +360,5 @@ export const es: Record<MessageKey, string> = {
   'home.incidents': "🔴 Incidentes abiertos: {count} ({subjects})",
   'home.noIncidents': "✅ No hay incidentes abiertos.",
   'help.home': "home: tus tickets abiertos, lo que está en curso, los incidentes y las acciones que puedes ejecutar",
+  'checks.notANumber': "no es un número (NaN)",
 };

@@ -360,4 +360,5 @@ export const fr: Record<MessageKey, string> = {
   'home.incidents': "🔴 Incidents ouverts : {count} ({subjects})",
   'home.noIncidents': "✅ Aucun incident ouvert.",
   'help.home': "home : vos tickets ouverts, ce qui tourne, les incidents et les actions que vous pouvez lancer",
+  'checks.notANumber': "pas un nombre (NaN)",
 };

@@ -360,4 +360,5 @@ export const it: Record<MessageKey, string> = {
   'home.incidents': "🔴 Incidenti aperti: {count} ({subjects})",
   'home.noIncidents': "✅ Nessun incidente aperto.",
   'help.home': "home: i tuoi ticket aperti, cosa è in corso, gli incidenti e le azioni che puoi eseguire",
+  'checks.notANumber': "non è un numero (NaN)",
 };

@@ -360,4 +360,5 @@ export const ru: Record<MessageKey, string> = {
   'home.incidents': "🔴 Открытые инциденты: {count} ({subjects})",
   'home.noIncidents': "✅ Открытых инцидентов нет.",
   'help.home': "home: ваши открытые заявки, что выполняется, инциденты и доступные вам действия",
+  'checks.notANumber': "не число (NaN)",
 };

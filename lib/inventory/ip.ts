@@ -41,6 +41,8 @@ function parseV6(text: string): bigint | undefined {
     }
     return out;
   };
+  // An embedded IPv4 address may only end the address: 1.2.3.4:: is none.
+  if (halves.length === 2 && halves[0].includes('.')) return undefined;
   const head = groups(halves[0]);
   const tail = halves.length === 2 ? groups(halves[1]) : [];
   if (!head || !tail) return undefined;
@@ -76,6 +78,13 @@ export function parseIp(text: string): Ip | undefined {
   const v6 = parseV6(text);
   if (v6 !== undefined) return { version: 6, value: v6, text: v6Text(v6) };
   return undefined;
+}
+
+/** ::ffff:a.b.c.d is the IPv4 address a.b.c.d (as a dual-stack socket shows it). */
+export function unmappedIpv4(ip: Ip): Ip | undefined {
+  if (ip.version !== 6 || ip.value >> 32n !== 0xffffn) return undefined;
+  const value = ip.value & 0xffffffffn;
+  return { version: 4, value, text: [24n, 16n, 8n, 0n].map((s) => Number((value >> s) & 0xffn)).join('.') };
 }
 
 export interface Prefix {

@@ -6,7 +6,7 @@
  */
 import type { DutydeskConfig } from '../../config/schema';
 import type { NetworkConfig } from '../../config/actions-schema';
-import { IpIndex, parseIp, parsePrefix, type Ip } from './ip';
+import { IpIndex, parseIp, parsePrefix, unmappedIpv4, type Ip } from './ip';
 
 export interface IpPlace {
   /** "" for the global table. */
@@ -50,8 +50,10 @@ export function inventoryIndex(config: Pick<DutydeskConfig, 'hosts' | 'inventory
 }
 
 /** What the inventory knows of the address; places is empty when nothing does. */
-export function whereIs(config: Pick<DutydeskConfig, 'hosts' | 'inventory'>, ip: Ip): WhereIs {
+export function whereIs(config: Pick<DutydeskConfig, 'hosts' | 'inventory'>, asked: Ip): WhereIs {
   const index = inventoryIndex(config);
+  // An IPv4-mapped address is looked up as the IPv4 address it is.
+  const ip = unmappedIpv4(asked) ?? asked;
   const places: IpPlace[] = [];
   for (const vrf of index.vrfs()) {
     const hosts = index.address(ip, vrf);
@@ -60,5 +62,5 @@ export function whereIs(config: Pick<DutydeskConfig, 'hosts' | 'inventory'>, ip:
     const network = hit && (({ prefix, ...rest }) => ({ ...rest, prefix: prefix.text }))(hit);
     places.push({ vrf, ...(hosts.length ? { hosts } : {}), ...(network ? { network } : {}) });
   }
-  return { ip: ip.text, version: ip.version, places };
+  return { ip: asked.text, version: asked.version, places };
 }

@@ -27,7 +27,7 @@ export function renderActionProgress(p: ActionProgress, ctx: RenderContext): Cha
             : p.phase === 'expired'
               ? t(lang, 'action.phase.expired', { took: formatDuration(approval?.timeoutMs ?? 0) })
               : t(lang, 'action.phase.running');
-  const by = `${t(lang, 'restart.requestedBy', { name: p.request.requestedBy.name })}${p.approvedBy ? ' · ' + t(lang, 'restart.approvedBy', { name: p.approvedBy.name }) : ''}`;
+  const by = `${t(lang, 'restart.requestedBy', { name: (p.plan?.requester ?? p.request.requestedBy).name })}${p.approvedBy ? ' · ' + t(lang, 'restart.approvedBy', { name: p.approvedBy.name }) : ''}`;
   const lines = [t(lang, 'action.title', { title, asked }), by, ...stepLines(p, ctx, { doneDetail: true }), phase, t(lang, 'action.run', { url: ctx.runUrl })];
   return { text: lines.join('\n') };
 }
@@ -39,7 +39,7 @@ export function actionButton(verb: 'approve' | 'deny', workflowId: string): stri
 /** The approval request, in the approvals chat: buttons while it waits, then who decided. */
 export function renderActionApproval(p: ActionProgress, ctx: RenderContext): ChatMessage {
   const lang = ctx.language;
-  const head = t(lang, 'action.approvalRequest', { name: p.request.requestedBy.name, title: p.plan?.title ?? p.request.actionId, asked: p.plan?.asked ?? '', role: p.plan?.approval?.role ?? '' });
+  const head = t(lang, 'action.approvalRequest', { name: (p.plan?.requester ?? p.request.requestedBy).name, title: p.plan?.title ?? p.request.actionId, asked: p.plan?.asked ?? '', role: p.plan?.approval?.role ?? '' });
   const link = t(lang, 'action.run', { url: ctx.runUrl });
   if (p.phase === 'awaiting-approval' && !p.approvedBy && !p.deniedBy) {
     return {

@@ -12,6 +12,12 @@ import { actionProgressQuery, decideActionUpdate, type ActionProgress, type Acti
 
 type ActionActivities = ReturnType<typeof createActionActivities>;
 
+/** The Schedule that started this run, as Temporal recorded it (a reserved attribute no client can set). */
+function scheduledById(): string | undefined {
+  const value = workflowInfo().searchAttributes?.TemporalScheduledById;
+  return Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined;
+}
+
 const planning = proxyActivities<ActionActivities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['ActionRefused'] } });
 const publishing = proxyActivities<ActionActivities>({ startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 20 } });
 
@@ -29,25 +35,33 @@ export async function actionWorkflow(request: ActionRequest): Promise<ActionProg
   setHandler(
     decideActionUpdate,
     ({ by, approve }) => {
-      if (approve) progress.approvedBy = by;
-      else progress.deniedBy = by;
+      // The configured name, not the one the caller sent.
+      const person = progress.plan?.approval?.approvers.find((a) => a.id === by.id) ?? by;
+      if (approve) progress.approvedBy = person;
+      else progress.deniedBy = person;
       return progress;
     },
     {
       validator: ({ by }) => {
-        if (progress.phase !== 'awaiting-approval' || progress.approvedBy || progress.deniedBy) throw ApplicationFailure.nonRetryable(`this run is not waiting for approval (${progress.phase})`, 'Rejected');
-        if (by.id === request.requestedBy.id) throw ApplicationFailure.nonRetryable('this action needs a second person: you cannot approve your own request', 'Rejected');
+        const reject = (message: string) => {
+          throw ApplicationFailure.nonRetryable(message, 'Rejected');
+        };
+        const approval = progress.plan?.approval;
+        if (progress.phase !== 'awaiting-approval' || !approval || progress.approvedBy || progress.deniedBy) reject(`this run is not waiting for approval (${progress.phase})`);
+        if (by?.id === progress.plan?.requester.id) reject('this action needs a second person: you cannot approve your own request');
+        // Only people the worker's configuration gives the role (planned with the run): not whoever the caller names.
+        if (!approval!.approvers.some((a) => a.id === by?.id)) reject(`only a ${approval!.role} may decide on this run`);
       },
     },
   );
 
   try {
-    progress.plan = await planning.planAction({ request });
+    progress.plan = await planning.planAction({ request, scheduledBy: scheduledById() });
   } catch (err) {
     // A refusal names the action and the line when the action exists; the run shows them.
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
     const shown = cause instanceof ApplicationFailure ? (cause.details?.[0] as { title?: string; asked?: string } | undefined) : undefined;
-    if (shown?.title) progress.plan = { title: shown.title, asked: shown.asked ?? '', steps: [], timeoutMs: 0, planId: '' };
+    if (shown?.title) progress.plan = { title: shown.title, asked: shown.asked ?? '', requester: request.requestedBy, steps: [], timeoutMs: 0, planId: '' };
     progress.phase = 'failed';
     progress.error = reason(err, 30_000);
     progress.endedAt = Date.now();
@@ -60,9 +74,10 @@ export async function actionWorkflow(request: ActionRequest): Promise<ActionProg
     progress.phase = 'awaiting-approval';
     await publish();
     await publishing.publishActionApproval({ progress });
-    const decided = await condition(() => progress.approvedBy !== undefined || progress.deniedBy !== undefined, plan.approval.timeoutMs);
-    if (!decided || progress.deniedBy) {
-      progress.phase = decided ? 'denied' : 'expired';
+    await condition(() => progress.approvedBy !== undefined || progress.deniedBy !== undefined, plan.approval.timeoutMs);
+    // Whatever came last in the same task as the timeout, a decision made counts.
+    if (!progress.approvedBy) {
+      progress.phase = progress.deniedBy ? 'denied' : 'expired';
       for (const s of progress.steps) s.state = 'skipped';
       progress.endedAt = Date.now();
       await publishing.publishActionApproval({ progress });
@@ -97,7 +112,7 @@ export async function actionWorkflow(request: ActionRequest): Promise<ActionProg
       retry: { initialInterval: '2s', maximumInterval: '20s', nonRetryableErrorTypes: ['ActionRefused', 'StepFailed'] },
     });
     try {
-      const result = await steps.runActionStep({ request, index, planId: plan.planId });
+      const result = await steps.runActionStep({ request, index, planId: plan.planId, scheduledBy: scheduledById() });
       step.state = 'done';
       step.detail = result.detail;
       step.finishedAt = Date.now();

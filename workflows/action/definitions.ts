@@ -31,11 +31,13 @@ export interface ActionPlan {
   title: string;
   /** The line as the grammar reads, with the values: "where is 10.20.30.5". */
   asked: string;
+  /** Who asked, as the worker's configuration names them (or the Schedule). */
+  requester: Person;
   steps: { title: string }[];
   timeoutMs: number;
   planId: string;
   /** A second person with this role approves the run, in this chat, within the time. */
-  approval?: { role: string; chat: ChatRef; timeoutMs: number };
+  approval?: { role: string; chat: ChatRef; timeoutMs: number; approvers: Person[] };
 }
 
 /** A step's result: its line for the progress message, and output shown under it (or handed over as a file). */
