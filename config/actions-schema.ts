@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { GrammarError, grammarsOverlap, matchGrammar, parseGrammar, type Grammar, type ParamType } from '../lib/actions/grammar';
 import { askedLine } from '../lib/actions/catalog';
 import { parsePrefix } from '../lib/inventory/ip';
-import { duration, httpPeer, timeZone } from './schema-parts';
+import { duration, httpPeer, size, timeZone } from './schema-parts';
 import { LANGUAGES } from '../lib/i18n';
 
 /** Chat's own commands: an action may not start with one of these words. */
@@ -93,6 +93,23 @@ const httpStep = z
     http: z.object({ url: template.regex(/^https?:\/\/[^{}\s/]+\//, 'expected http(s)://host/… with no {param} in the host part') }).strict(),
   })
   .strict();
+/** A file fetched back from a host and handed over in chat (a capture the step before wrote, a log). */
+const fetchStep = z
+  .object({
+    ...stepBase,
+    fetch: z
+      .object({
+        host: template,
+        hostGroups: z.array(z.string().min(1)).min(1),
+        /** An absolute path; a {param} in it takes a plain name only (letters, digits, . _ -; never "." or ".."). */
+        path: z.string().regex(/^\/[^\0]*$/, 'expected an absolute path, e.g. /var/tmp/capture-{host}.pcap'),
+        /** Larger files are refused before they are copied. */
+        maxSize: size.default('50MiB'),
+      })
+      .strict(),
+  })
+  .strict();
+
 const checkName = { name: z.string().min(1).max(200) };
 const checkSchema = z.union([
   z
@@ -114,7 +131,7 @@ export type CheckConfig = z.infer<typeof checkSchema>;
 /** A report of checks, run side by side; failing checks are findings, not a failed step. */
 const checksStep = z.object({ ...stepBase, checks: z.array(checkSchema).min(1).max(50) }).strict();
 
-export const actionStepSchema = z.union([ipLookupStep, commandStep, httpStep, checksStep]);
+export const actionStepSchema = z.union([ipLookupStep, commandStep, httpStep, checksStep, fetchStep]);
 export type ActionStepConfig = z.infer<typeof actionStepSchema>;
 
 const actionSchema = z
@@ -202,18 +219,20 @@ export function checkActions(
     const types = new Map<string, ParamType>(grammar.tokens.flatMap((t) => ('param' in t ? [[t.param, t.type] as const] : [])));
     action.steps.forEach((step, i) => {
       // Checks take no parameters: their queries and addresses are the configuration's alone.
-      const texts = 'ipLookup' in step ? [step.ipLookup] : 'command' in step ? [step.command.host, ...step.command.args] : 'http' in step ? [step.http.url] : [];
+      const texts = 'ipLookup' in step ? [step.ipLookup] : 'command' in step ? [step.command.host, ...step.command.args] : 'http' in step ? [step.http.url] : 'fetch' in step ? [step.fetch.host, step.fetch.path] : [];
       for (const name of texts.flatMap(templateParams)) {
         if (!types.has(name)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i), message: `{${name}} is no parameter of "${action.says}"` });
       }
       if ('ipLookup' in step && !/^\{[^{}]+\}$/.test(step.ipLookup.trim())) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, 'ipLookup'), message: 'expected one parameter of type ip, e.g. "{ip}"' });
-      if ('command' in step) {
-        const host = step.command.host;
+      const onHost = 'command' in step ? step.command : 'fetch' in step ? step.fetch : undefined;
+      if (onHost) {
+        const host = onHost.host;
         const param = /^\{([^{}]+)\}$/.exec(host)?.[1];
-        if (param !== undefined && types.get(param)?.kind !== 'host') ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, 'command', 'host'), message: `{${param}} must be a parameter of type host` });
-        if (param === undefined && !Object.hasOwn(hosts, host)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, 'command', 'host'), message: `no host "${host}"; name a configured host or a {host} parameter` });
-        step.command.hostGroups.forEach((g, j) => {
-          if (g !== '*' && !hostGroups.has(g)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, 'command', 'hostGroups', j), message: `no host is in group "${g}"` });
+        const kind = 'command' in step ? 'command' : 'fetch';
+        if (param !== undefined && types.get(param)?.kind !== 'host') ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, kind, 'host'), message: `{${param}} must be a parameter of type host` });
+        if (param === undefined && !Object.hasOwn(hosts, host)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, kind, 'host'), message: `no host "${host}"; name a configured host or a {host} parameter` });
+        onHost.hostGroups.forEach((g, j) => {
+          if (g !== '*' && !hostGroups.has(g)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, kind, 'hostGroups', j), message: `no host is in group "${g}"` });
         });
       }
     });

@@ -6,7 +6,7 @@
  * help listing what the person may run, and a run started by hand with values
  * the configuration does not allow refused by the worker.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -30,6 +30,9 @@ beforeAll(async () => {
   writeFileSync(echo, `#!/bin/sh\necho run >> ${path.join(dir, 'echo.log')}\nfor a in "$@"; do printf "[%s]\\n" "$a"; done\n`);
   const long = path.join(dir, 'long.sh');
   writeFileSync(long, '#!/bin/sh\ni=0; while [ $i -lt 300 ]; do echo "line $i of a long report, padded to be long enough"; i=$((i+1)); done\n');
+  mkdirSync(path.join(dir, 'logs'));
+  writeFileSync(path.join(dir, 'logs', 'app.log'), 'started\nserving\n');
+  writeFileSync(path.join(dir, 'logs', 'big.log'), 'x'.repeat(5000));
   chmodSync(echo, 0o755);
   chmodSync(long, 0o755);
   api = createServer((req, res) => {
@@ -58,6 +61,7 @@ beforeAll(async () => {
             concurrency: '{host}',
             steps: [{ command: { host: '{host}', hostGroups: ['web'], run: echo, args: ['purged'] } }],
           },
+          'sd.getlog': { title: 'Fetch a log', says: 'get log {name:word} from {host:host}', steps: [{ fetch: { host: '{host}', hostGroups: ['web'], path: `${path.join(dir, 'logs')}/{name}.log`, maxSize: '1KiB' } }] },
           'sd.signal': { title: 'Signal a process', says: 'signal {host:host} {pid:int<=99999} {sig:term|hup}', roles: ['lead'], steps: [{ command: { host: '{host}', hostGroups: ['web'], run: echo, args: ['{pid}', '{sig}'] } }] },
           'sd.wait': { title: 'Slow job', says: 'slow job', concurrency: 'slow', roles: ['lead', 'engineer'], steps: [{ command: { host: 'db1', hostGroups: ['db'], run: '/bin/sleep', args: ['3'] } }] },
           'net.daily': { title: 'Daily address check', says: 'daily check of {ip:ip}', roles: ['lead'], schedule: { every: '1h', chat: 'ops', params: { ip: '10.20.30.5' } }, steps: [{ ipLookup: '{ip}' }] },
@@ -246,4 +250,20 @@ test('a message\'s run happens once, even when the message comes again after the
   expect(first.started).toBe(true);
   await desk.env.client.workflow.getHandle(first.workflowId).result();
   expect((await actions.start(request, 'web:dm-carol:once-1', true)).started).toBe(false);
+});
+
+test('a file fetched back from a host is handed over; one past the size limit is refused before copying; a name cannot leave the folder', async () => {
+  const said = await desk.say('carol', 'dm-carol', 'get log app from web1');
+  await finished('dm-carol', said, 'Fetch a log');
+  const output = await desk.botMessage('dm-carol', (m) => after(said)(m) && m.text.startsWith('Fetch a log · 1.'), 'the file');
+  expect(output.text).toContain('📎 app.log');
+  expect(await (await fetch(`${desk.url}/console/files/${output.attachment!.fileId}`)).text()).toBe('started\nserving\n');
+  const big = await desk.say('carol', 'dm-carol', 'get log big from web1');
+  expect((await finished('dm-carol', big, 'Fetch a log')).text).toMatch(/❌ Failed: .*big\.log on web1 is 4\.9 KiB, more than the 1\.0 KiB this action hands over/);
+  const up = (await desk.env.client.workflow.execute('actionWorkflow', {
+    taskQueue: TASK_QUEUES.desk,
+    workflowId: `action-climb-${Date.now()}`,
+    args: [{ actionId: 'sd.getlog', params: { name: '..', host: 'web1' }, requestedBy: { id: 'carol', name: 'Carol' }, chat: { platform: 'web', chatId: 'dm-carol' }, language: 'en' }],
+  })) as ActionProgress;
+  expect(up.error).toBe('".." is no name for a file');
 });

@@ -21,7 +21,7 @@ import type { HostExecutors } from '../hosts/executors';
 import { withHeartbeat } from '../heartbeat';
 import { monitoringPeers } from '../incidents/monitoring-http';
 import { refuse, resolveAction } from './plan';
-import { runStep } from './steps';
+import { FILE_RETENTION_MS, runStep } from './steps';
 import { NetBoxApi } from './netbox';
 
 export interface ActionActivityDeps {
@@ -34,7 +34,6 @@ export interface ActionActivityDeps {
 
 /** Output shown in the message itself, per platform (Telegram's messages hold 4096 characters, Slack's sections 3000). */
 export const INLINE_OUTPUT: Record<Platform, number> = { telegram: 3000, slack: 2800, web: 8000 };
-const FILE_RETENTION_MS = 24 * 3_600_000;
 
 export function createActionActivities({ config, client, executors, filesDir = path.join(process.env.DUTYDESK_DATA_DIR ?? '.data', 'actions') }: ActionActivityDeps) {
   const { prometheus } = monitoringPeers(config);
@@ -67,7 +66,8 @@ export function createActionActivities({ config, client, executors, filesDir = p
       if (!step) refuse(`the action has no step ${input.index + 1}`);
       const info = Context.current().info;
       const timeoutMs = Math.max(1000, info.startToCloseTimeoutMs - 1000);
-      const outcome = await withHeartbeat((signal) => runStep(step, { config, executors, params, language: input.request.language, signal, timeoutMs, prometheus, netbox }));
+      const outcome = await withHeartbeat((signal) => runStep(step, { config, executors, params, language: input.request.language, signal, timeoutMs, prometheus, netbox, filesDir }));
+      if (outcome.file) return { detail: outcome.detail, file: outcome.file };
       if (!outcome.output?.trim()) return { detail: outcome.detail };
       return { detail: outcome.detail, ...(await keep(input.request, input.index, outcome.output)) };
     },

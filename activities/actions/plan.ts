@@ -21,12 +21,12 @@ export function refuse(message: string, shown?: { title: string; asked: string }
   throw ApplicationFailure.create({ message, type: 'ActionRefused', nonRetryable: true, details: shown ? [shown] : [] });
 }
 
-/** The host a command step runs on, within its host groups. */
-export function stepHost(config: DutydeskConfig, step: Extract<ActionStepConfig, { command: unknown }>, params: Record<string, string>): string {
-  const name = fill(step.command.host, params);
+/** The host a command or fetch step runs on, within its host groups. */
+export function stepHost(config: DutydeskConfig, onHost: { host: string; hostGroups: string[] }, params: Record<string, string>): string {
+  const name = fill(onHost.host, params);
   const host = own(config.hosts, name);
   if (!host) refuse(`there is no host "${name.slice(0, 80)}" in the inventory`);
-  const groups = step.command.hostGroups;
+  const groups = onHost.hostGroups;
   if (!groups.includes('*') && !host.groups.some((g) => groups.includes(g))) refuse(`${name} is not in ${groups.join(', ')}, where this action runs`);
   return name;
 }
@@ -75,7 +75,10 @@ export function resolveAction(config: DutydeskConfig, request: ActionRequest, sc
     if (!same) no(`the value of ${token.param} does not fit "${action.says}" on its own`);
   }
   try {
-    for (const step of action.steps) if ('command' in step) stepHost(config, step, matched.params);
+    for (const step of action.steps) {
+      if ('command' in step) stepHost(config, step.command, matched.params);
+      if ('fetch' in step) stepHost(config, step.fetch, matched.params);
+    }
   } catch (err) {
     no((err as Error).message);
   }
@@ -107,5 +110,6 @@ function defaultTitle(step: ActionStepConfig, i: number): string {
   if ('command' in step) return `Run ${step.command.run.split('/').pop()}`;
   if ('http' in step) return 'Ask the internal API';
   if ('checks' in step) return 'Run the checks';
+  if ('fetch' in step) return `Fetch ${step.fetch.path.split('/').pop()}`;
   return `Step ${i + 1}`;
 }

@@ -11,7 +11,12 @@ import type { ActionStepConfig } from '../../config/actions-schema';
 import { parseIp } from '../../lib/inventory/ip';
 import { whereIs } from '../../lib/inventory/where-is';
 import { renderWhereIs } from '../../lib/messages/actions';
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { readAtMost } from '../../lib/read-at-most';
+import { formatSize } from '../../lib/size';
+import { pruneOlderThan } from '../storage/prune';
 import { redactSecrets } from '../../lib/redact';
 import type { HostExecutors } from '../hosts/executors';
 import type { PrometheusApi } from '../incidents/monitoring-http';
@@ -20,6 +25,9 @@ import { NetBoxApi, NetBoxRefused } from './netbox';
 import { shellQuote } from '../hosts/shell';
 import { fill } from '../../lib/actions/catalog';
 import { refuse, stepHost } from './plan';
+
+/** Files handed over are kept this long for the chat worker to send. */
+export const FILE_RETENTION_MS = 24 * 3_600_000;
 
 /** Output read from a program or an API at most; more is cut, and said. */
 export const OUTPUT_LIMIT = 1024 * 1024;
@@ -33,11 +41,15 @@ export interface StepContext {
   timeoutMs: number;
   prometheus?: PrometheusApi;
   netbox?: NetBoxApi;
+  /** Where fetched files are kept for the chat worker. */
+  filesDir: string;
 }
 
 export interface StepOutcome {
   detail: string;
   output?: string;
+  /** A file to hand over (fetched from a host), already where the chat worker reads it. */
+  file?: { path: string; name: string };
 }
 
 function failed(message: string): never {
@@ -65,7 +77,7 @@ export async function runStep(step: ActionStepConfig, ctx: StepContext): Promise
     return { detail: firstLine(text.split('\n')[1] ?? text), output: text };
   }
   if ('command' in step) {
-    const host = stepHost(ctx.config, step, ctx.params);
+    const host = stepHost(ctx.config, step.command, ctx.params);
     const command = [step.command.run, ...step.command.args.map((a) => fill(a, ctx.params))].map(shellQuote).join(' ');
     const result = await ctx.executors.for(host).exec(command, { timeoutMs: ctx.timeoutMs, signal: ctx.signal, stdoutLimit: OUTPUT_LIMIT });
     const stdout = redactSecrets(result.stdout);
@@ -73,6 +85,7 @@ export async function runStep(step: ActionStepConfig, ctx: StepContext): Promise
     if (result.code !== 0) failed(`${step.command.run} on ${host} ended with ${result.code === null ? 'a signal' : `exit code ${result.code}`}: ${redactSecrets(firstLine(result.stderr.split('\n').filter(Boolean).pop() ?? '') || firstLine(stdout))}`);
     return { detail: `${host}: ${firstLine(stdout) || 'done'}`, output: stdout };
   }
+  if ('fetch' in step) return fetchFile(step.fetch, ctx);
   if ('checks' in step) {
     const { detail, output } = await runChecks(step.checks, ctx.prometheus, ctx.language, ctx.signal);
     return { detail, output };
@@ -96,4 +109,24 @@ function prettyJson(text: string): string {
   } catch {
     return text;
   }
+}
+
+/** A value inside a path: a plain name only, so it can neither climb nor leave the configured folder. */
+const PATH_VALUE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
+
+async function fetchFile(fetchConfig: Extract<ActionStepConfig, { fetch: unknown }>['fetch'], ctx: StepContext): Promise<StepOutcome> {
+  const host = stepHost(ctx.config, fetchConfig, ctx.params);
+  const remote = fill(fetchConfig.path, ctx.params, (v) => (PATH_VALUE.test(v) && !v.includes('..') ? v : refuse(`"${v.slice(0, 40)}" is no name for a file`)));
+  const executor = ctx.executors.for(host);
+  // The size first, so a file past the limit is refused before a byte is copied.
+  const stat = await executor.exec(`stat -c %s -- ${shellQuote(remote)}`, { timeoutMs: 30_000, signal: ctx.signal });
+  if (stat.code !== 0) failed(`${remote} on ${host}: ${redactSecrets(firstLine(stat.stderr) || 'cannot be read')}`);
+  const bytes = Number(stat.stdout.trim());
+  if (!(bytes <= fetchConfig.maxSize)) failed(`${remote} on ${host} is ${formatSize(bytes)}, more than the ${formatSize(fetchConfig.maxSize)} this action hands over`);
+  await mkdir(ctx.filesDir, { recursive: true });
+  await pruneOlderThan(ctx.filesDir, FILE_RETENTION_MS);
+  const name = path.posix.basename(remote);
+  const local = path.join(ctx.filesDir, `${randomUUID()}-${name}`);
+  const copied = await executor.download(remote, local, { signal: ctx.signal });
+  return { detail: `${name} (${formatSize(copied)}) from ${host}`, file: { path: local, name } };
 }

@@ -53,7 +53,12 @@ export function renderActionApproval(p: ActionProgress, ctx: RenderContext): Cha
 
 export function renderActionOutput(p: ActionProgress, index: number, result: ActionStepResult): ChatMessage {
   const head = `${p.plan?.title ?? p.request.actionId} · ${index + 1}. ${p.steps[index]?.title ?? ''}`;
-  const text = result.file ? `${head}\n${result.output ?? ''}\n${t(p.request.language, 'action.outputFile', { name: result.file.name })}` : `${head}\n${result.output ?? ''}`;
+  // A long output: its start and the whole as a file; a fetched file: the file alone.
+  const text = result.file
+    ? result.output !== undefined
+      ? `${head}\n${result.output}\n${t(p.request.language, 'action.outputFile', { name: result.file.name })}`
+      : `${head}\n📎 ${result.file.name}`
+    : `${head}\n${result.output ?? ''}`;
   return { text, ...(result.file ? { file: { path: result.file.path, name: result.file.name, kind: 'document' as const } } : {}) };
 }
 
