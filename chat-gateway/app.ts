@@ -95,7 +95,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   if (deps.config.tickets) intake.use(ticketWebhookRouter(deps.config, tickets, deps.log));
   if (deps.config.monitoring) intake.use(alertReceiverRouter(deps.config, deps.client, deps.log));
   const filesDir = deps.consoleFile ? path.join(path.dirname(deps.consoleFile), 'console-files') : path.join(os.tmpdir(), 'dutydesk-console-files');
-  app.use(consoleRouter({ config: deps.config, store, dispatcher, botToken: deps.botToken, filesDir, identity, audit }));
+  app.use(consoleRouter({ config: deps.config, store, dispatcher, botToken: deps.botToken, filesDir, identity, audit, services }));
   const telegram = deps.config.telegram
     ? createTelegramBot({ config: deps.config, client: deps.client, dispatcher, token: readSecret(deps.config.telegram.token, deps.config).trim(), log: deps.log })
     : undefined;

@@ -50,7 +50,15 @@ beforeAll(async () => {
         },
       },
     },
-    { telegram: { token: { env: 'DD_BROWSER_TELEGRAM_TOKEN' }, apiRoot: api.apiRoot }, gateway: { console: { signIn: 'chat' } } },
+    {
+      telegram: { token: { env: 'DD_BROWSER_TELEGRAM_TOKEN' }, apiRoot: api.apiRoot },
+      gateway: { console: { signIn: 'chat' } },
+      actions: {
+        'sd.hello': { title: 'Say <b>hello</b>', says: 'say hello', steps: [{ command: { host: 'prod1', hostGroups: ['test'], run: '/bin/echo', args: ['hello from prod1'] } }] },
+        'net.whereis': { title: 'Where is this IP?', says: 'where is {ip:ip}', steps: [{ ipLookup: '{ip}' }] },
+        'sd.leads': { title: 'Leads only', says: 'leads only', roles: ['lead'], steps: [{ command: { host: 'prod1', hostGroups: ['test'], run: '/bin/true' } }] },
+      },
+    },
   );
   config.users = config.users.map((u) => ({ ...u, telegram: { alice: ALICE.id, bob: BOB.id }[u.id] })) as typeof config.users;
   desk = await startDesk(config);
@@ -179,3 +187,16 @@ test('hostile text from every side stays text in the browser, and the CSP stops 
   expect(await violation).toMatch(/^script-src/);
   expect(await alice.evaluate('window.__xss')).toBeUndefined();
 }, 120_000);
+
+test('the side panel shows the home: an action of words alone is a button that runs it in the open chat, others show their grammar', async () => {
+  const alice = await signIn(ALICE);
+  await openChat(alice, 'Direct messages');
+  const button = alice.locator('#home button.home-action', { hasText: '▶ Say <b>hello</b>' });
+  await button.waitFor();
+  await alice.locator('#home .home-usage', { hasText: 'where is <ip> — Where is this IP?' }).waitFor();
+  expect(await alice.locator('#home', { hasText: 'Leads only' }).count()).toBe(0);
+  expect(await alice.locator('#home b').count()).toBe(0);
+  await button.click();
+  await botMessage(alice, '✅ Done in').filter({ hasText: 'Say <b>hello</b>' }).waitFor({ timeout: 60_000 });
+  await botMessage(alice, 'hello from prod1').waitFor();
+});

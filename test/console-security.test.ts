@@ -111,7 +111,7 @@ function getWithHost(pathname: string, host: string): Promise<number> {
 }
 
 test('the demo console answers reads only through a loopback Host (DNS rebinding)', async () => {
-  for (const route of ['/console/api/messages?chat=ops', '/console/api/me', '/console/api/users', '/console/api/chats?user=alice', '/console/api/events?chat=ops']) {
+  for (const route of ['/console/api/messages?chat=ops', '/console/api/me', '/console/api/users', '/console/api/chats?user=alice', '/console/api/events?chat=ops', '/console/api/home?user=alice']) {
     expect([route, await getWithHost(route, 'evil.example:8080')]).toEqual([route, 403]);
   }
   expect(await getWithHost('/console/api/messages?chat=ops', `localhost:${new URL(desk.url).port}`)).toBe(200);

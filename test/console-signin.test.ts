@@ -47,6 +47,7 @@ test('without a session nobody reads or acts, whatever the body names', async ()
   expect((await fetch(`${desk.url}/console/api/messages`, json({ user: 'alice', chat: 'dm-alice', text: 'restart prod1' }))).status).toBe(401);
   expect((await fetch(`${desk.url}/console/api/messages?chat=ops`)).status).toBe(401);
   expect((await fetch(`${desk.url}/console/api/events?chat=ops`)).status).toBe(401);
+  expect((await fetch(`${desk.url}/console/api/home?user=bob`)).status).toBe(401);
   expect((await fetch(`${desk.url}/console/api/users`)).status).toBe(404);
   expect((await fetch(`${desk.url}/console/api/upload?name=x.xml`, { method: 'POST', body: 'x' })).status).toBe(401);
   const me = await fetch(`${desk.url}/console/api/me`);

@@ -80,6 +80,51 @@
     take(await res.json());
   }
 
+  function element(tag, text, className) {
+    var el = document.createElement(tag);
+    if (text !== undefined) el.textContent = text;
+    if (className) el.className = className;
+    return el;
+  }
+
+  /** Sends a line to the open chat as if typed (a home's action button): the same checks as any command. */
+  async function say(text) {
+    var res = await fetch('/console/api/messages', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: state.user, chat: state.chat, text: text }),
+    });
+    if (!res.ok) alert(await errorOf(res));
+  }
+
+  /** The side panel: open incidents, what runs, and the actions this person may run (text nodes only). */
+  async function loadHome() {
+    var res = await fetch('/console/api/home?user=' + encodeURIComponent(state.user));
+    if (!res.ok) return $('home').replaceChildren(element('div', 'Home: ' + (await errorOf(res))));
+    var home = await res.json();
+    var parts = [];
+    if (home.incidents) parts.push(element('div', home.incidents.total ? '🔴 ' + home.incidents.total + ' open incident(s): ' + home.incidents.subjects.join(', ') : '✅ No open incidents'));
+    if (home.tickets) parts.push(element('div', home.tickets.length + ' open ticket(s) of yours'));
+    var running = element('ul');
+    home.running.forEach(function (r) {
+      running.append(element('li', r.what + (r.requestedBy ? ' (' + r.requestedBy + ')' : '')));
+    });
+    parts.push(element('div', home.running.length ? 'Running:' : 'Nothing is running.'));
+    if (home.running.length) parts.push(running);
+    home.actions.forEach(function (a) {
+      if (a.runnable) {
+        var b = element('button', '▶ ' + a.title, 'home-action');
+        b.addEventListener('click', function () {
+          say(a.usage);
+        });
+        parts.push(b);
+      } else {
+        parts.push(element('div', a.usage + ' — ' + a.title, 'home-usage'));
+      }
+    });
+    $('home').replaceChildren.apply($('home'), parts);
+  }
+
   async function pickUser(userId) {
     state.user = userId;
     localStorage.setItem('dutydesk.user', userId);
@@ -98,7 +143,12 @@
       }),
     );
     await openChat(chats[0].chatId);
+    await loadHome();
   }
+  // What runs changes: the panel is read again now and then while the page is open.
+  setInterval(function () {
+    if (state.user) loadHome();
+  }, 15000);
 
   $('file').addEventListener('change', function () {
     var file = $('file').files[0];

@@ -19,6 +19,9 @@ import { consoleUploads } from './uploads';
 import type { ConsoleIdentity } from './identity';
 import { signInRouter } from './signin';
 import type { AuditTrail } from '../audit';
+import type { Services } from '../commands/context';
+import { homeContent } from '../home/home-content';
+import { supportedLanguage } from '../../lib/i18n';
 
 export interface ConsoleDeps {
   config: LoadedConfig;
@@ -32,6 +35,8 @@ export interface ConsoleDeps {
   identity: ConsoleIdentity;
   /** Where sign-ins and sign-outs are recorded. */
   audit?: AuditTrail;
+  /** For the side panel's home: running operations, owned tickets, open incidents. */
+  services?: Pick<Services, 'restarts' | 'tickets' | 'incidents' | 'actions'>;
 }
 
 /** What the page loads, each with its type; nothing else is served from these folders. */
@@ -63,7 +68,7 @@ export function consoleChats(config: LoadedConfig, userId: string): { chatId: st
   return [{ chatId: `dm-${userId}`, title: 'Direct messages with dutydesk' }, ...groups];
 }
 
-export function consoleRouter({ config, store, dispatcher, botToken, filesDir, identity, audit }: ConsoleDeps): Router {
+export function consoleRouter({ config, store, dispatcher, botToken, filesDir, identity, audit, services }: ConsoleDeps): Router {
   const router = express.Router();
   router.use(consoleSecurityHeaders);
   const demo = identity.mode === 'demo';
@@ -140,6 +145,20 @@ export function consoleRouter({ config, store, dispatcher, botToken, filesDir, i
     if (!user) return;
     if (!config.users.some((u) => u.id === user)) return badRequest(res, `unknown user "${user.slice(0, 100)}"; pick one from /console/api/users`);
     res.json(consoleChats(config, user));
+  });
+
+  /** The side panel: the person's home (incidents, tickets, what runs, the actions they may run). */
+  router.get('/console/api/home', async (req, res) => {
+    const userId = who(req, res, req.query.user);
+    if (!userId) return;
+    const user = config.users.find((u) => u.id === userId);
+    if (!user) return badRequest(res, `unknown user "${userId.slice(0, 100)}"; pick one from /console/api/users`);
+    if (!services) return res.status(404).json({ error: 'no home here' });
+    try {
+      res.json(await homeContent(config, services, user, user.language ?? supportedLanguage(req.get('accept-language')), { helpKeys: dispatcher.commands.filter((c) => !c.unlisted) }));
+    } catch (err) {
+      res.status(503).json({ error: `the home cannot be read now: ${(err as Error).message}` });
+    }
   });
 
   router.get('/console/api/messages', (req, res) => {
