@@ -13,28 +13,28 @@ import { Dispatcher } from '../chat-gateway/dispatcher';
 test('typed parameters match their values and say what is wrong with others', () => {
   const capture = parseGrammar('capture {host:host} {seconds:int<=300} {dir:in|out|both}');
   expect(matchGrammar(capture, 'Capture web1 60 IN')).toEqual({ params: { host: 'web1', seconds: '60', dir: 'in' } });
-  expect(matchGrammar(capture, 'capture web1 301 in')).toEqual({ problem: '"301" is not a whole number from 0 to 300', param: 'seconds' });
-  expect(matchGrammar(capture, 'capture web1 60 sideways')).toEqual({ problem: '"sideways" is not one of in, out, both', param: 'dir' });
-  expect(matchGrammar(capture, 'capture web1')).toEqual({ problem: 'seconds is missing', param: 'seconds' });
-  expect(matchGrammar(capture, 'capture web1 60 in and more')).toEqual({ problem: '"and more" is more than it takes' });
+  expect(matchGrammar(capture, 'capture web1 301 in')).toMatchObject({ problem: '"301" is not a whole number from 0 to 300', param: 'seconds' });
+  expect(matchGrammar(capture, 'capture web1 60 sideways')).toMatchObject({ problem: '"sideways" is not one of in, out, both', param: 'dir' });
+  expect(matchGrammar(capture, 'capture web1')).toMatchObject({ problem: 'seconds is missing', param: 'seconds' });
+  expect(matchGrammar(capture, 'capture web1 60 in and more')).toMatchObject({ problem: '"and more" is more than it takes' });
   expect(matchGrammar(capture, 'restart web1')).toBeUndefined();
   expect(grammarUsage(capture)).toBe('capture <host> <seconds> <dir>');
 
   const where = parseGrammar('where is {ip:ip}');
   expect(matchGrammar(where, 'where is 10.20.3.4')).toEqual({ params: { ip: '10.20.3.4' } });
   expect(matchGrammar(where, 'where is 2001:db8::1')).toEqual({ params: { ip: '2001:db8::1' } });
-  expect(matchGrammar(where, 'where is 10.20.3.400')).toEqual({ problem: '"10.20.3.400" is not an IPv4 or IPv6 address', param: 'ip' });
+  expect(matchGrammar(where, 'where is 10.20.3.400')).toMatchObject({ problem: '"10.20.3.400" is not an IPv4 or IPv6 address', param: 'ip' });
   expect(matchGrammar(where, 'where was 10.0.0.1')).toBeUndefined();
 
   const find = parseGrammar('find {ticket:/[A-Z]+-\\d+/} {note:text}');
   expect(matchGrammar(find, 'find NET-12 it is   slow')).toEqual({ params: { ticket: 'NET-12', note: 'it is slow' } });
-  expect(matchGrammar(find, 'find net-12 x')).toEqual({ problem: '"net-12" is not a value like /[A-Z]+-\\d+/', param: 'ticket' });
+  expect(matchGrammar(find, 'find net-12 x')).toMatchObject({ problem: '"net-12" is not a value like /[A-Z]+-\\d+/', param: 'ticket' });
   // Values in one form each, so equal ones compare equal (concurrency keys, schedules).
   expect(matchGrammar(where, 'where is 2001:DB8:0::1')).toEqual({ params: { ip: '2001:db8::1' } });
   expect(matchGrammar(capture, 'capture web1 007 in')).toEqual({ params: { host: 'web1', seconds: '7', dir: 'in' } });
   // A free word starting with "-" would reach a program as an option.
-  expect(matchGrammar(parseGrammar('dns {name:word}'), 'dns -f/etc/passwd')).toEqual({ problem: '"-f/etc/passwd" starts with "-", which a program would read as an option', param: 'name' });
-  expect(matchGrammar(find, 'find NET-1 --help')).toEqual({ problem: '"--help" starts with "-", which a program would read as an option', param: 'note' });
+  expect(matchGrammar(parseGrammar('dns {name:word}'), 'dns -f/etc/passwd')).toMatchObject({ problem: '"-f/etc/passwd" starts with "-", which a program would read as an option', param: 'name' });
+  expect(matchGrammar(find, 'find NET-1 --help')).toMatchObject({ problem: '"--help" starts with "-", which a program would read as an option', param: 'note' });
   // Parameters are plain records: a name like __proto__ is just a key.
   expect(Object.getPrototypeOf((matchGrammar(parseGrammar('set {word:word}'), 'set __proto__') as { params: object }).params)).toBeNull();
 });

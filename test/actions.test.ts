@@ -48,6 +48,13 @@ beforeAll(async () => {
     baseConfig(
       { web1: { ...local(['web']), address: '10.20.30.5' }, db1: local(['db']) },
       {
+        users: [
+          { id: 'alice', name: 'Alice', roles: ['engineer'] },
+          { id: 'bob', name: 'Bob', roles: ['lead'] },
+          { id: 'carol', name: 'Carol', roles: ['viewer'] },
+          { id: 'dan', name: 'Dan', roles: ['lead'] },
+          { id: 'elise', name: 'Élise', roles: ['viewer'], language: 'fr' },
+        ],
         inventory: { networks: [{ prefix: '10.20.30.0/24', name: 'Server room', site: 'Berlin', vlan: 130, owner: 'Service Desk' }] },
         actions: {
           'net.whereis': { title: 'Where is this IP?', says: 'where is {ip:ip}', steps: [{ ipLookup: '{ip}' }] },
@@ -100,6 +107,8 @@ test('bad values are answered with the grammar and what was wrong; no run starts
   const said = await desk.say('carol', 'dm-carol', 'where is 10.20.30.999');
   const answer = await desk.botMessage('dm-carol', after(said), 'the answer');
   expect(answer.text).toBe('"10.20.30.999" is not an IPv4 or IPv6 address. Write: where is <ip>');
+  const inFrench = await desk.say('elise', 'dm-elise', 'where is 10.20.30.999');
+  expect((await desk.botMessage('dm-elise', after(inFrench), 'the answer in French')).text).toBe('« 10.20.30.999 » n’est pas une adresse IPv4 ou IPv6. Écrivez : where is <ip>');
 });
 
 test('a program on a host gets each value as one argument, however it reads; the host must be in the action\'s groups', async () => {

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ActionConfig } from '../../config/actions-schema';
 import { actionGrammar, fill, findAction, mayRunAction } from '../../lib/actions/catalog';
-import { grammarUsage, matchGrammar } from '../../lib/actions/grammar';
+import { grammarUsage, matchGrammar, problem } from '../../lib/actions/grammar';
+import { grammarProblemText } from '../../lib/messages/actions';
 import { t } from '../../lib/i18n';
 import { own } from '../../lib/own';
 import { runLink } from '../../lib/temporal-ui';
@@ -24,7 +25,7 @@ export async function runAction(ctx: CommandContext, found: NonNullable<ReturnTy
   const { id, action, match } = found;
   const lang = ctx.user.language;
   if (!('params' in match)) {
-    await ctx.reply(t(lang, 'action.badParams', { problem: capitalised(match.problem), usage: grammarUsage(actionGrammar(action)) }));
+    await ctx.reply(t(lang, 'action.badParams', { problem: capitalised(grammarProblemText(lang, match.why)), usage: grammarUsage(actionGrammar(action)) }));
     return;
   }
   // With a concurrency key, the key names the run: one at a time per key.
@@ -56,9 +57,11 @@ async function runFromButton(ctx: CommandContext, actionId: string): Promise<voi
   const action = own(ctx.config.actions, actionId);
   if (!action) return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: actionId.slice(0, 40) }));
   if (!mayRunAction(action, ctx.user.roles)) return refuseAction(ctx, action);
-  const match = matchGrammar(actionGrammar(action), action.says);
+  const grammar = actionGrammar(action);
+  const first = grammar.tokens.find((tk) => 'param' in tk) as { param: string } | undefined;
   // Only actions of words alone have such a button; one that takes values is answered with its grammar.
-  await runAction(ctx, { id: actionId, action, match: match ?? { problem: 'values are missing' } });
+  const match = first ? problem({ code: 'missing', param: first.param }) : matchGrammar(grammar, action.says)!;
+  await runAction(ctx, { id: actionId, action, match });
 }
 
 /** Approve and Deny on an action's approval request (action.approve:<workflow id>); Run on a home (action.run:<action id>). */

@@ -111,7 +111,32 @@ function canonical(type: ParamType, word: string): string {
   return word;
 }
 
-export type GrammarMatch = { params: Record<string, string> } | { problem: string; param?: string };
+/** What is wrong with a line, in words (English, for logs and refusals) and as a code with values (for each reader's language). */
+export type GrammarProblem =
+  | { code: 'expected'; literal: string; found?: string }
+  | { code: 'missing'; param: string }
+  | { code: 'notType'; param: string; value: string; type: ParamType }
+  | { code: 'dash'; param: string; value: string }
+  | { code: 'tooLong'; param: string; max: number }
+  | { code: 'extra'; rest: string };
+
+export type GrammarMatch = { params: Record<string, string> } | { problem: string; param?: string; why: GrammarProblem };
+
+export function problem(why: GrammarProblem): { problem: string; param?: string; why: GrammarProblem } {
+  const text =
+    why.code === 'expected'
+      ? `expected "${why.literal}" where ${why.found === undefined ? 'the line ends' : `"${why.found}" is`}`
+      : why.code === 'missing'
+        ? `${why.param} is missing`
+        : why.code === 'notType'
+          ? `"${why.value}" is not ${describeType(why.type)}`
+          : why.code === 'dash'
+            ? `"${why.value}" starts with "-", which a program would read as an option`
+            : why.code === 'tooLong'
+              ? `${why.param} is longer than ${why.max} characters`
+              : `"${why.rest}" is more than it takes`;
+  return { problem: text, ...('param' in why ? { param: why.param } : {}), why };
+}
 
 /**
  * The words against the grammar: the parameters when they fit; otherwise, when the literal words
@@ -127,27 +152,27 @@ export function matchGrammar(grammar: Grammar, text: string): GrammarMatch | und
   let at = 0;
   for (const token of grammar.tokens) {
     if ('literal' in token) {
-      if ((words[at] ?? '').toLowerCase() !== token.literal) return { problem: `expected "${token.literal}" where ${words[at] === undefined ? 'the line ends' : `"${words[at].slice(0, 40)}" is`}` };
+      if ((words[at] ?? '').toLowerCase() !== token.literal) return problem({ code: 'expected', literal: token.literal, found: words[at]?.slice(0, 40) });
       at++;
       continue;
     }
     if (token.type.kind === 'text') {
       const rest = words.slice(at).join(' ');
-      if (!rest) return { problem: `${token.param} is missing`, param: token.param };
-      if (rest.startsWith('-')) return { problem: `"${rest.slice(0, 40)}" starts with "-", which a program would read as an option`, param: token.param };
-      if (rest.length > MAX_TEXT) return { problem: `${token.param} is longer than ${MAX_TEXT} characters`, param: token.param };
+      if (!rest) return problem({ code: 'missing', param: token.param });
+      if (rest.startsWith('-')) return problem({ code: 'dash', param: token.param, value: rest.slice(0, 40) });
+      if (rest.length > MAX_TEXT) return problem({ code: 'tooLong', param: token.param, max: MAX_TEXT });
       params[token.param] = rest;
       at = words.length;
       continue;
     }
     const word = words[at];
-    if (word === undefined) return { problem: `${token.param} is missing`, param: token.param };
-    if (!accepts(token.type, word)) return { problem: `"${word.slice(0, 40)}" is not ${describeType(token.type)}`, param: token.param };
-    if (word.startsWith('-') && FREE_FORM.has(token.type.kind)) return { problem: `"${word.slice(0, 40)}" starts with "-", which a program would read as an option`, param: token.param };
+    if (word === undefined) return problem({ code: 'missing', param: token.param });
+    if (!accepts(token.type, word)) return problem({ code: 'notType', param: token.param, value: word.slice(0, 40), type: token.type });
+    if (word.startsWith('-') && FREE_FORM.has(token.type.kind)) return problem({ code: 'dash', param: token.param, value: word.slice(0, 40) });
     params[token.param] = canonical(token.type, word);
     at++;
   }
-  if (at < words.length) return { problem: `"${words.slice(at).join(' ').slice(0, 60)}" is more than it takes` };
+  if (at < words.length) return problem({ code: 'extra', rest: words.slice(at).join(' ').slice(0, 60) });
   return { params };
 }
 
