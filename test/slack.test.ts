@@ -25,7 +25,10 @@ beforeAll(async () => {
       local1: { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { app: { steps: [{ name: 'stop', run: 'echo stopped' }, { name: 'start', run: 'sleep 1; echo started' }] } } },
       slow1: { address: '127.0.0.1', transport: 'local', groups: ['test'], services: { app: { steps: [{ name: 'stop', run: 'sleep 6' }, { name: 'start', run: 'echo started' }] } } },
     },
-    { slack: { botToken: { env: 'DD_TEST_SLACK_TOKEN' }, signingSecret: { env: 'DD_TEST_SLACK_SECRET' }, apiUrl: api.apiUrl, updatesPerMinute: UPDATES_PER_MINUTE } },
+    {
+      slack: { botToken: { env: 'DD_TEST_SLACK_TOKEN' }, signingSecret: { env: 'DD_TEST_SLACK_SECRET' }, apiUrl: api.apiUrl, updatesPerMinute: UPDATES_PER_MINUTE },
+      actions: { 'sd.hello': { title: 'Say hello', says: 'say hello', steps: [{ command: { host: 'local1', hostGroups: ['test'], run: '/bin/echo', args: ['hello from local1'] } }] } },
+    },
   );
   config.users = config.users.map((u) => ({ ...u, slack: { alice: 'UALICE', bob: 'UBOB', carol: 'UCAROL', dan: 'UDAN' }[u.id] })) as typeof config.users;
   (config.chats as Record<string, unknown>).ops = { title: 'Ops', web: 'ops', slack: OPS };
@@ -101,6 +104,21 @@ test('the App Home tab shows running operations and what the user may do', async
   expect(text).toContain('dutydesk for Carol');
   expect(text).toContain('status <host>');
   expect(text).not.toContain('restart <host>');
+});
+
+test('an action button on the App Home tab runs it in the person\'s direct messages with the app', async () => {
+  const event = JSON.stringify({ type: 'event_callback', team_id: 'T1', event_id: 'EvHome2', event_time: 1, event: { type: 'app_home_opened', user: 'UCAROL', channel: 'DCAROL', tab: 'home', event_ts: '1.2' } });
+  const before = api.views.length;
+  expect((await postToApp(event, 'application/json')).status).toBe(200);
+  const view = await waitFor(() => api.views.slice(before).find((v) => v.user_id === 'UCAROL'), 'the published home view');
+  const blocks = view.view.blocks as { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[];
+  const button = blocks.find((b) => b.type === 'actions')?.elements?.find((e) => e.text.text === '▶ Say hello');
+  expect(button?.value).toBe('action.run:sd.hello');
+  // Slack sends a view's button with the view and no channel.
+  const payload = JSON.stringify({ type: 'block_actions', user: { id: 'UCAROL' }, team: { id: 'T1' }, trigger_id: 'trig-home', view: { id: 'V1', type: 'home' }, actions: [{ type: 'button', action_id: button!.action_id, value: button!.value, block_id: 'b', action_ts: '1' }] });
+  expect((await postToApp(new URLSearchParams({ payload }).toString(), 'application/x-www-form-urlencoded')).status).toBe(200);
+  await lastIn('DCAROL', (m) => m.text.includes('Say hello') && m.text.includes('✅ Done in'), 'the action run in her direct messages');
+  await lastIn('DCAROL', (m) => m.text.includes('hello from local1'), 'its output');
 });
 
 test('a file shared in a direct message is downloaded with the bot token and used: a broken request XML is answered with its line', async () => {
