@@ -69,6 +69,10 @@ export type NetworkConfig = z.infer<typeof networkSchema>;
 const stepBase = { title: z.string().min(1).max(200).optional() };
 
 const ipLookupStep = z.object({ ...stepBase, ipLookup: template }).strict();
+/** The inventory as a report: hosts (of some groups, or all) or networks, as a CSV file with a summary line. */
+const inventoryStep = z
+  .object({ ...stepBase, inventory: z.object({ of: z.enum(['hosts', 'networks']), hostGroups: z.array(z.string().min(1)).min(1).default(['*']) }).strict() })
+  .strict();
 const commandStep = z
   .object({
     ...stepBase,
@@ -131,7 +135,7 @@ export type CheckConfig = z.infer<typeof checkSchema>;
 /** A report of checks, run side by side; failing checks are findings, not a failed step. */
 const checksStep = z.object({ ...stepBase, checks: z.array(checkSchema).min(1).max(50) }).strict();
 
-export const actionStepSchema = z.union([ipLookupStep, commandStep, httpStep, checksStep, fetchStep]);
+export const actionStepSchema = z.union([ipLookupStep, inventoryStep, commandStep, httpStep, checksStep, fetchStep]);
 export type ActionStepConfig = z.infer<typeof actionStepSchema>;
 
 const actionSchema = z
@@ -223,6 +227,10 @@ export function checkActions(
       for (const name of texts.flatMap(templateParams)) {
         if (!types.has(name)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i), message: `{${name}} is no parameter of "${action.says}"` });
       }
+      if ('inventory' in step)
+        step.inventory.hostGroups.forEach((g, j) => {
+          if (g !== '*' && !hostGroups.has(g)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, 'inventory', 'hostGroups', j), message: `no host is in group "${g}"` });
+        });
       if ('ipLookup' in step && !/^\{[^{}]+\}$/.test(step.ipLookup.trim())) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, 'ipLookup'), message: 'expected one parameter of type ip, e.g. "{ip}"' });
       const onHost = 'command' in step ? step.command : 'fetch' in step ? step.fetch : undefined;
       if (onHost) {

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
+import { waitFor } from './helpers/wait';
 import { TASK_QUEUES } from '../workers/task-queues';
 import { decideActionUpdate, type ActionProgress } from '../workflows/action/definitions';
 import { ActionClient } from '../chat-gateway/actions/action-client';
@@ -55,7 +56,13 @@ beforeAll(async () => {
           { id: 'dan', name: 'Dan', roles: ['lead'] },
           { id: 'elise', name: 'Élise', roles: ['viewer'], language: 'fr' },
         ],
-        inventory: { networks: [{ prefix: '10.20.30.0/24', name: 'Server room', site: 'Berlin', vlan: 130, owner: 'Service Desk' }] },
+        inventory: {
+          networks: [
+            { prefix: '10.20.30.0/24', name: 'Server room', site: 'Berlin', vlan: 130, owner: 'Service Desk' },
+            // A name that a spreadsheet would take for a formula.
+            { prefix: '10.99.0.0/16', name: '=HYPERLINK("http://evil.example","x")', owner: 'Lab, "east"' },
+          ],
+        },
         actions: {
           'net.whereis': { title: 'Where is this IP?', says: 'where is {ip:ip}', steps: [{ ipLookup: '{ip}' }] },
           'sd.echo': { title: 'Echo on a web host', says: 'echo on {host:host} {words:text}', roles: ['lead', 'engineer'], steps: [{ title: 'Echo the words', command: { host: '{host}', hostGroups: ['web'], run: echo, args: ['{host}', '{words}'] } }] },
@@ -68,6 +75,7 @@ beforeAll(async () => {
             concurrency: '{host}',
             steps: [{ command: { host: '{host}', hostGroups: ['web'], run: echo, args: ['purged'] } }],
           },
+          'sd.inventory': { title: 'Inventory report', says: 'inventory report', steps: [{ inventory: { of: 'hosts' } }, { inventory: { of: 'networks' } }] },
           'sd.getlog': { title: 'Fetch a log', says: 'get log {name:word} from {host:host}', steps: [{ fetch: { host: '{host}', hostGroups: ['web'], path: `${path.join(dir, 'logs')}/{name}.log`, maxSize: '1KiB' } }] },
           'sd.signal': { title: 'Signal a process', says: 'signal {host:host} {pid:int<=99999} {sig:term|hup}', roles: ['lead'], steps: [{ command: { host: '{host}', hostGroups: ['web'], run: echo, args: ['{pid}', '{sig}'] } }] },
           'sd.wait': { title: 'Slow job', says: 'slow job', concurrency: 'slow', roles: ['lead', 'engineer'], steps: [{ command: { host: 'db1', hostGroups: ['db'], run: '/bin/sleep', args: ['3'] } }] },
@@ -275,4 +283,21 @@ test('a file fetched back from a host is handed over; one past the size limit is
     args: [{ actionId: 'sd.getlog', params: { name: '..', host: 'web1' }, requestedBy: { id: 'carol', name: 'Carol' }, chat: { platform: 'web', chatId: 'dm-carol' }, language: 'en' }],
   })) as ActionProgress;
   expect(up.error).toBe('".." is no name for a file');
+});
+test('an inventory report: hosts and networks as CSV files, with a summary line each; no field can start a formula', async () => {
+  const said = await desk.say('carol', 'dm-carol', 'inventory report');
+  const progress = await finished('dm-carol', said, 'Inventory report');
+  expect(progress.text).toContain('✔ List the hosts');
+  expect(progress.text).toContain('2 hosts in 2 groups');
+  expect(progress.text).toContain('2 networks in 1 routing tables');
+  const files = await waitFor(async () => {
+    const out = (await desk.messages('dm-carol')).filter((m) => after(said)(m) && m.text.startsWith('Inventory report ·') && m.attachment);
+    return out.length === 2 ? out : undefined;
+  }, 'both files');
+  const read = async (m: ConsoleMessage) => (await fetch(`${desk.url}/console/files/${m.attachment!.fileId}`)).text();
+  const hosts = await read(files.find((m) => m.text.includes('hosts.csv'))!);
+  expect(hosts.split('\n')[0]).toBe('host,address,groups,transport,production,services');
+  expect(hosts).toContain('web1,10.20.30.5,web,local,no,app');
+  const networks = await read(files.find((m) => m.text.includes('networks.csv'))!);
+  expect(networks).toContain(`10.99.0.0/16,"'=HYPERLINK(""http://evil.example"",""x"")",,,"Lab, ""east""",`);
 });

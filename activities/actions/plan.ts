@@ -107,6 +107,7 @@ export function resolveAction(config: DutydeskConfig, request: ActionRequest, sc
 
 function defaultTitle(step: ActionStepConfig, i: number): string {
   if ('ipLookup' in step) return 'Look it up in the inventory';
+  if ('inventory' in step) return `List the ${step.inventory.of}`;
   if ('command' in step) return `Run ${step.command.run.split('/').pop()}`;
   if ('http' in step) return 'Ask the internal API';
   if ('checks' in step) return 'Run the checks';

@@ -12,10 +12,11 @@ import { parseIp } from '../../lib/inventory/ip';
 import { whereIs } from '../../lib/inventory/where-is';
 import { renderWhereIs } from '../../lib/messages/actions';
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readAtMost } from '../../lib/read-at-most';
 import { formatSize } from '../../lib/size';
+import { t } from '../../lib/i18n';
 import { pruneOlderThan } from '../storage/prune';
 import { redactSecrets } from '../../lib/redact';
 import type { HostExecutors } from '../hosts/executors';
@@ -86,6 +87,7 @@ export async function runStep(step: ActionStepConfig, ctx: StepContext): Promise
     return { detail: `${host}: ${firstLine(stdout) || 'done'}`, output: stdout };
   }
   if ('fetch' in step) return fetchFile(step.fetch, ctx);
+  if ('inventory' in step) return inventoryReport(step.inventory, ctx);
   if ('checks' in step) {
     const { detail, output } = await runChecks(step.checks, ctx.prometheus, ctx.language, ctx.signal);
     return { detail, output };
@@ -129,4 +131,34 @@ async function fetchFile(fetchConfig: Extract<ActionStepConfig, { fetch: unknown
   const local = path.join(ctx.filesDir, `${randomUUID()}-${name}`);
   const copied = await executor.download(remote, local, { signal: ctx.signal });
   return { detail: `${name} (${formatSize(copied)}) from ${host}`, file: { path: local, name } };
+}
+
+/** A CSV field: quoted when it holds a separator, a quote or a line break; a leading =, +, - or @ cannot start a formula in a spreadsheet. */
+function csvField(value: string | number | undefined): string {
+  let text = value === undefined ? '' : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+async function inventoryReport(report: Extract<ActionStepConfig, { inventory: unknown }>['inventory'], ctx: StepContext): Promise<StepOutcome> {
+  const rows: (string | number | undefined)[][] = [];
+  let summary: string;
+  if (report.of === 'hosts') {
+    const all = report.hostGroups.includes('*');
+    const hosts = Object.entries(ctx.config.hosts).filter(([, h]) => all || h.groups.some((g) => report.hostGroups.includes(g)));
+    rows.push(['host', 'address', 'groups', 'transport', 'production', 'services']);
+    for (const [name, h] of hosts) rows.push([name, h.address, h.groups.join(' '), h.transport, h.production ? 'yes' : 'no', Object.keys(h.services).join(' ')]);
+    summary = t(ctx.language, 'inventory.hosts', { count: hosts.length, groups: new Set(hosts.flatMap(([, h]) => h.groups)).size });
+  } else {
+    const networks = ctx.config.inventory.networks;
+    rows.push(['prefix', 'name', 'site', 'vlan', 'owner', 'vrf']);
+    for (const n of networks) rows.push([n.prefix, n.name, n.site, n.vlan, n.owner, n.vrf]);
+    summary = t(ctx.language, 'inventory.networks', { count: networks.length, vrfs: new Set(networks.map((n) => n.vrf ?? '')).size });
+  }
+  await mkdir(ctx.filesDir, { recursive: true });
+  await pruneOlderThan(ctx.filesDir, FILE_RETENTION_MS);
+  const name = `${report.of}.csv`;
+  const file = path.join(ctx.filesDir, `${randomUUID()}-${name}`);
+  await writeFile(file, rows.map((r) => r.map(csvField).join(',')).join('\n') + '\n');
+  return { detail: summary, file: { path: file, name } };
 }

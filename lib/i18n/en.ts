@@ -375,5 +375,7 @@ export const en = {
   'grammar.type.pattern': "a value like {pattern}",
   'grammar.type.word': "one word",
   'grammar.type.text': "some text",
+  'inventory.hosts': "{count} hosts in {groups} groups",
+  'inventory.networks': "{count} networks in {vrfs} routing tables",
 };
 export type MessageKey = keyof typeof en;

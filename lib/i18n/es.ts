@@ -376,4 +376,6 @@ export const es: Record<MessageKey, string> = {
   'grammar.type.pattern': "un valor como {pattern}",
   'grammar.type.word': "una palabra",
   'grammar.type.text': "un texto",
+  'inventory.hosts': "{count} hosts en {groups} grupos",
+  'inventory.networks': "{count} redes en {vrfs} tablas de rutas",
 };

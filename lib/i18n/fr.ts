@@ -376,4 +376,6 @@ export const fr: Record<MessageKey, string> = {
   'grammar.type.pattern': "une valeur comme {pattern}",
   'grammar.type.word': "un mot",
   'grammar.type.text': "un texte",
+  'inventory.hosts': "{count} hôtes dans {groups} groupes",
+  'inventory.networks': "{count} réseaux dans {vrfs} tables de routage",
 };

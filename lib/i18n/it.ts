@@ -376,4 +376,6 @@ export const it: Record<MessageKey, string> = {
   'grammar.type.pattern': "un valore come {pattern}",
   'grammar.type.word': "una parola",
   'grammar.type.text': "un testo",
+  'inventory.hosts': "{count} host in {groups} gruppi",
+  'inventory.networks': "{count} reti in {vrfs} tabelle di routing",
 };

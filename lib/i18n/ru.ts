@@ -376,4 +376,6 @@ export const ru: Record<MessageKey, string> = {
   'grammar.type.pattern': "значение вида {pattern}",
   'grammar.type.word': "одно слово",
   'grammar.type.text': "текст",
+  'inventory.hosts': "хостов: {count}, групп: {groups}",
+  'inventory.networks': "сетей: {count}, таблиц маршрутизации: {vrfs}",
 };
