@@ -25,7 +25,6 @@
  *   npm run bench:incidents -- [alerts=30] [stormHosts=500] [failures=1000] [repeats=3] [stormWindowSeconds=60]
  */
 import { rmSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import type { Desk } from '../test/helpers/desk';
@@ -38,6 +37,7 @@ import { failureOf, reportFailure, type FailureReport } from '../activities/fail
 import { failureStateQuery, FAILURE_PREFIX } from '../workflows/failure/definitions';
 import { alertIncidentId, hostIncidentId, incidentStateQuery } from '../workflows/incident/definitions';
 import { inParallel } from '../lib/in-parallel';
+import { webhookPassThrough } from './webhook-pass-through';
 import { digestStateQuery, incidentDigestId } from '../workflows/incident/digest-definitions';
 import { outboxQuery, outboxWorkflowId } from '../workflows/outbox/definitions';
 import type { ChatRef } from '../workflows/restart/definitions';
@@ -70,32 +70,6 @@ async function section(title: string, work: () => Promise<void>) {
   } catch (err) {
     console.log(`     not measured: ${(err as Error).message.split('\n')[0]}`);
   }
-}
-
-/** Forwards Alertmanager's webhooks to the gateway, noting when each host's firing and resolved first arrive. */
-async function webhookPassThrough(target: string): Promise<{ url: string; arrived: Map<string, number>; close(): void }> {
-  const arrived = new Map<string, number>();
-  const server = http.createServer((req, res) => {
-    const at = Date.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks);
-      for (const a of (JSON.parse(body.toString('utf8')) as { alerts?: { status: string; labels: Record<string, string> }[] }).alerts ?? []) {
-        const key = `${a.labels.host}/${a.status}`;
-        if (!arrived.has(key)) arrived.set(key, at);
-      }
-      try {
-        const answer = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', authorization: String(req.headers.authorization ?? '') }, body });
-        res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
-      } catch {
-        res.writeHead(502).end();
-      }
-    });
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${port}/alerts/am`, arrived, close: () => (server.closeAllConnections(), server.close()) };
 }
 
 // Direct receiver posts (3 and 4): payload v4 as Alertmanager sends it, fresh fingerprints each time.
@@ -134,7 +108,12 @@ async function main() {
   // Everything that takes a while to start, at once: Temporal, RT, the peers.
   const [env, rt, jira, telegram] = await Promise.all([startTemporal(), startRt(), new JiraApi().start(), new TelegramBotApi().start()]);
   const gatewayPort = await freePort();
-  const pass = await webhookPassThrough(`http://127.0.0.1:${gatewayPort}/alerts/am`);
+  // Noting when each host's firing and resolved first arrive.
+  const pass = await webhookPassThrough(`http://127.0.0.1:${gatewayPort}/alerts/am`, {
+    path: '/alerts/am',
+    keysOf: (body) => ((body as { alerts?: { status: string; labels: Record<string, string> }[] }).alerts ?? []).map((a) => `${a.labels.host}/${a.status}`),
+    forward: (headers) => ({ 'content-type': 'application/json', authorization: String(headers.authorization ?? '') }),
+  });
   const monitoring = await startMonitoring({ targets: [], rules: [], receiver: { url: pass.url, token: TOKEN }, groupWait: GROUP_WAIT, groupInterval: GROUP_INTERVAL });
   let desk: Desk | undefined;
   // Everything stops, whatever failed, and on Ctrl-C or timeout(1) too.

@@ -12,10 +12,10 @@
  * chat's outbox), outbox → chat (→ the message on the console's stream).
  *   npm run bench:tickets -- [tickets=200] [pollSeconds=2] [parallel=3]
  */
-import http from 'node:http';
 import { baseConfig, startDesk, type Desk } from '../test/helpers/desk';
 import { startRt } from '../test/helpers/rt';
 import { freePort } from '../test/helpers/wait';
+import { webhookPassThrough } from './webhook-pass-through';
 import { followChat } from '../test/helpers/console-events';
 import { outboxWorkflowId } from '../workflows/outbox/definitions';
 import { ticketWorkflowId } from '../workflows/ticket/definitions';
@@ -28,27 +28,6 @@ type Event = { eventTime?: { seconds?: unknown; nanos?: number | null } | null; 
 const eventMs = (e: Event) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
 const payloadText = (e: Event) => (e.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []).map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('');
 
-/** Forwards RT's webhook posts to the gateway, noting when each ticket's first one arrives. */
-async function webhookPassThrough(target: string): Promise<{ url: string; arrived: Map<string, number>; close(): void }> {
-  const arrived = new Map<string, number>();
-  const server = http.createServer((req, res) => {
-    const at = Date.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks);
-      const id = String((JSON.parse(body.toString('utf8')) as { ticket?: unknown }).ticket ?? '');
-      if (!arrived.has(id)) arrived.set(id, at);
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k === 'content-type' || k.startsWith('x-')).map(([k, v]) => [k, String(v)]));
-      const answer = await fetch(target, { method: 'POST', headers, body });
-      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
-    });
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${port}/`, arrived, close: () => server.close() };
-}
-
 function row(label: string, values: number[]) {
   const ok = values.filter((v) => Number.isFinite(v));
   console.log(`          ${label.padEnd(30)} p50 ${percentile(ok, 50).toFixed(0).padStart(5)} ms   p95 ${percentile(ok, 95).toFixed(0).padStart(5)} ms   max ${Math.max(...ok).toFixed(0).padStart(5)} ms`);
@@ -56,7 +35,11 @@ function row(label: string, values: number[]) {
 
 async function main() {
   const gatewayPort = await freePort();
-  const pass = await webhookPassThrough(`http://127.0.0.1:${gatewayPort}/tickets/hook/webhook`);
+  // Noting when each ticket's first webhook arrives; RT's signature travels in its x- headers.
+  const pass = await webhookPassThrough(`http://127.0.0.1:${gatewayPort}/tickets/hook/webhook`, {
+    keysOf: (body) => [String((body as { ticket?: unknown }).ticket ?? '')],
+    forward: (headers) => Object.fromEntries(Object.entries(headers).filter(([k]) => k === 'content-type' || k.startsWith('x-')).map(([k, v]) => [k, String(v)])),
+  });
   const rt = await startRt({ webhook: { url: pass.url, secret: SECRET } });
   process.env.BENCH_RT_PASSWORD = rt.password;
   process.env.BENCH_RT_WEBHOOK = SECRET;
