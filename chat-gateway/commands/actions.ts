@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { ActionConfig } from '../../config/actions-schema';
 import { actionGrammar, fill, findAction, mayRunAction } from '../../lib/actions/catalog';
 import { grammarUsage, matchGrammar, problem } from '../../lib/actions/grammar';
-import { grammarProblemText } from '../../lib/messages/actions';
+import { grammarProblemText } from '../../lib/actions/grammar-text';
 import { t } from '../../lib/i18n';
 import { own } from '../../lib/own';
 import { runLink } from '../../lib/temporal-ui';

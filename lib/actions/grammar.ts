@@ -7,6 +7,7 @@
  * same words, are configuration errors, not surprises in chat.
  */
 import { parseIp } from '../inventory/ip';
+import { grammarProblemText } from './grammar-text';
 
 export type ParamType =
   | { kind: 'ip' }
@@ -123,18 +124,7 @@ export type GrammarProblem =
 export type GrammarMatch = { params: Record<string, string> } | { problem: string; param?: string; why: GrammarProblem };
 
 export function problem(why: GrammarProblem): { problem: string; param?: string; why: GrammarProblem } {
-  const text =
-    why.code === 'expected'
-      ? `expected "${why.literal}" where ${why.found === undefined ? 'the line ends' : `"${why.found}" is`}`
-      : why.code === 'missing'
-        ? `${why.param} is missing`
-        : why.code === 'notType'
-          ? `"${why.value}" is not ${describeType(why.type)}`
-          : why.code === 'dash'
-            ? `"${why.value}" starts with "-", which a program would read as an option`
-            : why.code === 'tooLong'
-              ? `${why.param} is longer than ${why.max} characters`
-              : `"${why.rest}" is more than it takes`;
+  const text = grammarProblemText('en', why);
   return { problem: text, ...('param' in why ? { param: why.param } : {}), why };
 }
 
@@ -176,24 +166,6 @@ export function matchGrammar(grammar: Grammar, text: string): GrammarMatch | und
   return { params };
 }
 
-export function describeType(type: ParamType): string {
-  switch (type.kind) {
-    case 'ip':
-      return 'an IPv4 or IPv6 address';
-    case 'host':
-      return 'a host name';
-    case 'int':
-      return type.max === Number.MAX_SAFE_INTEGER ? `a whole number from ${type.min}` : `a whole number from ${type.min} to ${type.max}`;
-    case 'choice':
-      return `one of ${type.options.join(', ')}`;
-    case 'pattern':
-      return `a value like /${type.source}/`;
-    case 'word':
-      return 'one word';
-    case 'text':
-      return 'some text';
-  }
-}
 
 /** The grammar as people read it in help: "where is <ip>". */
 export function grammarUsage(grammar: Grammar): string {
