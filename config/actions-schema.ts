@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { GrammarError, grammarsOverlap, matchGrammar, parseGrammar, type Grammar, type ParamType } from '../lib/actions/grammar';
 import { askedLine } from '../lib/actions/catalog';
 import { parsePrefix } from '../lib/inventory/ip';
+import { confluenceSchema } from './confluence-schema';
 import { duration, httpPeer, size, timeZone } from './schema-parts';
 import { LANGUAGES } from '../lib/i18n';
 
@@ -62,6 +63,8 @@ export const inventorySchema = z
       }),
     /** NetBox, asked too by "where is <ip>": its base URL and an API token (v1, or v2 nbt_…). */
     netbox: httpPeer.optional(),
+    /** The inventory published to Confluence pages (README, "Inventory in Confluence"). */
+    confluence: confluenceSchema.optional(),
   })
   .strict();
 export type NetworkConfig = z.infer<typeof networkSchema>;
@@ -135,7 +138,9 @@ export type CheckConfig = z.infer<typeof checkSchema>;
 /** A report of checks, run side by side; failing checks are findings, not a failed step. */
 const checksStep = z.object({ ...stepBase, checks: z.array(checkSchema).min(1).max(50) }).strict();
 
-export const actionStepSchema = z.union([ipLookupStep, inventoryStep, commandStep, httpStep, checksStep, fetchStep]);
+/** The inventory published to Confluence now (inventory.confluence); told to, a page edited by hand is overwritten. */
+const confluenceStep = z.object({ ...stepBase, confluence: z.object({ overwriteHandEdits: z.boolean().default(false) }).strict() }).strict();
+export const actionStepSchema = z.union([ipLookupStep, inventoryStep, commandStep, httpStep, checksStep, fetchStep, confluenceStep]);
 export type ActionStepConfig = z.infer<typeof actionStepSchema>;
 
 const actionSchema = z
@@ -191,7 +196,7 @@ export function templateParams(text: string): string[] {
 
 /** Grammars compiled once; parse errors and overlaps reported on the configuration's paths. */
 export function checkActions(
-  { actions, hosts, roles, chats, approvalsChat }: { actions: Record<string, ActionConfig>; hosts: Record<string, { groups: string[] }>; roles: Record<string, unknown>; chats: Record<string, unknown>; approvalsChat?: string },
+  { actions, hosts, roles, chats, approvalsChat, confluence }: { actions: Record<string, ActionConfig>; hosts: Record<string, { groups: string[] }>; roles: Record<string, unknown>; chats: Record<string, unknown>; approvalsChat?: string; confluence?: { hostGroups: string[] } },
   ctx: z.RefinementCtx,
 ): Map<string, Grammar> {
   const grammars = new Map<string, Grammar>();
@@ -231,6 +236,7 @@ export function checkActions(
         step.inventory.hostGroups.forEach((g, j) => {
           if (g !== '*' && !hostGroups.has(g)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, 'inventory', 'hostGroups', j), message: `no host is in group "${g}"` });
         });
+      if ('confluence' in step && !confluence) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, 'confluence'), message: 'there is nothing to publish to: configure inventory.confluence first' });
       if ('ipLookup' in step && !/^\{[^{}]+\}$/.test(step.ipLookup.trim())) ctx.addIssue({ code: z.ZodIssueCode.custom, path: at('steps', i, 'ipLookup'), message: 'expected one parameter of type ip, e.g. "{ip}"' });
       const onHost = 'command' in step ? step.command : 'fetch' in step ? step.fetch : undefined;
       if (onHost) {

@@ -244,7 +244,11 @@ export const configSchema = baseSchema.superRefine((cfg, ctx) => {
     checkChat(cfg.notify.admins, ['notify', 'admins']);
     checkTickets(cfg, ctx, checkChat);
     checkMonitoring(cfg, ctx, checkChat);
-    checkActions({ actions: cfg.actions, hosts: cfg.hosts, roles: cfg.roles, chats: cfg.chats, approvalsChat: cfg.notify.approvals }, ctx);
+    checkActions({ actions: cfg.actions, hosts: cfg.hosts, roles: cfg.roles, chats: cfg.chats, approvalsChat: cfg.notify.approvals, confluence: cfg.inventory.confluence }, ctx);
+    const groups = new Set(Object.values(cfg.hosts).flatMap((h) => h.groups));
+    cfg.inventory.confluence?.hostGroups.forEach((g, j) => {
+      if (g !== '*' && !groups.has(g)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['inventory', 'confluence', 'hostGroups', j], message: `no host is in group "${g}"` });
+    });
     checkChat(cfg.failures?.chat, ['failures', 'chat']);
     if (cfg.failures?.ticket) checkIncidentQueue(cfg, ctx, cfg.failures.ticket, ['failures', 'ticket']);
     cfg.api.tokens.forEach((token, i) => {

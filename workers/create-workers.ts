@@ -24,6 +24,7 @@ import { taskDatabaseFromConfig } from '../activities/taskdb/from-config';
 import { createTicketActivities } from '../activities/tickets/activities';
 import { createIncidentActivities } from '../activities/incidents/activities';
 import { createActionActivities } from '../activities/actions/activities';
+import { createInventoryActivities } from '../activities/inventory/activities';
 import { createFailureActivities } from '../activities/failures/activities';
 import { createTicketSystems } from '../activities/tickets/systems';
 import { chatTaskQueue } from '../workflows/outbox/definitions';
@@ -87,6 +88,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<CreatedWorkers>
           ...createIncidentActivities({ config, client, systems }),
           ...createFailureActivities({ config, client, systems }),
           ...createActionActivities({ config, client, executors }),
+          ...createInventoryActivities({ config, client }),
         },
       }),
     );

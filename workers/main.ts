@@ -12,6 +12,7 @@ import { syncReminderSchedules } from './reminder-schedules';
 import { ensureTicketPollers } from './ticket-pollers';
 import { syncIncidentReconciler } from './incident-reconciler';
 import { syncActionSchedules } from './action-schedules';
+import { syncInventoryPublication } from './inventory-publication';
 import { checkClosableQueues } from './ticket-close-check';
 import { freeLoopbackPort, serveWorkerMetrics } from './metrics-server';
 import { reportFailure } from '../activities/failures/report';
@@ -69,6 +70,8 @@ async function main() {
     for (const [what, ids] of Object.entries(schedules)) if (ids.length) console.log(`dutydesk: reminder schedules ${what}: ${ids.join(', ')}`);
     const actionSchedules = await syncActionSchedules(client, config);
     for (const [what, ids] of Object.entries(actionSchedules)) if (ids.length) console.log(`dutydesk: action schedules ${what}: ${ids.join(', ')}`);
+    const publication = await syncInventoryPublication(client, config);
+    if (publication !== 'none') console.log(`dutydesk: inventory publication to Confluence ${publication} for this inventory`);
     const reconciler = await syncIncidentReconciler(client, config);
     if (reconciler !== 'none') console.log(`dutydesk: incident reconciler schedule ${reconciler}`);
   }

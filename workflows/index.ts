@@ -13,3 +13,4 @@ export { incidentReconcilerWorkflow } from './incident/reconciler-workflow';
 export { incidentDigestWorkflow } from './incident/digest-workflow';
 export { failureWorkflow } from './failure/failure-workflow';
 export { actionWorkflow } from './action/action-workflow';
+export { inventoryPublishWorkflow } from './inventory/publish-workflow';

@@ -23,6 +23,7 @@ import { monitoringPeers } from '../incidents/monitoring-http';
 import { refuse, resolveAction } from './plan';
 import { FILE_RETENTION_MS, runStep } from './steps';
 import { NetBoxApi } from './netbox';
+import { publishInventory as publishInventoryNow } from '../inventory/activities';
 
 export interface ActionActivityDeps {
   config: LoadedConfig;
@@ -39,6 +40,7 @@ export function createActionActivities({ config, client, executors, filesDir = p
   const { prometheus } = monitoringPeers(config);
   const netboxConfig = config.inventory.netbox;
   const netbox = netboxConfig && new NetBoxApi({ url: netboxConfig.url, token: netboxConfig.token && (() => readSecret(netboxConfig.token!, config)) });
+  const publishInventory = config.inventory.confluence ? (options: { overwrite: boolean; signal: AbortSignal }) => publishInventoryNow(config, client, options) : undefined;
   const runUrl = (p: ActionProgress) => runLink(config.temporal.uiUrl, config.temporal.namespace, p.workflowId, p.runId);
 
   /** A long output: its start for the message, the whole in a file. */
@@ -66,7 +68,7 @@ export function createActionActivities({ config, client, executors, filesDir = p
       if (!step) refuse(`the action has no step ${input.index + 1}`);
       const info = Context.current().info;
       const timeoutMs = Math.max(1000, info.startToCloseTimeoutMs - 1000);
-      const outcome = await withHeartbeat((signal) => runStep(step, { config, executors, params, language: input.request.language, signal, timeoutMs, prometheus, netbox, filesDir }));
+      const outcome = await withHeartbeat((signal) => runStep(step, { config, executors, params, language: input.request.language, signal, timeoutMs, prometheus, netbox, filesDir, publishInventory }));
       if (outcome.file) return { detail: outcome.detail, file: outcome.file };
       if (!outcome.output?.trim()) return { detail: outcome.detail };
       return { detail: outcome.detail, ...(await keep(input.request, input.index, outcome.output)) };

@@ -112,5 +112,6 @@ function defaultTitle(step: ActionStepConfig, i: number): string {
   if ('http' in step) return 'Ask the internal API';
   if ('checks' in step) return 'Run the checks';
   if ('fetch' in step) return `Fetch ${step.fetch.path.split('/').pop()}`;
+  if ('confluence' in step) return 'Publish the inventory to Confluence';
   return `Step ${i + 1}`;
 }

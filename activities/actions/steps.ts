@@ -26,6 +26,8 @@ import { NetBoxApi, NetBoxRefused } from './netbox';
 import { shellQuote } from '../hosts/shell';
 import { fill } from '../../lib/actions/catalog';
 import { refuse, stepHost } from './plan';
+import type { PublicationReport } from '../inventory/activities';
+import { hostTable, hostsIn, networkTable, type Table } from '../../lib/inventory/tables';
 
 /** Files handed over are kept this long for the chat worker to send. */
 export const FILE_RETENTION_MS = 24 * 3_600_000;
@@ -42,6 +44,8 @@ export interface StepContext {
   timeoutMs: number;
   prometheus?: PrometheusApi;
   netbox?: NetBoxApi;
+  /** The inventory's Confluence publication, when one is configured. */
+  publishInventory?: (options: { overwrite: boolean; signal: AbortSignal }) => Promise<PublicationReport>;
   /** Where fetched files are kept for the chat worker. */
   filesDir: string;
 }
@@ -88,6 +92,12 @@ export async function runStep(step: ActionStepConfig, ctx: StepContext): Promise
   }
   if ('fetch' in step) return fetchFile(step.fetch, ctx);
   if ('inventory' in step) return inventoryReport(step.inventory, ctx);
+  if ('confluence' in step) {
+    if (!ctx.publishInventory) refuse('this worker publishes no inventory (inventory.confluence is not configured)');
+    const report = await ctx.publishInventory({ overwrite: step.confluence.overwriteHandEdits, signal: ctx.signal });
+    const written = report.pages.filter((p) => p.result !== 'unchanged' && p.result !== 'edited-by-hand').length;
+    return { detail: `${written} of ${report.pages.length} pages written`, output: report.text };
+  }
   if ('checks' in step) {
     const { detail, output } = await runChecks(step.checks, ctx.prometheus, ctx.language, ctx.signal);
     return { detail, output };
@@ -141,24 +151,20 @@ function csvField(value: string | number | undefined): string {
 }
 
 async function inventoryReport(report: Extract<ActionStepConfig, { inventory: unknown }>['inventory'], ctx: StepContext): Promise<StepOutcome> {
-  const rows: (string | number | undefined)[][] = [];
+  let table: Table;
   let summary: string;
   if (report.of === 'hosts') {
-    const all = report.hostGroups.includes('*');
-    const hosts = Object.entries(ctx.config.hosts).filter(([, h]) => all || h.groups.some((g) => report.hostGroups.includes(g)));
-    rows.push(['host', 'address', 'groups', 'transport', 'production', 'services']);
-    for (const [name, h] of hosts) rows.push([name, h.address, h.groups.join(' '), h.transport, h.production ? 'yes' : 'no', Object.keys(h.services).join(' ')]);
-    summary = t(ctx.language, 'inventory.hosts', { count: hosts.length, groups: new Set(hosts.flatMap(([, h]) => h.groups)).size });
+    table = hostTable(ctx.config, report.hostGroups);
+    const groups = new Set(hostsIn(ctx.config, report.hostGroups).flatMap(([, h]) => h.groups));
+    summary = t(ctx.language, 'inventory.hosts', { count: table.rows.length, groups: groups.size });
   } else {
-    const networks = ctx.config.inventory.networks;
-    rows.push(['prefix', 'name', 'site', 'vlan', 'owner', 'vrf']);
-    for (const n of networks) rows.push([n.prefix, n.name, n.site, n.vlan, n.owner, n.vrf]);
-    summary = t(ctx.language, 'inventory.networks', { count: networks.length, vrfs: new Set(networks.map((n) => n.vrf ?? '')).size });
+    table = networkTable(ctx.config);
+    summary = t(ctx.language, 'inventory.networks', { count: table.rows.length, vrfs: new Set(ctx.config.inventory.networks.map((n) => n.vrf ?? '')).size });
   }
   await mkdir(ctx.filesDir, { recursive: true });
   await pruneOlderThan(ctx.filesDir, FILE_RETENTION_MS);
   const name = `${report.of}.csv`;
   const file = path.join(ctx.filesDir, `${randomUUID()}-${name}`);
-  await writeFile(file, rows.map((r) => r.map(csvField).join(',')).join('\n') + '\n');
+  await writeFile(file, [table.header, ...table.rows].map((r) => r.map(csvField).join(',')).join('\n') + '\n');
   return { detail: summary, file: { path: file, name } };
 }

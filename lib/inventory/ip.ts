@@ -96,7 +96,8 @@ export interface Prefix {
 }
 
 const bits = (version: 4 | 6) => (version === 4 ? 32 : 128);
-const maskOf = (version: 4 | 6, length: number) => ((1n << BigInt(bits(version))) - 1n) ^ ((1n << BigInt(bits(version) - length)) - 1n);
+/** The network mask of a prefix length, as a number. */
+export const maskOf = (version: 4 | 6, length: number) => ((1n << BigInt(bits(version))) - 1n) ^ ((1n << BigInt(bits(version) - length)) - 1n);
 
 /** "10.20.0.0/16" or "2001:db8::/32"; host bits must be zero. Throws with what is wrong. */
 export function parsePrefix(text: string): Prefix {

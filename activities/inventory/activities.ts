@@ -1,0 +1,70 @@
+/**
+ * The inventory publication as an activity (for the Schedule and for a
+ * configuration change) and as a function an action's `confluence` step
+ * calls. Every page is tried even when one fails; a page left alone because
+ * it was edited by hand is told to ops once per version of it.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import { readSecret, type LoadedConfig } from '../../config/load';
+import { redactSecrets } from '../../lib/redact';
+import { failureRoute } from '../failures/report';
+import { enqueueChatMessage } from '../chat/outbox-client';
+import { ConfluenceApi, ConfluenceRefused } from './confluence-api';
+import { inventoryContents, publishPage, type PageOutcome } from './publish';
+
+export interface PublicationReport {
+  pages: PageOutcome[];
+  /** One line per page, for people. */
+  text: string;
+}
+
+const SAID: Record<PageOutcome['result'], (o: PageOutcome) => string> = {
+  created: (o) => `created (version ${o.version})`,
+  updated: (o) => `updated to version ${o.version}`,
+  overwritten: (o) => `overwritten as told: version ${o.version} (it had been edited by hand)`,
+  unchanged: () => 'unchanged, not written',
+  'edited-by-hand': (o) => `edited by hand (version ${o.version}), so left alone; run a confluence step with overwriteHandEdits to replace it`,
+};
+
+export async function publishInventory(config: LoadedConfig, client: Client, { overwrite, signal }: { overwrite?: boolean; signal?: AbortSignal } = {}): Promise<PublicationReport> {
+  const confluence = config.inventory.confluence;
+  if (!confluence) return { pages: [], text: 'No Confluence is configured (inventory.confluence): nothing to publish.' };
+  const api = new ConfluenceApi({ url: confluence.url, user: confluence.user, token: () => readSecret(confluence.token!, config) });
+  const spaceId = await api.spaceId(confluence.space);
+  const contents = await inventoryContents(config, confluence, signal);
+  const pages: PageOutcome[] = [];
+  const failures: { title: string; error: unknown }[] = [];
+  for (const content of contents) {
+    try {
+      pages.push(await publishPage(api, { spaceId, parentId: confluence.parentId, siteUrl: confluence.url }, content, overwrite ?? confluence.overwriteHandEdits));
+    } catch (error) {
+      failures.push({ title: content.title, error });
+    }
+  }
+  const route = failureRoute(config);
+  for (const page of pages.filter((p) => p.result === 'edited-by-hand')) {
+    // A new message with a key of its own per page version: the outbox posts it once, however often this runs.
+    if (route)
+      await enqueueChatMessage(client, route.chat, {
+        key: `confluence/${page.pageId}/v${page.version}/edited-by-hand`,
+        mode: 'new',
+        message: { text: `📝 The Confluence page "${page.title}" was edited by hand (version ${page.version}), so dutydesk no longer updates it. To replace it with the inventory, run an action with a confluence step that has overwriteHandEdits: true, or set inventory.confluence.overwriteHandEdits.${page.url ? `\n${page.url}` : ''}` },
+      });
+  }
+  const lines = [...pages.map((p) => `${p.title}: ${SAID[p.result](p)}${p.url && p.result !== 'unchanged' ? ` ${p.url}` : ''}`), ...failures.map((f) => `${f.title}: failed: ${redactSecrets((f.error as Error).message)}`)];
+  if (failures.length) {
+    const refusedOnly = failures.every((f) => f.error instanceof ConfluenceRefused);
+    throw ApplicationFailure.create({ message: lines.join('\n'), type: refusedOnly ? 'ConfluenceRefused' : 'ConfluenceUnavailable', nonRetryable: refusedOnly, details: [pages] });
+  }
+  return { pages, text: lines.join('\n') };
+}
+
+export function createInventoryActivities({ config, client }: { config: LoadedConfig; client: Client }) {
+  return {
+    /** What the configuration says: its overwriteHandEdits, never the caller's. */
+    async publishInventory(): Promise<PublicationReport> {
+      return publishInventory(config, client);
+    },
+  };
+}
