@@ -18,6 +18,7 @@ import { dumpButtons, dumpCommand } from './commands/dumps';
 import { forecastButtons, forecastCommand } from './commands/forecast';
 import { actionButtons, refuseAction, runAction } from './commands/actions';
 import { findAction, mayRunAction } from '../lib/actions/catalog';
+import { actionsInReach } from '../config/teams';
 import { helpCommand } from './commands/help';
 import { homeCommands } from './commands/home';
 import { cancelCommand, hostsCommand, restartButtons, restartCommand, statusCommand } from './commands/restart';
@@ -146,7 +147,8 @@ export class Dispatcher {
     }
     if (!command) {
       // Not a built-in command: perhaps a runbook action's words.
-      const found = findAction(this.config.actions, text);
+      // With teams, only the actions of the teams this chat reaches: another team's are not there at all.
+      const found = findAction(actionsInReach(this.config, ctx.user, ctx.chat), text.trim().replace(/^\//, ''));
       if (found && !mayRunAction(found.action, ctx.user.roles)) {
         this.note(incoming, ctx.user.id, asked, 'refused', `lacks a role of action ${found.id}`);
         return refuseAction(ctx, found.action);

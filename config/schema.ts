@@ -13,6 +13,7 @@ import { dumpsSchema } from './dumps-schema';
 import { hostSchema, sshSchema } from './hosts-schema';
 import { forecastSchema } from './forecast-schema';
 import { actionsSchema, checkActions, inventorySchema } from './actions-schema';
+import { checkTeams, teamsSchema } from './teams-schema';
 import { monitoringSchema } from './monitoring-schema';
 
 export type { SecretRef } from './schema-parts';
@@ -54,7 +55,8 @@ export type UserConfig = z.infer<typeof userSchema>;
 const chatSchema = z
   .object({
     title: z.string().min(1),
-    web: z.string().optional(),
+    /** The web console's name for it; "dm-…" names are people's direct chats there. */
+    web: z.string().refine((v) => !v.startsWith('dm-'), 'dm-… is how the console names a person\'s direct chat: give the group another name').optional(),
     /** Telegram chat id: negative for groups, e.g. -1001234567890. */
     telegram: z.union([z.number().int(), z.string().regex(/^-?\d+$/, 'expected a numeric Telegram chat id')]).transform(String).optional(),
     /** Slack channel id, e.g. C0123ABCD. */
@@ -209,6 +211,8 @@ const baseSchema = z
     inventory: inventorySchema.default({}),
     /** Runbook actions as data: a grammar, roles, steps (README, "Runbook actions"). */
     actions: actionsSchema,
+    /** Several teams in one deployment: members, chats, hosts, ticket groups, Confluence space (README, "Teams"). */
+    teams: teamsSchema,
     /** The HTTP API: each token acts as a user, with that user's roles. */
     api: z
       .object({
@@ -245,6 +249,7 @@ export const configSchema = baseSchema.superRefine((cfg, ctx) => {
     checkTickets(cfg, ctx, checkChat);
     checkMonitoring(cfg, ctx, checkChat);
     checkActions({ actions: cfg.actions, hosts: cfg.hosts, roles: cfg.roles, chats: cfg.chats, approvalsChat: cfg.notify.approvals, confluence: cfg.inventory.confluence }, ctx);
+    checkTeams({ teams: cfg.teams, users: cfg.users, chats: cfg.chats, hosts: cfg.hosts, ticketGroups: Object.keys(cfg.tickets?.groups ?? {}), actions: cfg.actions, confluenceSpace: cfg.inventory.confluence?.space }, ctx);
     const groups = new Set(Object.values(cfg.hosts).flatMap((h) => h.groups));
     cfg.inventory.confluence?.hostGroups.forEach((g, j) => {
       if (g !== '*' && !groups.has(g)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['inventory', 'confluence', 'hostGroups', j], message: `no host is in group "${g}"` });

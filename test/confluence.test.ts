@@ -57,7 +57,7 @@ const puts = () => peer.requests.filter((r) => r.method === 'PUT').length;
 
 test('a worker start publishes a new inventory once: three pages, each written with the next version and dutydesk\'s mark', async () => {
   expect(await syncInventoryPublication(desk.env.client, desk.config)).toBe('started');
-  const run = desk.env.client.workflow.getHandle(`${INVENTORY_PUBLISH_PREFIX}config-${inventoryDigest(desk.config, desk.config.inventory.confluence!)}`);
+  const run = desk.env.client.workflow.getHandle(`${INVENTORY_PUBLISH_PREFIX}config-${inventoryDigest(desk.config)}`);
   const report = await run.result();
   expect(report.pages.map((p: { title: string; result: string; version: number }) => [p.title, p.result, p.version])).toEqual([
     [TITLES.hosts, 'created', 2],
@@ -179,4 +179,26 @@ test('without inventory.confluence nothing is published and the Schedule goes', 
   expect(await syncInventoryPublication(desk.env.client, none)).toBe('none');
   await expect(desk.env.client.schedule.getHandle(INVENTORY_PUBLISH_SCHEDULE).describe()).rejects.toThrow(/not found/i);
   expect((await publishInventory(none, desk.env.client)).text).toBe('No Confluence is configured (inventory.confluence): nothing to publish.');
+});
+
+test("each team's own space gets its own hosts' pages", async () => {
+  peer.spaces.push({ id: '131073', key: 'SD', name: 'Service Desk' });
+  const raw = rawConfig() as Record<string, any>;
+  raw.hosts.h1.groups = ['sd'];
+  raw.teams = { sd: { title: 'Service Desk', members: ['alice'], hostGroups: ['sd'], confluence: { space: 'SD' } }, net: { title: 'Network', members: ['bob'], hostGroups: ['test'] } };
+  raw.actions = { 'net.publish': raw.actions['net.publish'] };
+  const teams = parseConfig(raw, desk.configFile);
+  const report = await publishInventory(teams, desk.env.client);
+  const sd = report.pages.filter((p) => p.team === 'sd');
+  expect(sd.map((p) => [p.title, p.result])).toEqual([
+    [TITLES.hosts, 'created'],
+    [TITLES.networks, 'created'],
+    [TITLES.diagram, 'created'],
+  ]);
+  const sdHosts = [...peer.pages.values()].find((p) => p.spaceId === '131073' && p.title === TITLES.hosts)!;
+  expect(peer.current(sdHosts).body).toContain('<td>h1</td>');
+  expect(peer.current(sdHosts).body).not.toContain('pos-7');
+  expect(report.text).toContain('Hosts (dutydesk) (team sd): created');
+  expect(() => parseConfig({ ...raw, teams: { ...raw.teams, net: { ...raw.teams.net, confluence: { space: 'sd' } } } }, desk.configFile)).toThrow("space sd is team sd's already");
+  expect(() => parseConfig({ ...raw, teams: { ...raw.teams, net: { ...raw.teams.net, confluence: { space: 'net' } } } }, desk.configFile)).toThrow("space net is inventory.confluence's already");
 });

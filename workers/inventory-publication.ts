@@ -33,7 +33,7 @@ export async function syncInventoryPublication(client: Client, config: LoadedCon
   if (!confluence) return 'none';
   try {
     await client.workflow.start('inventoryPublishWorkflow', {
-      workflowId: `${INVENTORY_PUBLISH_PREFIX}config-${inventoryDigest(config, confluence)}`,
+      workflowId: `${INVENTORY_PUBLISH_PREFIX}config-${inventoryDigest(config)}`,
       taskQueue: TASK_QUEUES.desk,
       args: [{ trigger: 'configuration' }],
       // A failed publication of this inventory may be tried again by the next worker start; a finished one is not repeated.

@@ -68,7 +68,7 @@ export function createActionActivities({ config, client, executors, filesDir = p
       if (!step) refuse(`the action has no step ${input.index + 1}`);
       const info = Context.current().info;
       const timeoutMs = Math.max(1000, info.startToCloseTimeoutMs - 1000);
-      const outcome = await withHeartbeat((signal) => runStep(step, { config, executors, params, language: input.request.language, signal, timeoutMs, prometheus, netbox, filesDir, publishInventory }));
+      const outcome = await withHeartbeat((signal) => runStep(step, { config, actionId: input.request.actionId, executors, params, language: input.request.language, signal, timeoutMs, prometheus, netbox, filesDir, publishInventory }));
       if (outcome.file) return { detail: outcome.detail, file: outcome.file };
       if (!outcome.output?.trim()) return { detail: outcome.detail };
       return { detail: outcome.detail, ...(await keep(input.request, input.index, outcome.output)) };

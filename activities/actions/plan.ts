@@ -8,6 +8,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { DutydeskConfig } from '../../config/schema';
 import { findUser } from '../../config/access';
+import { hasTeams, stepGroups, teamOfAction, teamsInReach, teamsOf } from '../../config/teams';
 import { planIdOf } from '../../config/inventory';
 import { primaryChat } from '../../config/restart-plan';
 import type { ActionConfig, ActionStepConfig } from '../../config/actions-schema';
@@ -22,11 +23,12 @@ export function refuse(message: string, shown?: { title: string; asked: string }
 }
 
 /** The host a command or fetch step runs on, within its host groups. */
-export function stepHost(config: DutydeskConfig, onHost: { host: string; hostGroups: string[] }, params: Record<string, string>): string {
+export function stepHost(config: DutydeskConfig, actionId: string, onHost: { host: string; hostGroups: string[] }, params: Record<string, string>): string {
   const name = fill(onHost.host, params);
   const host = own(config.hosts, name);
   if (!host) refuse(`there is no host "${name.slice(0, 80)}" in the inventory`);
-  const groups = onHost.hostGroups;
+  // With teams, within the action's team's hosts too.
+  const groups = stepGroups(config, actionId, onHost.hostGroups);
   if (!groups.includes('*') && !host.groups.some((g) => groups.includes(g))) refuse(`${name} is not in ${groups.join(', ')}, where this action runs`);
   return name;
 }
@@ -61,6 +63,10 @@ export function resolveAction(config: DutydeskConfig, request: ActionRequest, sc
     const user = findUser(config, request.requestedBy?.id);
     if (!user) no('the person who asked is not in the configuration');
     if (!mayRunAction(action, user.roles)) no(`${user.name} may not run ${action.title}: it is for ${action.roles!.join(', ')}`);
+    // With teams: a member of the action's team, in that team's chat or their own direct chat.
+    if (hasTeams(config) && !teamsInReach(config, user, request.chat).includes(teamOfAction(request.actionId))) {
+      no(teamsOf(config, user.id).includes(teamOfAction(request.actionId)) ? `${action.title} runs only in team ${teamOfAction(request.actionId)}'s chats or in direct chat` : `${user.name} is not in team ${teamOfAction(request.actionId)}, whose action this is`);
+    }
     requester = { id: user.id, name: user.name };
   }
   const matched = matchGrammar(grammar, asked);
@@ -76,8 +82,8 @@ export function resolveAction(config: DutydeskConfig, request: ActionRequest, sc
   }
   try {
     for (const step of action.steps) {
-      if ('command' in step) stepHost(config, step.command, matched.params);
-      if ('fetch' in step) stepHost(config, step.fetch, matched.params);
+      if ('command' in step) stepHost(config, request.actionId, step.command, matched.params);
+      if ('fetch' in step) stepHost(config, request.actionId, step.fetch, matched.params);
     }
   } catch (err) {
     no((err as Error).message);
@@ -97,7 +103,8 @@ export function resolveAction(config: DutydeskConfig, request: ActionRequest, sc
             chat: primaryChat(config, (approval.chat ?? config.notify.approvals)!),
             timeoutMs: approval.timeout,
             // Who may decide, from this worker's configuration: the workflow checks each decision against it.
-            approvers: config.users.filter((u) => u.roles.includes(approval.role) && u.id !== requester.id).map((u) => ({ id: u.id, name: u.name })),
+            // With teams, members of the action's team alone.
+            approvers: config.users.filter((u) => u.roles.includes(approval.role) && u.id !== requester.id && (!hasTeams(config) || teamsOf(config, u.id).includes(teamOfAction(request.actionId)))).map((u) => ({ id: u.id, name: u.name })),
           },
         }
       : {}),

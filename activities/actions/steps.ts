@@ -26,6 +26,7 @@ import { NetBoxApi, NetBoxRefused } from './netbox';
 import { shellQuote } from '../hosts/shell';
 import { fill } from '../../lib/actions/catalog';
 import { refuse, stepHost } from './plan';
+import { stepGroups, teamInventory } from '../../config/teams';
 import type { PublicationReport } from '../inventory/activities';
 import { hostTable, hostsIn, networkTable, type Table } from '../../lib/inventory/tables';
 
@@ -37,6 +38,8 @@ export const OUTPUT_LIMIT = 1024 * 1024;
 
 export interface StepContext {
   config: DutydeskConfig;
+  /** Whose step this is: with teams, it reaches its team's hosts alone. */
+  actionId: string;
   executors: HostExecutors;
   params: Record<string, string>;
   language: string;
@@ -67,7 +70,8 @@ export async function runStep(step: ActionStepConfig, ctx: StepContext): Promise
   if ('ipLookup' in step) {
     const ip = parseIp(fill(step.ipLookup, ctx.params).trim());
     if (!ip) refuse(`"${fill(step.ipLookup, ctx.params).slice(0, 60)}" is not an IP address`);
-    const found = whereIs(ctx.config, ip);
+    // With teams, the hosts of the action's team alone (networks are everyone's).
+    const found = whereIs(teamInventory(ctx.config, ctx.actionId), ip);
     if (ctx.netbox) {
       try {
         found.netbox = await ctx.netbox.lookup(ip);
@@ -82,7 +86,7 @@ export async function runStep(step: ActionStepConfig, ctx: StepContext): Promise
     return { detail: firstLine(text.split('\n')[1] ?? text), output: text };
   }
   if ('command' in step) {
-    const host = stepHost(ctx.config, step.command, ctx.params);
+    const host = stepHost(ctx.config, ctx.actionId, step.command, ctx.params);
     const command = [step.command.run, ...step.command.args.map((a) => fill(a, ctx.params))].map(shellQuote).join(' ');
     const result = await ctx.executors.for(host).exec(command, { timeoutMs: ctx.timeoutMs, signal: ctx.signal, stdoutLimit: OUTPUT_LIMIT });
     const stdout = redactSecrets(result.stdout);
@@ -127,7 +131,7 @@ function prettyJson(text: string): string {
 const PATH_VALUE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
 
 async function fetchFile(fetchConfig: Extract<ActionStepConfig, { fetch: unknown }>['fetch'], ctx: StepContext): Promise<StepOutcome> {
-  const host = stepHost(ctx.config, fetchConfig, ctx.params);
+  const host = stepHost(ctx.config, ctx.actionId, fetchConfig, ctx.params);
   const remote = fill(fetchConfig.path, ctx.params, (v) => (PATH_VALUE.test(v) && !v.includes('..') ? v : refuse(`"${v.slice(0, 40)}" is no name for a file`)));
   const executor = ctx.executors.for(host);
   // The size first, so a file past the limit is refused before a byte is copied.
@@ -154,8 +158,9 @@ async function inventoryReport(report: Extract<ActionStepConfig, { inventory: un
   let table: Table;
   let summary: string;
   if (report.of === 'hosts') {
-    table = hostTable(ctx.config, report.hostGroups);
-    const groups = new Set(hostsIn(ctx.config, report.hostGroups).flatMap(([, h]) => h.groups));
+    const reach = stepGroups(ctx.config, ctx.actionId, report.hostGroups);
+    table = hostTable(ctx.config, reach);
+    const groups = new Set(hostsIn(ctx.config, reach).flatMap(([, h]) => h.groups));
     summary = t(ctx.language, 'inventory.hosts', { count: table.rows.length, groups: groups.size });
   } else {
     table = networkTable(ctx.config);

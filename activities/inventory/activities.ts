@@ -11,7 +11,7 @@ import { redactSecrets } from '../../lib/redact';
 import { failureRoute } from '../failures/report';
 import { enqueueChatMessage } from '../chat/outbox-client';
 import { ConfluenceApi, ConfluenceRefused } from './confluence-api';
-import { inventoryContents, publishPage, type PageOutcome } from './publish';
+import { inventoryContents, publications, publishPage, type PageOutcome } from './publish';
 
 export interface PublicationReport {
   pages: PageOutcome[];
@@ -28,18 +28,19 @@ const SAID: Record<PageOutcome['result'], (o: PageOutcome) => string> = {
 };
 
 export async function publishInventory(config: LoadedConfig, client: Client, { overwrite, signal }: { overwrite?: boolean; signal?: AbortSignal } = {}): Promise<PublicationReport> {
-  const confluence = config.inventory.confluence;
-  if (!confluence) return { pages: [], text: 'No Confluence is configured (inventory.confluence): nothing to publish.' };
-  const api = new ConfluenceApi({ url: confluence.url, user: confluence.user, token: () => readSecret(confluence.token!, config) });
-  const spaceId = await api.spaceId(confluence.space);
-  const contents = await inventoryContents(config, confluence, signal);
+  const where = publications(config);
+  if (where.length === 0) return { pages: [], text: 'No Confluence is configured (inventory.confluence): nothing to publish.' };
   const pages: PageOutcome[] = [];
   const failures: { title: string; error: unknown }[] = [];
-  for (const content of contents) {
-    try {
-      pages.push(await publishPage(api, { spaceId, parentId: confluence.parentId, siteUrl: confluence.url }, content, overwrite ?? confluence.overwriteHandEdits));
-    } catch (error) {
-      failures.push({ title: content.title, error });
+  for (const { team, confluence } of where) {
+    const api = new ConfluenceApi({ url: confluence.url, user: confluence.user, token: () => readSecret(confluence.token!, config) });
+    const spaceId = await api.spaceId(confluence.space);
+    for (const content of await inventoryContents(config, confluence, signal)) {
+      try {
+        pages.push({ ...(await publishPage(api, { spaceId, parentId: confluence.parentId, siteUrl: confluence.url }, content, overwrite ?? confluence.overwriteHandEdits)), ...(team ? { team } : {}) });
+      } catch (error) {
+        failures.push({ title: `${content.title}${team ? ` (team ${team})` : ''}`, error });
+      }
     }
   }
   const route = failureRoute(config);
@@ -52,7 +53,7 @@ export async function publishInventory(config: LoadedConfig, client: Client, { o
         message: { text: `📝 The Confluence page "${page.title}" was edited by hand (version ${page.version}), so dutydesk no longer updates it. To replace it with the inventory, run an action with a confluence step that has overwriteHandEdits: true, or set inventory.confluence.overwriteHandEdits.${page.url ? `\n${page.url}` : ''}` },
       });
   }
-  const lines = [...pages.map((p) => `${p.title}: ${SAID[p.result](p)}${p.url && p.result !== 'unchanged' ? ` ${p.url}` : ''}`), ...failures.map((f) => `${f.title}: failed: ${redactSecrets((f.error as Error).message)}`)];
+  const lines = [...pages.map((p) => `${p.title}${p.team ? ` (team ${p.team})` : ''}: ${SAID[p.result](p)}${p.url && p.result !== 'unchanged' ? ` ${p.url}` : ''}`), ...failures.map((f) => `${f.title}: failed: ${redactSecrets((f.error as Error).message)}`)];
   if (failures.length) {
     const refusedOnly = failures.every((f) => f.error instanceof ConfluenceRefused);
     throw ApplicationFailure.create({ message: lines.join('\n'), type: refusedOnly ? 'ConfluenceRefused' : 'ConfluenceUnavailable', nonRetryable: refusedOnly, details: [pages] });

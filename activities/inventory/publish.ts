@@ -32,6 +32,8 @@ export interface PageContent {
 export type PageResult = 'created' | 'updated' | 'unchanged' | 'edited-by-hand' | 'overwritten';
 export interface PageOutcome {
   kind: InventoryPageKind;
+  /** A team's own space's page; absent for inventory.confluence's. */
+  team?: string;
   title: string;
   result: PageResult;
   pageId: string;
@@ -55,10 +57,24 @@ export function inventorySources(config: Pick<DutydeskConfig, 'hosts' | 'invento
   };
 }
 
+/** Where the inventory goes: inventory.confluence's space with every host it names, and each team's space with the team's hosts. */
+export function publications(config: Pick<DutydeskConfig, 'inventory' | 'teams'>): { team?: string; confluence: ConfluenceConfig }[] {
+  const confluence = config.inventory.confluence;
+  if (!confluence) return [];
+  const teams = Object.entries(config.teams).flatMap(([team, t]) => (t.confluence ? [{ team, confluence: { ...confluence, space: t.confluence.space, parentId: t.confluence.parentId, hostGroups: t.hostGroups } }] : []));
+  return [{ confluence }, ...teams];
+}
+
 /** A digest of everything published, to start one publication per distinct inventory. */
-export function inventoryDigest(config: Pick<DutydeskConfig, 'hosts' | 'inventory'>, confluence: ConfluenceConfig): string {
-  const s = inventorySources(config, confluence);
-  return digestOf(JSON.stringify([confluence.url, confluence.space, confluence.parentId ?? '', s.hosts, s.networks, s.diagram && { title: s.diagram.title, dot: s.diagram.diagram.dot }]));
+export function inventoryDigest(config: Pick<DutydeskConfig, 'hosts' | 'inventory' | 'teams'>): string {
+  return digestOf(
+    JSON.stringify(
+      publications(config).map(({ confluence }) => {
+        const s = inventorySources(config, confluence);
+        return [confluence.url, confluence.space, confluence.parentId ?? '', s.hosts, s.networks, s.diagram && { title: s.diagram.title, dot: s.diagram.diagram.dot }];
+      }),
+    ),
+  );
 }
 
 export async function inventoryContents(config: Pick<DutydeskConfig, 'hosts' | 'inventory'>, confluence: ConfluenceConfig, signal?: AbortSignal): Promise<PageContent[]> {

@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { REQUESTED_BY_ATTR } from '../../lib/search-attributes';
+import { REQUESTED_BY_ATTR, TEAM_ATTR } from '../../lib/search-attributes';
+import { teamOfAction } from '../../config/teams';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import { actionProgressQuery, actionWorkflowId, decideActionUpdate, type ActionProgress, type ActionRequest } from '../../workflows/action/definitions';
 import type { Person } from '../../workflows/restart/definitions';
@@ -29,7 +30,10 @@ export class ActionClient {
         // A message's run happens once, even when the message comes again after it ended; a key's run, once at a time.
         workflowIdReusePolicy: once ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         args: [request],
-        typedSearchAttributes: [{ key: REQUESTED_BY_ATTR, value: request.requestedBy.id }],
+        typedSearchAttributes: [
+          { key: REQUESTED_BY_ATTR, value: request.requestedBy.id },
+          { key: TEAM_ATTR, value: teamOfAction(request.actionId) },
+        ],
       });
       return { workflowId, started: true };
     } catch (err) {

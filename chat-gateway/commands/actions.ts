@@ -11,6 +11,7 @@ import { grammarUsage, matchGrammar, problem } from '../../lib/actions/grammar';
 import { grammarProblemText } from '../../lib/actions/grammar-text';
 import { t } from '../../lib/i18n';
 import { own } from '../../lib/own';
+import { actionsInReach } from '../../config/teams';
 import { runLink } from '../../lib/temporal-ui';
 import { ActionRejected } from '../actions/action-client';
 import type { ButtonHandler, CommandContext } from './context';
@@ -41,7 +42,8 @@ async function decide(ctx: CommandContext, workflowId: string, approve: boolean)
   const lang = ctx.user.language;
   const progress = await ctx.actions.progress(workflowId);
   // The approver's role from this gateway's configuration, for the action the run says it is.
-  const action = own(ctx.config.actions, progress.request.actionId);
+  // Only someone the action's team reaches here, as for running it.
+  const action = own(actionsInReach(ctx.config, ctx.user, ctx.chat), progress.request.actionId);
   const role = action?.approval?.role;
   if (!action || !role || !ctx.user.roles.includes(role)) return ctx.reply(t(lang, 'action.notAllowedApprove', { role: role ?? '-', title: action?.title ?? progress.request.actionId }));
   try {
@@ -54,7 +56,7 @@ async function decide(ctx: CommandContext, workflowId: string, approve: boolean)
 
 /** A home's button for an action that takes no values: action.run:<action id>, run in the chat where pressed. */
 async function runFromButton(ctx: CommandContext, actionId: string): Promise<void> {
-  const action = own(ctx.config.actions, actionId);
+  const action = own(actionsInReach(ctx.config, ctx.user, ctx.chat), actionId);
   if (!action) return ctx.reply(t(ctx.user.language, 'error.unknownCommand', { command: actionId.slice(0, 40) }));
   if (!mayRunAction(action, ctx.user.roles)) return refuseAction(ctx, action);
   const grammar = actionGrammar(action);
@@ -75,7 +77,7 @@ const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** help's lines for the actions this person may run: "where is <ip> — Where is this IP?". */
 export function actionHelpLines(ctx: CommandContext): string[] {
-  const mine = Object.values(ctx.config.actions).filter((a) => mayRunAction(a, ctx.user.roles));
+  const mine = Object.values(actionsInReach(ctx.config, ctx.user, ctx.chat)).filter((a) => mayRunAction(a, ctx.user.roles));
   if (mine.length === 0) return [];
   return [t(ctx.user.language, 'help.actions'), ...mine.map((a) => `• ${grammarUsage(actionGrammar(a))} — ${a.title}`)];
 }

@@ -5,7 +5,7 @@ import type { Command } from './context';
 
 export function homeCommands(all: () => Command[]): Command[] {
   const run: Command['run'] = async (ctx) => {
-    const content = await homeContent(ctx.config, ctx, ctx.user, ctx.user.language, { helpKeys: all().filter((c) => !c.unlisted) });
+    const content = await homeContent(ctx.config, ctx, ctx.user, ctx.user.language, { helpKeys: all().filter((c) => !c.unlisted), chat: ctx.chat });
     await ctx.reply(renderHome(content));
   };
   return [

@@ -8,14 +8,16 @@
 import { can } from '../../config/access';
 import type { LoadedConfig } from '../../config/load';
 import type { UserConfig } from '../../config/schema';
+import { actionsInReach, hasTeams, teamsOf } from '../../config/teams';
+import type { ChatRef } from '../../workflows/restart/definitions';
 import { actionGrammar, mayRunAction } from '../../lib/actions/catalog';
 import { grammarUsage } from '../../lib/actions/grammar';
 import { t, type MessageKey } from '../../lib/i18n';
 import type { Services } from '../commands/context';
 import type { HomeAction, HomeContent } from '../../lib/messages/home';
 
-export function homeActions(config: LoadedConfig, user: UserConfig): HomeAction[] {
-  return Object.entries(config.actions)
+export function homeActions(config: LoadedConfig, user: UserConfig, chat?: ChatRef): HomeAction[] {
+  return Object.entries(actionsInReach(config, user, chat))
     .filter(([, a]) => mayRunAction(a, user.roles))
     .map(([id, a]) => {
       const grammar = actionGrammar(a);
@@ -28,7 +30,7 @@ export async function homeContent(
   services: Pick<Services, 'restarts' | 'tickets' | 'incidents' | 'actions'>,
   user: UserConfig,
   language: string,
-  extra: { helpKeys: { capability?: Parameters<typeof can>[2]; helpKey: MessageKey }[]; consoleButton?: boolean },
+  extra: { helpKeys: { capability?: Parameters<typeof can>[2]; helpKey: MessageKey }[]; consoleButton?: boolean; chat?: ChatRef },
 ): Promise<HomeContent> {
   // What cannot be read now (Temporal busy, a list failing) is left out rather than failing the whole home.
   const [restarts, actions, owned, incidents] = await Promise.all([
@@ -37,18 +39,21 @@ export async function homeContent(
     config.tickets ? services.tickets.ownedBy(user.tickets).catch(() => []) : undefined,
     config.monitoring && can(config, user, 'status') ? services.incidents.open().catch(() => undefined) : undefined,
   ]);
-  const titleOf = (id: string) => (Object.hasOwn(config.actions, id) ? config.actions[id].title : id);
+  // Runs of actions this person reaches (with teams: their teams'), and restarts of hosts their teams hold.
+  const reach = actionsInReach(config, user);
+  const groups = hasTeams(config) ? teamsOf(config, user.id).flatMap((team) => config.teams[team].hostGroups) : ['*'];
+  const holds = (host: string) => groups.includes('*') || (Object.hasOwn(config.hosts, host) && config.hosts[host].groups.some((g) => groups.includes(g)));
   return {
     name: user.name,
     language,
     tickets: owned,
     incidents: incidents && { total: incidents.total, subjects: incidents.incidents.slice(0, 10).map((i) => i.host ?? i.workflowId) },
     running: [
-      ...restarts.map((r) => ({ what: t(language, 'home.restartOf', { host: r.host }), requestedBy: r.requestedBy })),
-      ...actions.map((a) => ({ what: titleOf(a.actionId), requestedBy: a.requestedBy })),
+      ...restarts.filter((r) => holds(r.host)).map((r) => ({ what: t(language, 'home.restartOf', { host: r.host }), requestedBy: r.requestedBy })),
+      ...actions.filter((a) => Object.hasOwn(reach, a.actionId)).map((a) => ({ what: reach[a.actionId].title, requestedBy: a.requestedBy })),
     ],
     youCan: extra.helpKeys.filter((c) => !c.capability || can(config, user, c.capability)).map((c) => t(language, c.helpKey)),
-    actions: homeActions(config, user),
+    actions: homeActions(config, user, extra.chat),
     consoleButton: extra.consoleButton,
   };
 }
