@@ -168,6 +168,13 @@ SEL
   apt_install request-tracker5 rt5-standalone rt5-db-sqlite
 }
 
+# tcpdump from Debian: the demo's debug capture action (and its test) capture on loopback.
+ensure_tcpdump() {
+  not_from_debian tcpdump && return
+  [ -x /usr/bin/tcpdump ] || log "installing tcpdump from Debian (for the demo's debug capture)…"
+  apt_install tcpdump
+}
+
 # Prometheus and Alertmanager from Debian: the incident tests run real ones on
 # loopback ports, and `npm start` runs them for the demo hosts.
 ensure_monitoring() {

@@ -11,6 +11,7 @@ ensure_request_tracker || log "Request Tracker 5 could not be installed; the dem
 ensure_postgres || log "PostgreSQL could not be installed; the demo runs without forecasts."
 ensure_fonts || log "fonts-dejavu-core could not be installed; forecast charts may lack text."
 ensure_jdk || log "No JDK could be installed; the demo runs without its Java service (dumps)."
+ensure_tcpdump || log "tcpdump could not be installed; the demo's debug capture will say so."
 cd "$ROOT"
 # node with tsx's loader, not the tsx wrapper: one process, so signals and SIGKILL reach the supervisor itself.
 exec node --import tsx scripts/start.ts "$@"

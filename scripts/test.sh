@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: provisions what the tests need (npm packages, the Temporal CLI,
-# OpenSSH's sshd, PostgreSQL, fonts, a JDK, docker-compose and docker-py, Chromium, Request Tracker 5, Prometheus and Alertmanager),
+# OpenSSH's sshd, PostgreSQL, fonts, a JDK, docker-compose and docker-py, Chromium, Request Tracker 5, Prometheus and Alertmanager, tcpdump),
 # type-checks, then runs every test.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
@@ -15,6 +15,7 @@ ensure_docker_context_checker
 ensure_chromium
 ensure_request_tracker
 ensure_monitoring
+ensure_tcpdump
 cd "$ROOT"
 log "type-checking…"
 node_modules/.bin/tsc --noEmit -p .
