@@ -34,6 +34,7 @@ import { reportFailure, type FailureReport } from '../activities/failures/report
 import { collectProcessMetrics, metricsText } from '../lib/metrics';
 import { consoleRouter } from './web-console/routes';
 import { ConsoleStore } from './web-console/store';
+import { hasTeams } from '../config/teams';
 
 export interface GatewayDeps {
   config: LoadedConfig;
@@ -75,7 +76,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const tickets = new TicketClient(deps.client);
   const deadlines = new DeadlineClient(deps.client);
   const forecastTiming = { recheckMs: deps.config.forecast?.recheck ?? 5 * 60_000, watchForMs: deps.config.forecast?.watchFor ?? 7 * 86_400_000 };
-  const services = { restarts, tickets, deadlines, dumps: new DumpClient(deps.client), forecasts: new ForecastClient(deps.client, forecastTiming), incidents: new IncidentClient(deps.client), actions: new ActionClient(deps.client) };
+  const services = { restarts, tickets, deadlines, dumps: new DumpClient(deps.client), forecasts: new ForecastClient(deps.client, forecastTiming), incidents: new IncidentClient(deps.client), actions: new ActionClient(deps.client, hasTeams(deps.config)) };
   const audit = new AuditTrail(deps.auditFile ?? path.join(deps.consoleFile ? path.dirname(deps.consoleFile) : path.join(os.tmpdir(), 'dutydesk'), 'audit.jsonl'), deps.log ?? console.log);
   const revoked = deps.consoleFile ? path.join(path.dirname(deps.consoleFile), 'console-signed-out.json') : undefined;
   const identity = new ConsoleIdentity(deps.config, new ConsoleSessions(consoleSessionKey(deps.config, deps.consoleFile), deps.config.gateway.console.sessionTtl, Date.now, revoked));

@@ -128,6 +128,8 @@ const checkSchema = z.union([
       above: z.number().optional(),
       /** How values read: "s", "%", "ms". */
       unit: z.string().max(10).optional(),
+      /** The last this long drawn as a small chart with the threshold (a PNG with the report), e.g. 1h. */
+      chart: duration.refine((ms) => ms >= 5 * 60_000 && ms <= 7 * 86_400_000, 'expected from 5m to 7d').optional(),
     })
     .strict()
     .refine((c) => c.below === undefined || c.above === undefined, 'give "below" or "above", not both'),
@@ -138,8 +140,8 @@ export type CheckConfig = z.infer<typeof checkSchema>;
 /** A report of checks, run side by side; failing checks are findings, not a failed step. */
 const checksStep = z.object({ ...stepBase, checks: z.array(checkSchema).min(1).max(50) }).strict();
 
-/** The inventory published to Confluence now (inventory.confluence); told to, a page edited by hand is overwritten. */
-const confluenceStep = z.object({ ...stepBase, confluence: z.object({ overwriteHandEdits: z.boolean().default(false) }).strict() }).strict();
+/** The inventory published to Confluence now (inventory.confluence); overwriteHandEdits (default: inventory.confluence's) replaces pages edited by hand. */
+const confluenceStep = z.object({ ...stepBase, confluence: z.object({ overwriteHandEdits: z.boolean().optional() }).strict() }).strict();
 export const actionStepSchema = z.union([ipLookupStep, inventoryStep, commandStep, httpStep, checksStep, fetchStep, confluenceStep]);
 export type ActionStepConfig = z.infer<typeof actionStepSchema>;
 

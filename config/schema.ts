@@ -249,7 +249,7 @@ export const configSchema = baseSchema.superRefine((cfg, ctx) => {
     checkTickets(cfg, ctx, checkChat);
     checkMonitoring(cfg, ctx, checkChat);
     checkActions({ actions: cfg.actions, hosts: cfg.hosts, roles: cfg.roles, chats: cfg.chats, approvalsChat: cfg.notify.approvals, confluence: cfg.inventory.confluence }, ctx);
-    checkTeams({ teams: cfg.teams, users: cfg.users, chats: cfg.chats, hosts: cfg.hosts, ticketGroups: Object.keys(cfg.tickets?.groups ?? {}), actions: cfg.actions, confluenceSpace: cfg.inventory.confluence?.space }, ctx);
+    checkTeams({ teams: cfg.teams, users: cfg.users, chats: cfg.chats, hosts: cfg.hosts, ticketGroups: Object.keys(cfg.tickets?.groups ?? {}), actions: cfg.actions, approvalsChat: cfg.notify.approvals, confluenceSpace: cfg.inventory.confluence?.space }, ctx);
     const groups = new Set(Object.values(cfg.hosts).flatMap((h) => h.groups));
     cfg.inventory.confluence?.hostGroups.forEach((g, j) => {
       if (g !== '*' && !groups.has(g)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['inventory', 'confluence', 'hostGroups', j], message: `no host is in group "${g}"` });

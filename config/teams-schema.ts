@@ -41,12 +41,14 @@ interface TeamCheckInput {
   hosts: Record<string, { groups: string[] }>;
   ticketGroups: string[];
   actions: Record<string, { approval?: { chat?: string }; schedule?: { chat: string }; steps: object[] }>;
+  /** notify.approvals: where an approval without a chat of its own goes. */
+  approvalsChat?: string;
   /** inventory.confluence's space, if it is configured. */
   confluenceSpace?: string;
 }
 
 /** Every name a team gives is known; every action belongs to a team, and stays within its hosts and chats. */
-export function checkTeams({ teams, users, chats, hosts, ticketGroups, actions, confluenceSpace }: TeamCheckInput, ctx: z.RefinementCtx): void {
+export function checkTeams({ teams, users, chats, hosts, ticketGroups, actions, approvalsChat, confluenceSpace }: TeamCheckInput, ctx: z.RefinementCtx): void {
   const teamNames = Object.keys(teams);
   if (teamNames.length === 0) return;
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
@@ -76,8 +78,12 @@ export function checkTeams({ teams, users, chats, hosts, ticketGroups, actions, 
       continue;
     }
     const inTeam = (chat: string | undefined) => chat === undefined || chatTeam.get(chat) === team;
-    if (!inTeam(action.approval?.chat)) issue(['actions', id, 'approval', 'chat'], `approvals of team ${team}'s action go to one of its chats (${t.chats.join(', ') || 'none yet'})`);
+    // An approval without a chat of its own goes to notify.approvals, which must then be the team's too.
+    if (action.approval && !inTeam(action.approval.chat ?? approvalsChat ?? '')) issue(['actions', id, 'approval', 'chat'], `approvals of team ${team}'s action go to one of its chats (${t.chats.join(', ') || 'none yet'})`);
     if (action.schedule && !inTeam(action.schedule.chat)) issue(['actions', id, 'schedule', 'chat'], `team ${team}'s scheduled runs post to one of its chats (${t.chats.join(', ') || 'none yet'})`);
+    action.steps.forEach((step, i) => {
+      if ('confluence' in step && !t.confluence) issue(['actions', id, 'steps', i, 'confluence'], `with teams, a confluence step publishes its team's own pages: give team ${team} confluence: { space }`);
+    });
     if (t.hostGroups.includes('*')) continue;
     action.steps.forEach((step, i) => {
       const kind = (['command', 'fetch', 'inventory'] as const).find((k) => k in step);

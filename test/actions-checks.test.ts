@@ -49,7 +49,8 @@ beforeAll(async () => {
                 checks: [
                   { name: 'Shop scraped', prometheus: 'up{job="shop"}', above: 0 },
                   { name: 'WAN link', prometheus: 'up{job="wan"}', above: 0 },
-                  { name: 'Scrape time', prometheus: 'scrape_duration_seconds{job="shop"}', below: 5, unit: 's' },
+                  { name: 'Scrape time', prometheus: 'scrape_duration_seconds{job="shop"}', below: 5, unit: 's', chart: '10m' },
+                  { name: 'Shop up', prometheus: 'up{job="shop"}', above: 0, chart: '5m' },
                   { name: 'VPN tunnels', prometheus: 'vpn_tunnels_up' },
                   { name: 'Queue age', prometheus: 'vector(1/0)', below: 60, unit: 's' },
                   { name: 'Intranet', http: `${webUrl}/` },
@@ -82,7 +83,7 @@ const output = async (user: string, chat: string): Promise<ConsoleMessage> => {
 
 test('each check told in plain words, the failing ones first, and the run itself done', async () => {
   const report = (await output('carol', 'dm-carol')).text.split('\n');
-  expect(report[1]).toBe('⚠ 5 of 9 checks fail.');
+  expect(report[1]).toBe('⚠ 5 of 10 checks fail.');
   const failing = report.slice(2, 7);
   expect(failing).toEqual(
     expect.arrayContaining([
@@ -94,15 +95,25 @@ test('each check told in plain words, the failing ones first, and the run itself
     ]),
   );
   expect(report.slice(7)).toEqual(
-    expect.arrayContaining(['✔ Shop scraped: 1', expect.stringMatching(/^✔ Scrape time: [\d.e-]+ s$/), '✔ Intranet: 200 OK', expect.stringMatching(/^✔ DNS port: connected in \d+ ms$/)]),
+    expect.arrayContaining(['✔ Shop scraped: 1', '✔ Shop up: 1', expect.stringMatching(/^✔ Scrape time: [\d.e-]+ s$/), '✔ Intranet: 200 OK', expect.stringMatching(/^✔ DNS port: connected in \d+ ms$/)]),
   );
   const progress = await desk.botMessage('dm-carol', (m) => m.text.startsWith('⚙ Is the network ok?') && m.text.includes('✅ Done in'), 'the run to end');
   expect(progress.text).toContain('✔ Run the checks');
-  expect(progress.text).toContain('⚠ 5 of 9 checks fail.');
+  expect(progress.text).toContain('⚠ 5 of 10 checks fail.');
 });
 
 test('in the reader\'s language', async () => {
   const report = (await output('elise', 'dm-elise')).text;
-  expect(report).toContain('⚠ 5 vérifications sur 9 échouent.');
+  expect(report).toContain('⚠ 5 vérifications sur 10 échouent.');
   expect(report).toContain('✖ WAN link: 0, devrait être supérieur à 0');
+});
+
+test('charted checks come with a small chart of their window: a picture with the words', async () => {
+  const report = await output('carol', 'dm-carol');
+  expect(report.attachment?.name).toBe('checks.png');
+  const png = Buffer.from(await (await fetch(`${desk.url}/console/files/${report.attachment!.fileId}`)).arrayBuffer());
+  expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+  // Two panels of 118 px under each other, 560 px wide.
+  expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([560, 2 * 118 + 6]);
+  expect(report.text).toContain('✖ WAN link: 0, should be above 0');
 });

@@ -10,6 +10,8 @@ import { XMLValidator } from 'fast-xml-parser';
 import { publishInventory } from '../activities/inventory/activities';
 import { inventoryDigest, MARK } from '../activities/inventory/publish';
 import { parseConfig } from '../config/load';
+import { runStep } from '../activities/actions/steps';
+import { HostExecutors } from '../activities/hosts/executors';
 import { networkDiagram } from '../lib/inventory/diagram-dot';
 import { diagramPage, tablePage } from '../lib/inventory/confluence-pages';
 import { INVENTORY_PUBLISH_PREFIX, INVENTORY_PUBLISH_SCHEDULE } from '../workflows/inventory/publish-workflow';
@@ -143,7 +145,10 @@ test('a stale version (409) is read again and tried once more', async () => {
 test('refusals say what to check and are not retried', async () => {
   const wrongToken = parseConfig({ ...rawConfig(), inventory: { confluence: { url: peer.url, user: peer.account.email, token: { env: 'TEST_CONFLUENCE_WRONG' }, space: 'NET' } } }, desk.configFile);
   process.env.TEST_CONFLUENCE_WRONG = 'not-the-token';
-  await expect(publishInventory(wrongToken, desk.env.client)).rejects.toMatchObject({ name: 'ConfluenceRefused', message: expect.stringContaining('Confluence refused the credentials (401 Unauthorized; scope does not match); check inventory.confluence.user and token') });
+  await expect(publishInventory(wrongToken, desk.env.client)).rejects.toMatchObject({ type: 'ConfluenceRefused', nonRetryable: true, message: expect.stringContaining('Space NET: failed: Confluence GET /api/v2/spaces: Confluence refused the credentials (401 Unauthorized; scope does not match); check inventory.confluence.user and token') });
+  // In an action, a refusal fails its step at once, saying what to check (not retried until the action's time is up).
+  const step = runStep({ confluence: {} }, { config: wrongToken, actionId: 'net.publish', executors: new HostExecutors(wrongToken), params: {}, language: 'en', signal: new AbortController().signal, timeoutMs: 60_000, filesDir: '/nonexistent', publishInventory: (options) => publishInventory(wrongToken, desk.env.client, options) });
+  await expect(step).rejects.toMatchObject({ type: 'StepFailed', nonRetryable: true, message: expect.stringContaining('check inventory.confluence.user and token') });
   const noSpace = parseConfig({ ...rawConfig(), inventory: { confluence: { url: peer.url, user: peer.account.email, token: { env: 'TEST_CONFLUENCE_TOKEN' }, space: 'OPS' } } }, desk.configFile);
   await expect(publishInventory(noSpace, desk.env.client)).rejects.toThrow('Confluence has no space "OPS" this account can see; check inventory.confluence.space');
   const badParent = parseConfig({ ...rawConfig(), inventory: { confluence: { url: peer.url, user: peer.account.email, token: { env: 'TEST_CONFLUENCE_TOKEN' }, space: 'NET', parentId: '999', pages: { hosts: 'Other hosts', networks: false, diagram: false } } } }, desk.configFile);
@@ -186,7 +191,7 @@ test("each team's own space gets its own hosts' pages", async () => {
   const raw = rawConfig() as Record<string, any>;
   raw.hosts.h1.groups = ['sd'];
   raw.teams = { sd: { title: 'Service Desk', members: ['alice'], hostGroups: ['sd'], confluence: { space: 'SD' } }, net: { title: 'Network', members: ['bob'], hostGroups: ['test'] } };
-  raw.actions = { 'net.publish': raw.actions['net.publish'] };
+  raw.actions = { 'sd.publish': { ...raw.actions['net.publish'], roles: undefined } };
   const teams = parseConfig(raw, desk.configFile);
   const report = await publishInventory(teams, desk.env.client);
   const sd = report.pages.filter((p) => p.team === 'sd');
@@ -199,6 +204,43 @@ test("each team's own space gets its own hosts' pages", async () => {
   expect(peer.current(sdHosts).body).toContain('<td>h1</td>');
   expect(peer.current(sdHosts).body).not.toContain('pos-7');
   expect(report.text).toContain('Hosts (dutydesk) (team sd): created');
+  // A team's action publishes that team's pages alone, however it is told to overwrite.
+  peer.editByHand(TITLES.hosts, '<p>net notes</p>');
+  const own = await publishInventory(teams, desk.env.client, { team: 'sd', overwrite: true });
+  expect(own.pages.map((p) => p.team)).toEqual(['sd', 'sd', 'sd']);
+  expect(own.text).not.toContain('edited by hand');
+  expect(peer.current([...peer.pages.values()].find((p) => p.spaceId === '98306' && p.title === TITLES.hosts)!).body).toBe('<p>net notes</p>');
+  await publishInventory(desk.config, desk.env.client, { overwrite: true });
+  expect(() => parseConfig({ ...raw, actions: { 'net.publish': raw.actions['sd.publish'] } }, desk.configFile)).toThrow("with teams, a confluence step publishes its team's own pages: give team net confluence: { space }");
   expect(() => parseConfig({ ...raw, teams: { ...raw.teams, net: { ...raw.teams.net, confluence: { space: 'sd' } } } }, desk.configFile)).toThrow("space sd is team sd's already");
   expect(() => parseConfig({ ...raw, teams: { ...raw.teams, net: { ...raw.teams.net, confluence: { space: 'net' } } } }, desk.configFile)).toThrow("space net is inventory.confluence's already");
+});
+
+test('the diagram\'s picture: left alone with a page edited by hand, uploaded again when it did not land', async () => {
+  const raw = rawConfig([{ prefix: '203.0.113.0/24', name: 'Edge' }]) as Record<string, any>;
+  raw.inventory.confluence.pages = { hosts: false, networks: false };
+  const changed = parseConfig(raw, desk.configFile);
+  const diagram = peer.page(TITLES.diagram)!;
+  const pictures = diagram.attachments.get('network-diagram.svg')!.versions;
+  // Someone edits the page just before dutydesk's PUT lands: the 409 is read again, the page is left alone, its picture too.
+  peer.beforeNextPut = (p) => p.versions.push({ ...peer.current(p), number: peer.current(p).number + 1, message: '', authorId: 'someone', body: '<p>mine</p>' });
+  const report = await publishInventory(changed, desk.env.client);
+  expect(report.pages).toEqual([expect.objectContaining({ kind: 'diagram', result: 'edited-by-hand' })]);
+  expect(diagram.attachments.get('network-diagram.svg')!.versions).toBe(pictures);
+  await publishInventory(desk.config, desk.env.client, { overwrite: true });
+  // A picture that is gone (an upload that failed after its page was written) is uploaded again, the page left as it is.
+  diagram.attachments.clear();
+  const version = peer.current(diagram).number;
+  expect((await publishInventory(desk.config, desk.env.client)).pages.find((p) => p.kind === 'diagram')?.result).toBe('unchanged');
+  expect(diagram.attachments.get('network-diagram.svg')?.comment).toMatch(new RegExp(`^${MARK}`));
+  expect(peer.current(diagram).number).toBe(version);
+});
+
+test('a run for another inventory is left to a worker that has it; without overwriteHandEdits the configuration decides', async () => {
+  await expect(publishInventory(desk.config, desk.env.client, { digest: 'f'.repeat(32) })).rejects.toMatchObject({ type: 'OtherInventory', nonRetryable: false });
+  peer.editByHand(TITLES.networks, '<p>by hand</p>');
+  const raw = rawConfig() as Record<string, any>;
+  raw.inventory.confluence.overwriteHandEdits = true;
+  const report = await publishInventory(parseConfig(raw, desk.configFile), desk.env.client, { overwrite: undefined });
+  expect(report.pages.find((p) => p.kind === 'networks')?.result).toBe('overwritten');
 });

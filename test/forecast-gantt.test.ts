@@ -8,7 +8,8 @@ import path from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { chartFileKind, pngSize, renderGanttPng } from '../activities/forecast/gantt-png';
 import { ganttRows } from '../lib/forecast/gantt-rows';
-import { escapeXml, fitText, renderGanttSvg, textWidth, type GanttLabels, type GanttOptions } from '../lib/forecast/gantt-svg';
+import { escapeXml } from '../lib/xml';
+import { fitText, renderGanttSvg, textWidth, type GanttLabels, type GanttOptions } from '../lib/forecast/gantt-svg';
 import type { Forecast, ScheduledSubtask, SubtaskState } from '../lib/forecast/model';
 
 const MIN = 60_000;

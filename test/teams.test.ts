@@ -58,6 +58,7 @@ function rawConfig() {
         'sd.whereis': { title: 'Where is it (service desk)', says: 'sd where is {ip:ip}', steps: [{ ipLookup: '{ip}' }] },
         'net.status': { title: ACTIONS['net.status'].title, says: 'net status', steps: [echo('net-sw', 'net-ok')] },
         'net.echo': { title: ACTIONS['net.echo'].title, says: 'net echo {host:host}', roles: ['engineer', 'lead'], steps: [echo('{host}', 'net-echo')] },
+        'net.wait': { title: 'Network wait', says: 'net wait', steps: [{ command: { host: 'net-sw', hostGroups: ['net'], run: '/bin/sleep', args: ['4'] } }] },
       },
     },
   );
@@ -80,7 +81,7 @@ afterAll(async () => {
   await slack?.stop();
 });
 
-type Outcome = 'ran' | 'no-role' | 'unknown';
+type Outcome = 'ran' | 'no-role' | 'unknown' | 'not-offered';
 
 function expected(user: string, actionId: ActionId, room: string | 'dm'): Outcome {
   const team = actionId.split('.')[0] as keyof typeof TEAMS;
@@ -106,10 +107,15 @@ test('web console: people × actions × chats, 0 leaks; another team\'s action i
       const chat = room === 'dm' ? `dm-${user}` : room;
       for (const actionId of Object.keys(ACTIONS) as ActionId[]) {
         cases++;
-        const said = await desk.say(user, chat, ACTIONS[actionId].text);
+        // The console offers a team's room to its members alone: anyone else can neither read nor write there.
+        const want = room !== 'dm' && ROOMS[room] && !(TEAMS[ROOMS[room] as keyof typeof TEAMS] as readonly string[]).includes(user) ? 'not-offered' : expected(user, actionId, room);
+        const said = await desk.say(user, chat, ACTIONS[actionId].text).catch((err: Error) => err);
+        if (said instanceof Error) {
+          if (!said.message.startsWith('console refused the message: 403') || want !== 'not-offered') leaks.push(`${user} in ${chat}: ${said.message}, expected ${want}`);
+          continue;
+        }
         const reply = await desk.botMessage(chat, (m) => Number(m.id) > Number(said.id), `the answer to ${user} in ${chat}: ${ACTIONS[actionId].text}`);
         const got = classify(reply.text, actionId);
-        const want = expected(user, actionId, room);
         if (got !== want) leaks.push(`${user} in ${chat}: "${ACTIONS[actionId].text}" → ${got}, expected ${want}`);
         if (got === 'ran') {
           // The run ends, and its output is that team's host's alone, before the next question.
@@ -124,6 +130,11 @@ test('web console: people × actions × chats, 0 leaks; another team\'s action i
   }
   expect(cases).toBe(64);
   expect(leaks).toEqual([]);
+  // A team's room is not listed for others (the demo picker reads any chat; signed-in readers are held to this list).
+  const chats = async (user: string) => ((await (await fetch(`${desk.url}/console/api/chats?user=${user}`)).json()) as { chatId: string }[]).map((c) => c.chatId).sort();
+  expect(await chats('alice')).toEqual(['dm-alice', 'lobby', 'sd-room']);
+  expect(await chats('carol')).toEqual(['dm-carol', 'lobby']);
+  expect(await chats('dan')).toEqual(['dm-dan', 'lobby', 'net-room', 'sd-room']);
 }, 240_000);
 
 test('help and home list only the actions of the teams in reach', async () => {
@@ -143,8 +154,16 @@ test('help and home list only the actions of the teams in reach', async () => {
   expect(await help('carol', 'dm-carol')).not.toMatch(/• (sd|net) /);
   const home = async (user: string) => (await (await fetch(`${desk.url}/console/api/home?user=${user}`)).json()) as { actions: { id: string }[] };
   expect((await home('alice')).actions.map((a) => a.id).sort()).toEqual(['sd.hosts', 'sd.status', 'sd.whereis']);
-  expect((await home('bob')).actions.map((a) => a.id).sort()).toEqual(['net.echo', 'net.status']);
+  expect((await home('bob')).actions.map((a) => a.id).sort()).toEqual(['net.echo', 'net.status', 'net.wait']);
   expect((await home('carol')).actions).toEqual([]);
+  // In a team's room, the home shows that team's runs alone, whoever asks.
+  const waiting = await desk.say('dan', 'dm-dan', 'net wait');
+  await desk.botMessage('dm-dan', (m) => Number(m.id) > Number(waiting.id) && m.text.startsWith('⚙ Network wait') && m.text.includes('▶'), 'the wait running');
+  const inRoom = await desk.say('dan', 'sd-room', 'home');
+  expect((await desk.botMessage('sd-room', (m) => Number(m.id) > Number(inRoom.id), 'the home in sd-room')).text).not.toContain('Network wait');
+  const inDm = await desk.say('dan', 'dm-dan', 'home');
+  expect((await desk.botMessage('dm-dan', (m) => Number(m.id) > Number(inDm.id) && m.text.includes('Dan'), 'the home in dm-dan')).text).toContain('• Network wait (');
+  await desk.botMessage('dm-dan', (m) => m.text.startsWith('⚙ Network wait') && m.text.includes('✅ Done'), 'the wait to end', 30_000);
 }, 60_000);
 
 test('a team\'s steps reach its own hosts alone: a host, the inventory, where is', async () => {
@@ -173,6 +192,17 @@ test('the worker refuses a run the gateway would not start, and runs carry Dutyd
   expect(await run('net.status', 'alice', 'dm-alice')).toMatchObject({ phase: 'failed', error: 'Alice is not in team net, whose action this is' });
   expect(await run('sd.status', 'dan', 'net-room')).toMatchObject({ phase: 'failed', error: "Service desk status runs only in team sd's chats or in direct chat" });
   expect(await run('sd.status', 'alice', 'lobby')).toMatchObject({ phase: 'failed' });
+  const noChat = await desk.env.client.workflow.start('actionWorkflow', { taskQueue: TASK_QUEUES.desk, workflowId: 'action-sd.status-no-chat', args: [{ actionId: 'sd.status', params: {}, requestedBy: { id: 'alice', name: 'Alice' }, language: 'en' }] });
+  expect(await noChat.result()).toMatchObject({ phase: 'failed', error: 'the run names no chat to answer in' });
+  // A run started by hand under another team's attribute is listed under its own team once planned.
+  const forged = await desk.env.client.workflow.start('actionWorkflow', {
+    taskQueue: TASK_QUEUES.desk,
+    workflowId: 'action-net.status-forged-team',
+    args: [{ actionId: 'net.status', params: {}, requestedBy: { id: 'bob', name: 'Bob' }, chat: { platform: 'web', chatId: 'dm-bob' }, language: 'en' }],
+    typedSearchAttributes: [{ key: TEAM_ATTR, value: 'sd' }],
+  });
+  await forged.result();
+  expect((await forged.describe()).typedSearchAttributes.get(TEAM_ATTR)).toBe('net');
   expect(await run('sd.status', 'alice', 'sd-room')).toMatchObject({ phase: 'done' });
   // Runs started from chat, by the gateway.
   for (const [user, text] of [['alice', 'sd status'], ['bob', 'net status']]) {
@@ -187,7 +217,12 @@ test('the worker refuses a run the gateway would not start, and runs carry Dutyd
     }
     return teams.sd.some((id) => !id.includes('by-hand')) && teams.net.length > 0;
   }, 'runs listed by team');
-  expect(teams.sd.every((id) => id.startsWith('action-sd.'))).toBe(true);
+  await waitFor(async () => {
+    const listed: string[] = [];
+    for await (const wf of desk.env.client.workflow.list({ query: `DutydeskTeam = 'sd'` })) listed.push(wf.workflowId);
+    return !listed.includes('action-net.status-forged-team');
+  }, 'the forged run listed under its own team');
+  expect(teams.sd.every((id) => id.startsWith('action-sd.') || id === 'action-net.status-forged-team')).toBe(true);
   expect(teams.net.every((id) => id.startsWith('action-net.'))).toBe(true);
   const one = desk.env.client.workflow.getHandle(teams.sd[0]);
   expect((await one.describe()).typedSearchAttributes.get(TEAM_ATTR)).toBe('sd');
@@ -244,4 +279,7 @@ test('teams are checked at load: members, chats, hosts, and every action in a te
   expect(load((c: any) => (c.actions['sd.status'].steps[0].command.hostGroups = ['net']))).toThrow("net is outside team sd's hosts (sd)");
   expect(load((c: any) => (c.actions['sd.status'].schedule = { every: '1h', chat: 'net-room' }))).toThrow("team sd's scheduled runs post to one of its chats");
   expect(load((c: any) => (c.chats.lobby.web = 'dm-alice'))).toThrow("dm-… is how the console names a person's direct chat");
+  // notify.approvals (lobby) is no team's: an approval without a chat of its own would leave the team.
+  expect(load((c: any) => (c.actions['net.echo'].approval = { role: 'lead' }))).toThrow("approvals of team net's action go to one of its chats (net-room)");
+  expect(() => load((c: any) => (c.actions['net.echo'].approval = { role: 'lead', chat: 'net-room' }))()).not.toThrow();
 });

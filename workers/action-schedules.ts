@@ -11,7 +11,7 @@ import { ACTION_SCHEDULE_PREFIX, SCHEDULE_PERSON, type ActionRequest } from '../
 import { syncSchedules, type ScheduleSync } from './schedule-sync';
 import { TASK_QUEUES } from './task-queues';
 import { TEAM_ATTR } from '../lib/search-attributes';
-import { teamOfAction } from '../config/teams';
+import { hasTeams, teamOfAction } from '../config/teams';
 
 export function actionSchedules(config: LoadedConfig): (ScheduleOptions & { scheduleId: string })[] {
   return Object.entries(config.actions).flatMap(([actionId, action]) => {
@@ -27,7 +27,7 @@ export function actionSchedules(config: LoadedConfig): (ScheduleOptions & { sche
         scheduleId,
         spec,
         // The server appends the scheduled time to the workflow id.
-        action: { type: 'startWorkflow' as const, workflowType: 'actionWorkflow', workflowId: scheduleId, taskQueue: TASK_QUEUES.desk, args: [request], typedSearchAttributes: [{ key: TEAM_ATTR, value: teamOfAction(actionId) }] },
+        action: { type: 'startWorkflow' as const, workflowType: 'actionWorkflow', workflowId: scheduleId, taskQueue: TASK_QUEUES.desk, args: [request], ...(hasTeams(config) ? { typedSearchAttributes: [{ key: TEAM_ATTR, value: teamOfAction(actionId) }] } : {}) },
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 3_600_000 },
         state: { note: `Runbook action ${actionId}, kept in step with dutydesk's configuration at worker start` },
       },

@@ -32,10 +32,11 @@ export async function syncInventoryPublication(client: Client, config: LoadedCon
   );
   if (!confluence) return 'none';
   try {
+    const digest = inventoryDigest(config);
     await client.workflow.start('inventoryPublishWorkflow', {
-      workflowId: `${INVENTORY_PUBLISH_PREFIX}config-${inventoryDigest(config)}`,
+      workflowId: `${INVENTORY_PUBLISH_PREFIX}config-${digest}`,
       taskQueue: TASK_QUEUES.desk,
-      args: [{ trigger: 'configuration' }],
+      args: [{ trigger: 'configuration', digest }],
       // A failed publication of this inventory may be tried again by the next worker start; a finished one is not repeated.
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     });

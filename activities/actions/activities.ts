@@ -23,7 +23,7 @@ import { monitoringPeers } from '../incidents/monitoring-http';
 import { refuse, resolveAction } from './plan';
 import { FILE_RETENTION_MS, runStep } from './steps';
 import { NetBoxApi } from './netbox';
-import { publishInventory as publishInventoryNow } from '../inventory/activities';
+import { publishInventory as publishInventoryNow, type PublishOptions } from '../inventory/activities';
 
 export interface ActionActivityDeps {
   config: LoadedConfig;
@@ -40,7 +40,7 @@ export function createActionActivities({ config, client, executors, filesDir = p
   const { prometheus } = monitoringPeers(config);
   const netboxConfig = config.inventory.netbox;
   const netbox = netboxConfig && new NetBoxApi({ url: netboxConfig.url, token: netboxConfig.token && (() => readSecret(netboxConfig.token!, config)) });
-  const publishInventory = config.inventory.confluence ? (options: { overwrite: boolean; signal: AbortSignal }) => publishInventoryNow(config, client, options) : undefined;
+  const publishInventory = config.inventory.confluence ? (options: PublishOptions) => publishInventoryNow(config, client, options) : undefined;
   const runUrl = (p: ActionProgress) => runLink(config.temporal.uiUrl, config.temporal.namespace, p.workflowId, p.runId);
 
   /** A long output: its start for the message, the whole in a file. */
@@ -69,7 +69,8 @@ export function createActionActivities({ config, client, executors, filesDir = p
       const info = Context.current().info;
       const timeoutMs = Math.max(1000, info.startToCloseTimeoutMs - 1000);
       const outcome = await withHeartbeat((signal) => runStep(step, { config, actionId: input.request.actionId, executors, params, language: input.request.language, signal, timeoutMs, prometheus, netbox, filesDir, publishInventory }));
-      if (outcome.file) return { detail: outcome.detail, file: outcome.file };
+      // A file with words (a report's chart): the words as for any output, in what a message holds.
+      if (outcome.file) return { detail: outcome.detail, file: outcome.file, ...(outcome.output?.trim() ? { output: clip(outcome.output, INLINE_OUTPUT[input.request.chat.platform] ?? 3000) } : {}) };
       if (!outcome.output?.trim()) return { detail: outcome.detail };
       return { detail: outcome.detail, ...(await keep(input.request, input.index, outcome.output)) };
     },

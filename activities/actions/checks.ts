@@ -8,6 +8,8 @@ import net from 'node:net';
 import type { CheckConfig } from '../../config/actions-schema';
 import { t } from '../../lib/i18n';
 import type { PrometheusApi } from '../incidents/monitoring-http';
+import { checksChartSvg, MAX_SERIES, type ChartPanel } from '../../lib/actions/check-chart';
+import { formatDuration } from '../../lib/duration';
 
 const PROBE_TIMEOUT_MS = 10_000;
 
@@ -61,11 +63,40 @@ async function runCheck(check: CheckConfig, prometheus: PrometheusApi | undefine
   }
 }
 
-export async function runChecks(checks: CheckConfig[], prometheus: PrometheusApi | undefined, lang: string, signal: AbortSignal): Promise<{ detail: string; output: string; results: CheckResult[] }> {
+/** Points a chart's window is read in: enough for a line 500 px wide. */
+const CHART_POINTS = 120;
+
+/** The charted checks' windows as panels; a range Prometheus cannot answer leaves its panel out. */
+async function chartPanels(checks: CheckConfig[], results: CheckResult[], prometheus: PrometheusApi, lang: string): Promise<ChartPanel[]> {
+  const panels = await Promise.all(
+    checks.map(async (check, i): Promise<ChartPanel | undefined> => {
+      if (!('prometheus' in check) || check.chart === undefined) return undefined;
+      const end = Math.floor(Date.now() / 1000);
+      const start = end - Math.floor(check.chart / 1000);
+      const step = Math.max(15, Math.ceil((end - start) / CHART_POINTS));
+      try {
+        const matrix = await prometheus.queryRange(check.prometheus, { start, end, step });
+        const toNumber = (v: string) => (v === '+Inf' ? Infinity : v === '-Inf' ? -Infinity : Number(v));
+        const series = matrix.map((m) => ({ label: Object.values(m.metric).join(' '), points: m.values.map(([t, v]) => [t * 1000, toNumber(v)] as [number, number]) }));
+        // The series that come nearest the threshold (or all of them, first few) are drawn.
+        const last = (s: (typeof series)[number]) => s.points.at(-1)?.[1] ?? 0;
+        if (check.below !== undefined) series.sort((a, b) => last(b) - last(a));
+        if (check.above !== undefined) series.sort((a, b) => last(a) - last(b));
+        return { title: `${check.name} · ${t(lang, 'checks.chartWindow', { window: formatDuration(check.chart) })}`, ok: results[i].ok, unit: check.unit, threshold: check.below ?? check.above, series: series.slice(0, MAX_SERIES), from: start * 1000, to: end * 1000 };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return panels.filter((p): p is ChartPanel => p !== undefined);
+}
+
+export async function runChecks(checks: CheckConfig[], prometheus: PrometheusApi | undefined, lang: string, signal: AbortSignal): Promise<{ detail: string; output: string; results: CheckResult[]; chartSvg?: string }> {
   const results = await Promise.all(checks.map((c) => runCheck(c, prometheus, lang, signal)));
+  const panels = prometheus ? await chartPanels(checks, results, prometheus, lang) : [];
   const failed = results.filter((r) => !r.ok);
   const detail = failed.length === 0 ? t(lang, 'checks.allOk', { count: results.length }) : t(lang, 'checks.someFail', { failed: failed.length, count: results.length });
   // Failing checks first: they are what the reader came for.
   const lines = [...failed, ...results.filter((r) => r.ok)].map((r) => `${r.ok ? '✔' : '✖'} ${r.name}: ${r.said}`);
-  return { detail, output: [detail, ...lines].join('\n'), results };
+  return { detail, output: [detail, ...lines].join('\n'), results, ...(panels.length ? { chartSvg: checksChartSvg(panels) } : {}) };
 }

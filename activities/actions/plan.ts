@@ -50,6 +50,8 @@ export function resolveAction(config: DutydeskConfig, request: ActionRequest, sc
   const raw = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)]));
   const asked = askedLine(grammar, raw);
   const no: (message: string) => never = (message) => refuse(message, { title: action.title, asked: asked.slice(0, 300) });
+  // Its progress and output go to a chat: a run that names none (started by hand) is refused.
+  if (!request.chat || typeof request.chat.chatId !== 'string' || !['web', 'telegram', 'slack'].includes(request.chat.platform)) no('the run names no chat to answer in');
   let requester = SCHEDULE_PERSON;
   if (request.scheduled) {
     // Exactly the configured schedule's run, started by its Schedule, or nothing.
@@ -96,6 +98,7 @@ export function resolveAction(config: DutydeskConfig, request: ActionRequest, sc
     steps: action.steps.map((s, i) => ({ title: s.title ?? defaultTitle(s, i) })),
     timeoutMs: action.timeout,
     planId: planIdOf(action),
+    ...(hasTeams(config) ? { team: teamOfAction(request.actionId) } : {}),
     ...(approval
       ? {
           approval: {

@@ -22,12 +22,13 @@ import { redactSecrets } from '../../lib/redact';
 import type { HostExecutors } from '../hosts/executors';
 import type { PrometheusApi } from '../incidents/monitoring-http';
 import { runChecks } from './checks';
+import { renderGanttPng as renderPng } from '../forecast/gantt-png';
 import { NetBoxApi, NetBoxRefused } from './netbox';
 import { shellQuote } from '../hosts/shell';
 import { fill } from '../../lib/actions/catalog';
 import { refuse, stepHost } from './plan';
-import { stepGroups, teamInventory } from '../../config/teams';
-import type { PublicationReport } from '../inventory/activities';
+import { hasTeams, stepGroups, teamInventory, teamOfAction } from '../../config/teams';
+import type { PublicationReport, PublishOptions } from '../inventory/activities';
 import { hostTable, hostsIn, networkTable, type Table } from '../../lib/inventory/tables';
 
 /** Files handed over are kept this long for the chat worker to send. */
@@ -48,7 +49,7 @@ export interface StepContext {
   prometheus?: PrometheusApi;
   netbox?: NetBoxApi;
   /** The inventory's Confluence publication, when one is configured. */
-  publishInventory?: (options: { overwrite: boolean; signal: AbortSignal }) => Promise<PublicationReport>;
+  publishInventory?: (options: PublishOptions) => Promise<PublicationReport>;
   /** Where fetched files are kept for the chat worker. */
   filesDir: string;
 }
@@ -57,7 +58,7 @@ export interface StepOutcome {
   detail: string;
   output?: string;
   /** A file to hand over (fetched from a host), already where the chat worker reads it. */
-  file?: { path: string; name: string };
+  file?: { path: string; name: string; kind?: 'photo' };
 }
 
 function failed(message: string): never {
@@ -98,13 +99,27 @@ export async function runStep(step: ActionStepConfig, ctx: StepContext): Promise
   if ('inventory' in step) return inventoryReport(step.inventory, ctx);
   if ('confluence' in step) {
     if (!ctx.publishInventory) refuse('this worker publishes no inventory (inventory.confluence is not configured)');
-    const report = await ctx.publishInventory({ overwrite: step.confluence.overwriteHandEdits, signal: ctx.signal });
+    let report: PublicationReport;
+    try {
+      // With teams, the team's own pages alone.
+      report = await ctx.publishInventory({ overwrite: step.confluence.overwriteHandEdits, signal: ctx.signal, team: hasTeams(ctx.config) ? teamOfAction(ctx.actionId) : undefined });
+    } catch (err) {
+      // A refusal (a token, a space) fails the step at once, saying what to check; an outage is retried within the action's time.
+      if (err instanceof ApplicationFailure && err.nonRetryable) failed(err.message);
+      throw err;
+    }
     const written = report.pages.filter((p) => p.result !== 'unchanged' && p.result !== 'edited-by-hand').length;
     return { detail: `${written} of ${report.pages.length} pages written`, output: report.text };
   }
   if ('checks' in step) {
-    const { detail, output } = await runChecks(step.checks, ctx.prometheus, ctx.language, ctx.signal);
-    return { detail, output };
+    const { detail, output, chartSvg } = await runChecks(step.checks, ctx.prometheus, ctx.language, ctx.signal);
+    if (!chartSvg) return { detail, output };
+    // The charts go as a picture with the report's words.
+    await mkdir(ctx.filesDir, { recursive: true });
+    await pruneOlderThan(ctx.filesDir, FILE_RETENTION_MS);
+    const file = path.join(ctx.filesDir, `${randomUUID()}-checks.png`);
+    await writeFile(file, renderPng(chartSvg));
+    return { detail, output, file: { path: file, name: 'checks.png', kind: 'photo' } };
   }
   // "." and ".." would climb the URL's path to another endpoint of the host.
   const url = fill(step.http.url, ctx.params, (v) => (v === '.' || v === '..' ? refuse(`"${v}" is no value for a URL`) : encodeURIComponent(v)));

@@ -65,6 +65,14 @@ export class PrometheusApi {
     return answer.data.result as PromSample[];
   }
 
+  /** A range query's series: [unix seconds, value] pairs each (a check's chart). */
+  async queryRange(promql: string, range: { start: number; end: number; step: number }): Promise<{ metric: Record<string, string>; values: [number, string][] }[]> {
+    const q = new URLSearchParams({ query: promql, start: String(range.start), end: String(range.end), step: String(range.step) });
+    const answer = await call<{ status: string; data: { resultType: string; result: unknown }; error?: string }>(this.peer, 'GET', `api/v1/query_range?${q}`, 'Prometheus range query');
+    if (answer.status !== 'success' || answer.data.resultType !== 'matrix') throw new MonitoringRefused(`Prometheus range query: ${answer.error ?? answer.data.resultType}`);
+    return answer.data.result as { metric: Record<string, string>; values: [number, string][] }[];
+  }
+
   async alerts(): Promise<{ labels: Record<string, string>; state: string; activeAt?: string }[]> {
     const answer = await call<{ data: { alerts: { labels: Record<string, string>; state: string; activeAt?: string }[] } }>(this.peer, 'GET', 'api/v1/alerts', 'Prometheus alerts');
     return answer.data.alerts;

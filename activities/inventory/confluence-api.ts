@@ -97,6 +97,12 @@ export class ConfluenceApi {
     });
   }
 
+  /** The comment of the page's attachment of that name (dutydesk's mark on its own uploads); undefined without one. */
+  async attachmentComment(pageId: string, name: string): Promise<string | undefined> {
+    const found = await this.call<{ results: { title: string; comment?: string }[] }>('GET', `/api/v2/pages/${encodeURIComponent(pageId)}/attachments?${new URLSearchParams({ filename: name, limit: '5' })}`);
+    return found.results?.find((a) => a.title === name)?.comment ?? undefined;
+  }
+
   /** Creates the attachment, or a new version of it (v1: v2 has no upload). */
   async attach(pageId: string, file: { name: string; type: string; bytes: Buffer; comment: string }): Promise<void> {
     const form = new FormData();

@@ -103,7 +103,10 @@ export async function publishPage(api: ConfluenceApi, where: { spaceId: string; 
     version: page.version.number,
     url: page._links?.webui ? `${where.siteUrl.replace(/\/+$/, '')}${page._links.webui}` : undefined,
   });
-  for (let attempt = 1; ; attempt++) {
+  // One more read for each of the two races: a page made by another publisher a moment ago, and a version written in between.
+  let createRaced = false;
+  let conflicted = false;
+  for (;;) {
     let page = await api.findPage(where.spaceId, content.title);
     let created = false;
     if (!page) {
@@ -111,22 +114,35 @@ export async function publishPage(api: ConfluenceApi, where: { spaceId: string; 
         page = await api.createPage({ spaceId: where.spaceId, parentId: where.parentId, title: content.title, body: `<p>${PLACEHOLDER_TEXT}</p>` });
         created = true;
       } catch (err) {
-        // Another publisher made it a moment ago (Confluence refuses a second page of one title): read it and go on.
-        if (err instanceof ConfluenceRefused && attempt === 1) continue;
+        // Confluence refuses a second page of one title: read the one just made and go on.
+        if (err instanceof ConfluenceRefused && !createRaced) {
+          createRaced = true;
+          continue;
+        }
         throw err;
       }
     }
     const ours = created || isOurs(page);
-    if (ours && markOf(page) === content.digest) return outcome(page, 'unchanged');
     if (!ours && !overwrite) return outcome(page, 'edited-by-hand');
-    try {
-      if (content.attachment) await api.attach(String(page.id), { ...content.attachment, comment: `${MARK}${content.digest}` });
-      const written = await api.updatePage({ id: String(page.id), title: content.title, body: content.body, version: page.version.number + 1, message: `${MARK}${content.digest}` });
-      return outcome({ ...page, ...written }, created ? 'created' : ours ? 'updated' : 'overwritten');
-    } catch (err) {
-      // Someone wrote a version in between: read the page again (it may be edited by hand now) and try once more.
-      if (err instanceof ConfluenceConflict && attempt === 1) continue;
-      throw err;
+    let result: PageResult = 'unchanged';
+    if (!ours || markOf(page) !== content.digest) {
+      try {
+        page = { ...page, ...(await api.updatePage({ id: String(page.id), title: content.title, body: content.body, version: page.version.number + 1, message: `${MARK}${content.digest}` })) };
+      } catch (err) {
+        // Someone wrote a version in between: read the page again (it may be edited by hand now) and try once more.
+        if (err instanceof ConfluenceConflict && !conflicted) {
+          conflicted = true;
+          continue;
+        }
+        throw err;
+      }
+      result = created ? 'created' : ours ? 'updated' : 'overwritten';
     }
+    // The picture after its page (so a page left alone keeps its own), and again if an earlier upload did not land.
+    const file = content.attachment;
+    if (file && (result !== 'unchanged' || (await api.attachmentComment(String(page.id), file.name)) !== `${MARK}${content.digest}`)) {
+      await api.attach(String(page.id), { ...file, comment: `${MARK}${content.digest}` });
+    }
+    return outcome(page, result);
   }
 }

@@ -15,7 +15,11 @@ import type { Person } from '../../workflows/restart/definitions';
 export class ActionRejected extends Error {}
 
 export class ActionClient {
-  constructor(private readonly client: Client) {}
+  /** `teams`: the deployment has teams, so runs carry DutydeskTeam. */
+  constructor(
+    private readonly client: Client,
+    private readonly teams = false,
+  ) {}
 
   /**
    * `origin` names what the run is one of: the message that asked (platform, chat, message id: the same message
@@ -30,10 +34,8 @@ export class ActionClient {
         // A message's run happens once, even when the message comes again after it ended; a key's run, once at a time.
         workflowIdReusePolicy: once ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         args: [request],
-        typedSearchAttributes: [
-          { key: REQUESTED_BY_ATTR, value: request.requestedBy.id },
-          { key: TEAM_ATTR, value: teamOfAction(request.actionId) },
-        ],
+        // DutydeskTeam only with teams: a namespace without teams need not register it.
+        typedSearchAttributes: [{ key: REQUESTED_BY_ATTR, value: request.requestedBy.id }, ...(this.teams ? [{ key: TEAM_ATTR, value: teamOfAction(request.actionId) }] : [])],
       });
       return { workflowId, started: true };
     } catch (err) {
@@ -43,9 +45,13 @@ export class ActionClient {
   }
 
   /** Running action runs, from Temporal's visibility store: the action and who asked. */
-  async running(limit = 20): Promise<{ workflowId: string; actionId: string; requestedBy: string }[]> {
+  /** `teams`: only those teams' runs (none: no run at all); absent: every run. */
+  async running(limit = 20, teams?: string[]): Promise<{ workflowId: string; actionId: string; requestedBy: string }[]> {
     const found: { workflowId: string; actionId: string; requestedBy: string }[] = [];
-    for await (const wf of this.client.workflow.list({ query: `WorkflowType = 'actionWorkflow' AND ExecutionStatus = 'Running'`, pageSize: limit })) {
+    if (teams && teams.length === 0) return found;
+    // Team names are checked at load (lowercase letters, digits, "-"), so they are safe in the query.
+    const ofTeams = teams ? ` AND DutydeskTeam IN (${teams.map((t) => `'${t}'`).join(', ')})` : '';
+    for await (const wf of this.client.workflow.list({ query: `WorkflowType = 'actionWorkflow' AND ExecutionStatus = 'Running'${ofTeams}`, pageSize: limit })) {
       const actionId = /^action-(?:schedule-)?([a-z0-9.-]+?)-(?:[0-9a-f]{16}|\d{4}-.*)$/.exec(wf.workflowId)?.[1] ?? wf.workflowId;
       found.push({ workflowId: wf.workflowId, actionId, requestedBy: wf.typedSearchAttributes.get(REQUESTED_BY_ATTR) ?? '' });
       if (found.length >= limit) break;

@@ -8,7 +8,7 @@
 import { can } from '../../config/access';
 import type { LoadedConfig } from '../../config/load';
 import type { UserConfig } from '../../config/schema';
-import { actionsInReach, hasTeams, teamsOf } from '../../config/teams';
+import { actionsInReach, hasTeams, teamsInReach } from '../../config/teams';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import { actionGrammar, mayRunAction } from '../../lib/actions/catalog';
 import { grammarUsage } from '../../lib/actions/grammar';
@@ -35,13 +35,14 @@ export async function homeContent(
   // What cannot be read now (Temporal busy, a list failing) is left out rather than failing the whole home.
   const [restarts, actions, owned, incidents] = await Promise.all([
     services.restarts.running().catch(() => []),
-    services.actions.running().catch(() => []),
+    services.actions.running(20, hasTeams(config) ? teamsInReach(config, user, extra.chat) : undefined).catch(() => []),
     config.tickets ? services.tickets.ownedBy(user.tickets).catch(() => []) : undefined,
     config.monitoring && can(config, user, 'status') ? services.incidents.open().catch(() => undefined) : undefined,
   ]);
   // Runs of actions this person reaches (with teams: their teams'), and restarts of hosts their teams hold.
-  const reach = actionsInReach(config, user);
-  const groups = hasTeams(config) ? teamsOf(config, user.id).flatMap((team) => config.teams[team].hostGroups) : ['*'];
+  // In a group chat, only what its team may see: the person's other teams' runs stay out of it.
+  const reach = actionsInReach(config, user, extra.chat);
+  const groups = hasTeams(config) ? teamsInReach(config, user, extra.chat).flatMap((team) => config.teams[team].hostGroups) : ['*'];
   const holds = (host: string) => groups.includes('*') || (Object.hasOwn(config.hosts, host) && config.hosts[host].groups.some((g) => groups.includes(g)));
   return {
     name: user.name,

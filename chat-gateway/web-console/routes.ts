@@ -61,9 +61,11 @@ function badRequest(res: Response, message: string) {
   res.status(400).json({ error: message });
 }
 
+/** The person's direct chat and the group chats they may be in: with teams, a team's rooms for its members alone. */
 export function consoleChats(config: LoadedConfig, userId: string): { chatId: string; title: string }[] {
+  const outsider = (name: string) => Object.values(config.teams).some((team) => team.chats.includes(name) && !team.members.includes(userId));
   const groups = Object.entries(config.chats)
-    .filter(([, c]) => c.web)
+    .filter(([name, c]) => c.web && !outsider(name))
     .map(([, c]) => ({ chatId: c.web as string, title: c.title }));
   return [{ chatId: `dm-${userId}`, title: 'Direct messages with dutydesk' }, ...groups];
 }

@@ -4,6 +4,7 @@
  * the picture comes from the caller's translated labels; subtask names come
  * from users' files, so all text is escaped.
  */
+import { escapeXml } from '../xml';
 import type { Forecast, SubtaskState } from './model';
 import { ganttRows, type GanttRow } from './gantt-rows';
 import { wallClock, zonedInstant } from '../time-zone';
@@ -75,16 +76,6 @@ export function fitText(text: string, maxPx: number, size: number, bold = false)
     kept += ch;
   }
   return kept.trimEnd() + '…';
-}
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-
-/** Text safe inside an XML element or attribute: entities escaped, characters XML 1.0 forbids dropped. */
-export function escapeXml(text: string): string {
-  return text
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
-    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
-    .replace(/[&<>"']/g, (c) => ENTITIES[c]);
 }
 
 function fill(template: string, values: Record<string, string>): string {

@@ -335,6 +335,7 @@ export const en = {
   'whereis.owner': "owner {owner}",
   'whereis.vrf': "VRF {vrf}:",
   'checks.allOk': "✅ All {count} checks pass.",
+  'checks.chartWindow': "last {window}",
   'checks.someFail': "⚠ {failed} of {count} checks fail.",
   'checks.noPrometheus': "no Prometheus is configured (monitoring.prometheus)",
   'checks.noData': "no data: the query returns nothing",

@@ -336,6 +336,7 @@ export const es: Record<MessageKey, string> = {
   'whereis.owner': "responsable {owner}",
   'whereis.vrf': "VRF {vrf}:",
   'checks.allOk': "✅ Las {count} comprobaciones pasan.",
+  'checks.chartWindow': "últimas {window}",
   'checks.someFail': "⚠ Fallan {failed} de {count} comprobaciones.",
   'checks.noPrometheus': "no hay Prometheus configurado (monitoring.prometheus)",
   'checks.noData': "sin datos: la consulta no devuelve nada",

@@ -336,6 +336,7 @@ export const fr: Record<MessageKey, string> = {
   'whereis.owner': "responsable {owner}",
   'whereis.vrf': "VRF {vrf} :",
   'checks.allOk': "✅ Les {count} vérifications passent.",
+  'checks.chartWindow': "dernières {window}",
   'checks.someFail': "⚠ {failed} vérifications sur {count} échouent.",
   'checks.noPrometheus': "aucun Prometheus n’est configuré (monitoring.prometheus)",
   'checks.noData': "pas de données : la requête ne renvoie rien",

@@ -336,6 +336,7 @@ export const it: Record<MessageKey, string> = {
   'whereis.owner': "responsabile {owner}",
   'whereis.vrf': "VRF {vrf}:",
   'checks.allOk': "✅ Tutti i {count} controlli passano.",
+  'checks.chartWindow': "ultime {window}",
   'checks.someFail': "⚠ {failed} controlli su {count} non passano.",
   'checks.noPrometheus': "nessun Prometheus configurato (monitoring.prometheus)",
   'checks.noData': "nessun dato: la query non restituisce nulla",

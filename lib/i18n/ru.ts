@@ -336,6 +336,7 @@ export const ru: Record<MessageKey, string> = {
   'whereis.owner': "владелец {owner}",
   'whereis.vrf': "VRF {vrf}:",
   'checks.allOk': "✅ Все проверки ({count}) пройдены.",
+  'checks.chartWindow': "за последние {window}",
   'checks.someFail': "⚠ Не пройдено проверок: {failed} из {count}.",
   'checks.noPrometheus': "Prometheus не настроен (monitoring.prometheus)",
   'checks.noData': "нет данных: запрос ничего не вернул",

@@ -5,20 +5,9 @@
  * nothing in a page changes unless the inventory does, so an unchanged
  * inventory is never published twice.
  */
+import { cdata, escapeXml as xmlText } from '../xml';
 import type { Cell, Table } from './tables';
 import type { Diagram } from './diagram-dot';
-
-/** Characters XML 1.0 cannot hold at all, lone surrogates included. */
-const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-export function xmlText(text: string): string {
-  return text.replace(NOT_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
-/** A CDATA section holding any text: a "]]>" inside is split across two sections. */
-function cdata(text: string): string {
-  return `<![CDATA[${text.replace(NOT_XML, '').replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
-}
 
 const cell = (value: Cell) => (value === undefined || value === '' ? '' : xmlText(String(value)));
 

@@ -53,7 +53,8 @@ export function renderActionApproval(p: ActionProgress, ctx: RenderContext): Cha
 
 export function renderActionOutput(p: ActionProgress, index: number, result: ActionStepResult): ChatMessage {
   const head = `${p.plan?.title ?? p.request.actionId} · ${index + 1}. ${p.steps[index]?.title ?? ''}`;
-  // A long output: its start and the whole as a file; a fetched file: the file alone.
+  // A chart: the words with the picture; a long output: its start and the whole as a file; a fetched file: the file alone.
+  if (result.file?.kind === 'photo') return { text: `${head}\n${result.output ?? ''}`, file: { path: result.file.path, name: result.file.name, kind: 'photo' } };
   const text = result.file
     ? result.output !== undefined
       ? `${head}\n${result.output}\n${t(p.request.language, 'action.outputFile', { name: result.file.name })}`

@@ -4,7 +4,8 @@
  * Cloud REST API v2" and v1's content attachments): GET /wiki/api/v2/spaces
  * ?keys=, GET /wiki/api/v2/pages?space-id=&title=&body-format=storage,
  * POST /wiki/api/v2/pages, PUT /wiki/api/v2/pages/{id} (409 unless the
- * version is the current one + 1), PUT /wiki/rest/api/content/{id}/child/
+ * version is the current one + 1), GET /wiki/api/v2/pages/{id}/attachments
+ * ?filename=, PUT /wiki/rest/api/content/{id}/child/
  * attachment (multipart, refused without X-Atlassian-Token: no-check), Basic
  * auth with an e-mail and an API token, v2's {errors: [...]} bodies.
  */
@@ -115,6 +116,14 @@ export class ConfluencePeer {
       const title = q.get('title');
       const found = [...this.pages.values()].filter((p) => (spaceIds.length === 0 || spaceIds.includes(p.spaceId)) && (title === null || p.title === title));
       return send(200, { results: found.map((p) => this.json(p, q.get('body-format') === 'storage')), _links: { base: this.url } });
+    }
+    const attachmentsMatch = /^\/wiki\/api\/v2\/pages\/(\d+)\/attachments$/.exec(url.pathname);
+    if (req.method === 'GET' && attachmentsMatch) {
+      const page = this.pages.get(attachmentsMatch[1]);
+      if (!page) return error(404, 'NOT_FOUND', 'Not Found');
+      const name = q.get('filename');
+      const found = [...page.attachments.entries()].filter(([n]) => name === null || n === name);
+      return send(200, { results: found.map(([n, a]) => ({ id: `att${page.id}`, status: 'current', title: n, mediaType: a.type, fileSize: a.bytes.length, comment: a.comment, pageId: page.id, version: { number: a.versions } })), _links: {} });
     }
     if (req.method === 'GET' && pageMatch) {
       const page = this.pages.get(pageMatch[1]);

@@ -4,7 +4,8 @@
  * one with live progress in one chat message, and each step's output follows
  * it. A step that fails ends the run; the rest are skipped.
  */
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, setHandler, TimeoutFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { TEAM_ATTR } from '../../lib/search-attributes';
 import type { createActionActivities } from '../../activities/actions/activities';
 import { rootMessage } from '../../lib/failure';
 import { TASK_QUEUES } from '../../workers/task-queues';
@@ -31,7 +32,8 @@ export async function actionWorkflow(request: ActionRequest): Promise<ActionProg
   const { workflowId, runId } = workflowInfo();
   const progress: ActionProgress = { workflowId, runId, request, phase: 'planning', steps: [], startedAt: Date.now() };
   setHandler(actionProgressQuery, () => progress);
-  const publish = () => publishing.publishActionProgress({ progress });
+  // A run that names no chat (started by hand) has nowhere to show its progress: its result says it all.
+  const publish = async () => (request?.chat || !patched('action-without-chat') ? publishing.publishActionProgress({ progress }) : undefined);
   setHandler(
     decideActionUpdate,
     ({ by, approve }) => {
@@ -69,6 +71,8 @@ export async function actionWorkflow(request: ActionRequest): Promise<ActionProg
     return progress;
   }
   const plan = progress.plan;
+  // The team as the worker planned it: a run started by hand with another DutydeskTeam is listed under its own team.
+  if (plan.team !== undefined && patched('action-team-attribute')) upsertSearchAttributes([{ key: TEAM_ATTR, value: plan.team }]);
   progress.steps = plan.steps.map((s, i) => ({ name: String(i + 1), title: s.title, state: 'pending' }));
   if (plan.approval) {
     progress.phase = 'awaiting-approval';

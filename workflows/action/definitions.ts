@@ -38,6 +38,8 @@ export interface ActionPlan {
   planId: string;
   /** A second person with this role approves the run, in this chat, within the time. */
   approval?: { role: string; chat: ChatRef; timeoutMs: number; approvers: Person[] };
+  /** With teams: the action's team, which the run writes as its DutydeskTeam whatever its starter set. */
+  team?: string;
 }
 
 /** A step's result: its line for the progress message, and output shown under it (or handed over as a file). */
@@ -46,7 +48,8 @@ export interface ActionStepResult {
   /** Text output, already redacted and cut to what a message holds. */
   output?: string;
   /** The rest of a long output, or a file the step fetched: a path the chat worker reads. */
-  file?: { path: string; name: string };
+  /** photo: a picture that goes with the output's words (a report's chart); else a document (the whole output, a fetched file). */
+  file?: { path: string; name: string; kind?: 'photo' };
 }
 
 export interface ActionProgress {

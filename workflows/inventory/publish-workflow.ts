@@ -13,12 +13,14 @@ export const INVENTORY_PUBLISH_SCHEDULE = `${INVENTORY_PUBLISH_PREFIX}schedule`;
 
 const { publishInventory } = proxyActivities<ReturnType<typeof createInventoryActivities>>({
   startToCloseTimeout: '5m',
-  retry: { initialInterval: '10s', maximumInterval: '2m', maximumAttempts: 4, nonRetryableErrorTypes: ['ConfluenceRefused'] },
+  // A worker with another inventory (a rolling deploy) says so and another attempt finds one with this run's.
+  retry: { initialInterval: '10s', maximumInterval: '2m', maximumAttempts: 6, nonRetryableErrorTypes: ['ConfluenceRefused'] },
 });
 
-export async function inventoryPublishWorkflow(input: { trigger: 'schedule' | 'configuration' }): Promise<PublicationReport> {
+/** `digest`: a configuration change's run publishes that inventory only, on a worker that has it. */
+export async function inventoryPublishWorkflow(input: { trigger: 'schedule' | 'configuration'; digest?: string }): Promise<PublicationReport> {
   try {
-    return await publishInventory();
+    return await publishInventory({ digest: input?.digest });
   } catch (err) {
     await reportRunFailure(err, { source: 'confluence', workflowType: 'inventoryPublishWorkflow', subject: `inventory publication (${input?.trigger ?? 'schedule'})` });
     throw err;
