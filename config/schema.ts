@@ -239,6 +239,16 @@ export const configSchema = baseSchema.superRefine((cfg, ctx) => {
       });
     });
     const chatNames = Object.keys(cfg.chats);
+    // One chat per id on each platform: two names for one room would let one name's rules (a team's) miss the other's.
+    for (const platform of ['web', 'telegram', 'slack'] as const) {
+      const seen = new Map<string, string>();
+      for (const [chatName, chat] of Object.entries(cfg.chats)) {
+        const id = chat[platform];
+        if (id === undefined) continue;
+        if (seen.has(id)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['chats', chatName, platform], message: `${platform} chat "${id}" is chat ${seen.get(id)} already: name each room once` });
+        else seen.set(id, chatName);
+      }
+    }
     const checkChat = (chat: string | undefined, path: (string | number)[]) => {
       if (chat !== undefined && !cfg.chats[chat]) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `unknown chat "${chat}"; defined chats: ${chatNames.join(', ') || '(none)'}` });

@@ -22,7 +22,7 @@ export function teamsOf(config: Pick<DutydeskConfig, 'teams'>, userId: string): 
 
 /** The configured chat this is, by its id on the platform. */
 export function chatNameOf(config: Pick<DutydeskConfig, 'chats'>, chat: ChatRef): string | undefined {
-  return Object.entries(config.chats).find(([name, c]) => (chat.platform === 'web' ? (c.web ?? name) : c[chat.platform]) === chat.chatId)?.[0];
+  return Object.entries(config.chats).find(([, c]) => c[chat.platform] === chat.chatId)?.[0];
 }
 
 export function teamOfChat(config: Pick<DutydeskConfig, 'chats' | 'teams'>, chat: ChatRef): string | undefined {

@@ -1,6 +1,7 @@
 /** Text for XML documents (SVG, Confluence's storage format): escaped, and without what XML 1.0 cannot hold. */
 
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+// &#39;, not &apos;: Confluence's storage format is read as XHTML, where &apos; is no entity.
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Characters XML 1.0 forbids dropped; a lone surrogate becomes U+FFFD. */
 export function xmlCharacters(text: string): string {

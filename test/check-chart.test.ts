@@ -1,6 +1,12 @@
 /** A check report's chart: panels with their threshold, gaps for values that are no number, every text escaped. */
 import { XMLValidator } from 'fast-xml-parser';
 import { checksChartSvg } from '../lib/actions/check-chart';
+import { runStep } from '../activities/actions/steps';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PrometheusApi } from '../activities/incidents/monitoring-http';
+import { HostExecutors } from '../activities/hosts/executors';
+import type { DutydeskConfig } from '../config/schema';
 
 const minute = 60_000;
 
@@ -18,4 +24,26 @@ test('one panel per check, the threshold dashed across, a gap where a value is n
   expect(first.match(/<circle cx="[\d.]+" cy="[\d.]+" r="1.5"/g)).toHaveLength(1);
   expect(svg).toContain('fill="#de350b"/><text x="22"');
   expect(svg).toMatch(/height="242"/);
+});
+
+test('a check report whose chart cannot be made still comes, with its words', async () => {
+  // A server answering as Prometheus' HTTP API does for an instant and a range query.
+  const server = createServer((req, res) => {
+    const range = req.url?.startsWith('/api/v1/query_range');
+    const data = range ? { resultType: 'matrix', result: [{ metric: {}, values: [[0, '0.5']] }] } : { resultType: 'vector', result: [{ metric: {}, value: [0, '0.5'] }] };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const prometheus = new PrometheusApi({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    const config = { teams: {}, hosts: {}, inventory: { networks: [] } } as unknown as DutydeskConfig;
+    // Its folder cannot be made (a file is in the way).
+    const outcome = await runStep(
+      { checks: [{ name: 'Latency', prometheus: 'x', below: 1, chart: 3_600_000 }] },
+      { config, actionId: 'net.ok', executors: new HostExecutors(config as never), params: {}, language: 'en', signal: new AbortController().signal, timeoutMs: 10_000, prometheus, filesDir: '/etc/hostname/charts' },
+    );
+    expect(outcome).toEqual({ detail: '✅ All 1 checks pass.', output: '✅ All 1 checks pass.\n✔ Latency: 0.5' });
+  } finally {
+    server.close();
+  }
 });

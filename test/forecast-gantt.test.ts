@@ -122,7 +122,7 @@ function keep(name: string, png: Buffer): void {
 
 /** The text content of every <text> element, unescaped. */
 function texts(svg: string): string[] {
-  const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
   return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => unescape(m[1]));
 }
 
@@ -260,7 +260,7 @@ describe('rows', () => {
 
 describe('text', () => {
   test('escaped for XML; characters XML cannot hold are dropped or replaced', () => {
-    expect(escapeXml(`<a href="x">Tom & Jerry's</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&apos;s&lt;/a&gt;');
+    expect(escapeXml(`<a href="x">Tom & Jerry's</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;');
     expect(escapeXml('bell\u0007 tab\t ok')).toBe('bell tab\t ok');
     expect(escapeXml('half \ud83d pair 😀')).toBe('half \ufffd pair 😀');
   });

@@ -8,7 +8,7 @@
  * DutydeskTeam search attribute.
  */
 import { parseConfig } from '../config/load';
-import { TEAM_ATTR } from '../lib/search-attributes';
+import { REQUESTED_BY_ATTR, TEAM_ATTR } from '../lib/search-attributes';
 import { TASK_QUEUES } from '../workers/task-queues';
 import type { ActionProgress } from '../workflows/action/definitions';
 import { baseConfig, startDesk, type Desk } from './helpers/desk';
@@ -199,10 +199,14 @@ test('the worker refuses a run the gateway would not start, and runs carry Dutyd
     taskQueue: TASK_QUEUES.desk,
     workflowId: 'action-net.status-forged-team',
     args: [{ actionId: 'net.status', params: {}, requestedBy: { id: 'bob', name: 'Bob' }, chat: { platform: 'web', chatId: 'dm-bob' }, language: 'en' }],
-    typedSearchAttributes: [{ key: TEAM_ATTR, value: 'sd' }],
+    typedSearchAttributes: [
+      { key: TEAM_ATTR, value: 'sd' },
+      { key: REQUESTED_BY_ATTR, value: 'alice' },
+    ],
   });
   await forged.result();
-  expect((await forged.describe()).typedSearchAttributes.get(TEAM_ATTR)).toBe('net');
+  const attributes = (await forged.describe()).typedSearchAttributes;
+  expect([attributes.get(TEAM_ATTR), attributes.get(REQUESTED_BY_ATTR)]).toEqual(['net', 'bob']);
   expect(await run('sd.status', 'alice', 'sd-room')).toMatchObject({ phase: 'done' });
   // Runs started from chat, by the gateway.
   for (const [user, text] of [['alice', 'sd status'], ['bob', 'net status']]) {
@@ -279,6 +283,9 @@ test('teams are checked at load: members, chats, hosts, and every action in a te
   expect(load((c: any) => (c.actions['sd.status'].steps[0].command.hostGroups = ['net']))).toThrow("net is outside team sd's hosts (sd)");
   expect(load((c: any) => (c.actions['sd.status'].schedule = { every: '1h', chat: 'net-room' }))).toThrow("team sd's scheduled runs post to one of its chats");
   expect(load((c: any) => (c.chats.lobby.web = 'dm-alice'))).toThrow("dm-… is how the console names a person's direct chat");
+  // Two names for one room would let the room escape its team's rules under the other name.
+  expect(load((c: any) => (c.chats.lobby.web = 'net-room'))).toThrow('web chat "net-room" is chat net-room already: name each room once');
+  expect(load((c: any) => (c.chats.lobby.slack = 'C0SD'))).toThrow('slack chat "C0SD" is chat sd-room already');
   // notify.approvals (lobby) is no team's: an approval without a chat of its own would leave the team.
   expect(load((c: any) => (c.actions['net.echo'].approval = { role: 'lead' }))).toThrow("approvals of team net's action go to one of its chats (net-room)");
   expect(() => load((c: any) => (c.actions['net.echo'].approval = { role: 'lead', chat: 'net-room' }))()).not.toThrow();

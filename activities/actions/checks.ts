@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { CheckConfig } from '../../config/actions-schema';
 import { t } from '../../lib/i18n';
 import type { PrometheusApi } from '../incidents/monitoring-http';
-import { checksChartSvg, MAX_SERIES, type ChartPanel } from '../../lib/actions/check-chart';
+import { checksChartSvg, MAX_PANELS, MAX_SERIES, type ChartPanel } from '../../lib/actions/check-chart';
 import { formatDuration } from '../../lib/duration';
 
 const PROBE_TIMEOUT_MS = 10_000;
@@ -88,7 +88,8 @@ async function chartPanels(checks: CheckConfig[], results: CheckResult[], promet
       }
     }),
   );
-  return panels.filter((p): p is ChartPanel => p !== undefined);
+  // A few panels: more would make a picture taller than chats show readably.
+  return panels.filter((p): p is ChartPanel => p !== undefined).slice(0, MAX_PANELS);
 }
 
 export async function runChecks(checks: CheckConfig[], prometheus: PrometheusApi | undefined, lang: string, signal: AbortSignal): Promise<{ detail: string; output: string; results: CheckResult[]; chartSvg?: string }> {

@@ -114,12 +114,17 @@ export async function runStep(step: ActionStepConfig, ctx: StepContext): Promise
   if ('checks' in step) {
     const { detail, output, chartSvg } = await runChecks(step.checks, ctx.prometheus, ctx.language, ctx.signal);
     if (!chartSvg) return { detail, output };
-    // The charts go as a picture with the report's words.
-    await mkdir(ctx.filesDir, { recursive: true });
-    await pruneOlderThan(ctx.filesDir, FILE_RETENTION_MS);
-    const file = path.join(ctx.filesDir, `${randomUUID()}-checks.png`);
-    await writeFile(file, renderPng(chartSvg));
-    return { detail, output, file: { path: file, name: 'checks.png', kind: 'photo' } };
+    // The charts go as a picture with the report's words; a chart that cannot be made leaves the words alone.
+    try {
+      await mkdir(ctx.filesDir, { recursive: true });
+      await pruneOlderThan(ctx.filesDir, FILE_RETENTION_MS);
+      const file = path.join(ctx.filesDir, `${randomUUID()}-checks.png`);
+      await writeFile(file, renderPng(chartSvg));
+      return { detail, output, file: { path: file, name: 'checks.png', kind: 'photo' } };
+    } catch (err) {
+      console.error(`dutydesk: the checks' chart of ${ctx.actionId} could not be made (${(err as Error).message}); the report goes without it`);
+      return { detail, output };
+    }
   }
   // "." and ".." would climb the URL's path to another endpoint of the host.
   const url = fill(step.http.url, ctx.params, (v) => (v === '.' || v === '..' ? refuse(`"${v}" is no value for a URL`) : encodeURIComponent(v)));

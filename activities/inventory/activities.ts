@@ -12,7 +12,6 @@ import { failureRoute } from '../failures/report';
 import { enqueueChatMessage } from '../chat/outbox-client';
 import { ConfluenceApi, ConfluenceRefused } from './confluence-api';
 import { inventoryContents, inventoryDigest, publications, publishPage, type PageOutcome } from './publish';
-import { GraphvizFailed } from './graphviz';
 import { primaryChat } from '../../config/restart-plan';
 
 export interface PublicationReport {
@@ -39,8 +38,8 @@ export interface PublishOptions {
   digest?: string;
 }
 
-/** A failure no retry mends: a refusal, or a diagram Graphviz cannot draw. */
-const lasting = (err: unknown) => err instanceof ConfluenceRefused || err instanceof GraphvizFailed;
+/** A failure no retry mends: Confluence's refusal. (Graphviz failing, a busy machine or a spawn error, is tried again.) */
+const lasting = (err: unknown) => err instanceof ConfluenceRefused;
 
 export async function publishInventory(config: LoadedConfig, client: Client, { overwrite, signal, team: onlyTeam, digest }: PublishOptions = {}): Promise<PublicationReport> {
   if (digest !== undefined && digest !== inventoryDigest(config)) {

@@ -8,7 +8,7 @@
 import { can } from '../../config/access';
 import type { LoadedConfig } from '../../config/load';
 import type { UserConfig } from '../../config/schema';
-import { actionsInReach, hasTeams, teamsInReach } from '../../config/teams';
+import { actionsInReach, hasTeams, isDirectChat, teamOfChat, teamsInReach, teamsOf } from '../../config/teams';
 import type { ChatRef } from '../../workflows/restart/definitions';
 import { actionGrammar, mayRunAction } from '../../lib/actions/catalog';
 import { grammarUsage } from '../../lib/actions/grammar';
@@ -42,8 +42,18 @@ export async function homeContent(
   // Runs of actions this person reaches (with teams: their teams'), and restarts of hosts their teams hold.
   // In a group chat, only what its team may see: the person's other teams' runs stay out of it.
   const reach = actionsInReach(config, user, extra.chat);
-  const groups = hasTeams(config) ? teamsInReach(config, user, extra.chat).flatMap((team) => config.teams[team].hostGroups) : ['*'];
-  const holds = (host: string) => groups.includes('*') || (Object.hasOwn(config.hosts, host) && config.hosts[host].groups.some((g) => groups.includes(g)));
+  // Restarts: in a team's room, of that team's hosts (to its members); in a room of no team, of hosts no team holds;
+  // in direct chat or on a home of one's own, of the person's teams' hosts.
+  const inGroups = (host: string, groups: string[]) => groups.includes('*') || (Object.hasOwn(config.hosts, host) && config.hosts[host].groups.some((g) => groups.includes(g)));
+  const groupsOf = (teams: string[]) => teams.flatMap((team) => config.teams[team].hostGroups);
+  const inRoom = extra.chat !== undefined && !isDirectChat(extra.chat, user);
+  const roomTeam = inRoom ? teamOfChat(config, extra.chat!) : undefined;
+  const holds = (host: string) => {
+    if (!hasTeams(config)) return true;
+    if (!inRoom) return inGroups(host, groupsOf(teamsOf(config, user.id)));
+    if (roomTeam === undefined) return !inGroups(host, groupsOf(Object.keys(config.teams)));
+    return teamsOf(config, user.id).includes(roomTeam) && inGroups(host, config.teams[roomTeam].hostGroups);
+  };
   return {
     name: user.name,
     language,

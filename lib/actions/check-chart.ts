@@ -22,6 +22,8 @@ const PANEL = 118;
 const PLOT = { left: 64, right: 12, top: 24, height: 70 };
 const COLOURS = ['#0052cc', '#6554c0', '#00875a', '#ff8b00', '#5e6c84'];
 export const MAX_SERIES = 5;
+/** Four panels (478 px) stay wider than tall, so chats show the picture inline and whole. */
+export const MAX_PANELS = 4;
 
 const n1 = (v: number) => (Math.round(v * 10) / 10).toString();
 const reading = (v: number, unit?: string) => `${Number.isInteger(v) ? v : Number(v.toPrecision(3))}${unit ? ` ${unit}` : ''}`;

@@ -5,7 +5,7 @@
  * it. A step that fails ends the run; the rest are skipped.
  */
 import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, setHandler, TimeoutFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { TEAM_ATTR } from '../../lib/search-attributes';
+import { REQUESTED_BY_ATTR, TEAM_ATTR } from '../../lib/search-attributes';
 import type { createActionActivities } from '../../activities/actions/activities';
 import { rootMessage } from '../../lib/failure';
 import { TASK_QUEUES } from '../../workers/task-queues';
@@ -33,7 +33,8 @@ export async function actionWorkflow(request: ActionRequest): Promise<ActionProg
   const progress: ActionProgress = { workflowId, runId, request, phase: 'planning', steps: [], startedAt: Date.now() };
   setHandler(actionProgressQuery, () => progress);
   // A run that names no chat (started by hand) has nowhere to show its progress: its result says it all.
-  const publish = async () => (request?.chat || !patched('action-without-chat') ? publishing.publishActionProgress({ progress }) : undefined);
+  const answerable = typeof request?.chat?.chatId === 'string' && ['web', 'telegram', 'slack'].includes(request.chat.platform);
+  const publish = async () => (answerable || !patched('action-without-chat') ? publishing.publishActionProgress({ progress }) : undefined);
   setHandler(
     decideActionUpdate,
     ({ by, approve }) => {
@@ -71,8 +72,8 @@ export async function actionWorkflow(request: ActionRequest): Promise<ActionProg
     return progress;
   }
   const plan = progress.plan;
-  // The team as the worker planned it: a run started by hand with another DutydeskTeam is listed under its own team.
-  if (plan.team !== undefined && patched('action-team-attribute')) upsertSearchAttributes([{ key: TEAM_ATTR, value: plan.team }]);
+  // Who asked and the team as the worker planned them: a run started by hand under other names is listed as what it is.
+  if (patched('action-plan-attributes')) upsertSearchAttributes([{ key: REQUESTED_BY_ATTR, value: plan.requester.id }, ...(plan.team !== undefined ? [{ key: TEAM_ATTR, value: plan.team }] : [])]);
   progress.steps = plan.steps.map((s, i) => ({ name: String(i + 1), title: s.title, state: 'pending' }));
   if (plan.approval) {
     progress.phase = 'awaiting-approval';
