@@ -247,7 +247,9 @@ async function main() {
   const [gHost, gPort] = hostPort(config.gateway.listen);
   await waitForPort(gHost, gPort, 60_000);
   // The banner comes last, once the worker polls: until then a restart typed in the console would wait.
-  await workerReady;
+  // A worker slow to get there (bundling on a busy machine, a Temporal it cannot reach) is said, with where to look.
+  const slow = setTimeout(() => console.log(`dutydesk: still waiting for the worker to be ready (its log: ${shown(path.join(logDir, 'worker.log'))})…`), 30_000);
+  await workerReady.finally(() => clearTimeout(slow));
 
   console.log('');
   console.log(`  dutydesk is ready (${Math.round((Date.now() - startedAt) / 1000)} s).`);

@@ -60,6 +60,21 @@ async function startDemo(extraEnv: Record<string, string> = {}): Promise<Started
   return { proc, output: () => output, exited, dir, temporalPort: temporal, gatewayPort: gateway };
 }
 
+/** Waits for the banner; if it does not come, says what the supervisor printed and the worker's last lines. */
+async function banner(s: Started): Promise<void> {
+  try {
+    await waitFor(() => s.output().includes(BANNER_END), 'the banner', 90_000);
+  } catch (err) {
+    let worker = '';
+    try {
+      worker = readFileSync(path.join(s.dir, 'data', 'logs', 'worker.log'), 'utf8').split('\n').slice(-30).join('\n');
+    } catch {
+      worker = '(no worker log)';
+    }
+    throw new Error(`${(err as Error).message}\nsupervisor said:\n${s.output().slice(-3000)}\nworker log ends:\n${worker}`);
+  }
+}
+
 const BANNER_END = 'Ctrl-C stops everything.';
 
 describe('npm start', () => {
@@ -73,7 +88,7 @@ describe('npm start', () => {
   test('shows progress, then the banner once the worker is ready, and stays quiet on Ctrl-C', async () => {
     started = await startDemo();
     const s = started;
-    await waitFor(() => s.output().includes(BANNER_END), 'the banner', 90_000);
+    await banner(s);
     const atBanner = s.output();
     // Progress came first, in order: the server, the bundling, the worker ready, then the banner.
     const order = ['starting the Temporal dev server', 'bundling the workflows', 'dutydesk worker ready', 'dutydesk is ready', BANNER_END];
@@ -106,7 +121,7 @@ describe('npm start', () => {
   test('a worker that dies stops everything and shows its last lines', async () => {
     started = await startDemo();
     const s = started;
-    await waitFor(() => s.output().includes(BANNER_END), 'the banner', 90_000);
+    await banner(s);
     const pid = Number(/dutydesk worker ready \(pid (\d+)\)/.exec(readFileSync(path.join(s.dir, 'data', 'logs', 'worker.log'), 'utf8'))?.[1]);
     expect(pid).toBeGreaterThan(0);
     process.kill(pid, 'SIGKILL');
@@ -126,7 +141,7 @@ describe('npm start', () => {
   test('a supervisor killed outright (SIGKILL) takes its children with it', async () => {
     started = await startDemo();
     const s = started;
-    await waitFor(() => s.output().includes(BANNER_END), 'the banner', 90_000);
+    await banner(s);
     s.proc.kill('SIGKILL');
     await s.exited;
     await waitFor(async () => !(await portOpen(s.temporalPort)) && !(await portOpen(s.gatewayPort)), 'the dev server and the gateway to be gone', 15_000);
